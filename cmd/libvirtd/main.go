@@ -1,0 +1,20 @@
+// Command libvirtd is libvirt's monolithic daemon, as libvirtd(8) describes it: every
+// driver in one process, on the legacy libvirt-sock sockets.
+package main
+
+import (
+	"os"
+
+	"github.com/virtunit/virtunit/daemons/daemon"
+)
+
+func main() {
+	d := daemon.Daemon{
+		Name:         "libvirtd",
+		SocketPrefix: "libvirt",
+		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
+		Listen:       true,
+		Description:  "libvirt management daemon",
+	}
+	os.Exit(d.Main(os.Args[1:]))
+}

@@ -1,0 +1,18 @@
+// Command virtnetworkd is libvirt's virtual network daemon, as virtnetworkd(8)
+// describes it. Options, paths, signals and sockets live in daemons/daemon.
+package main
+
+import (
+	"os"
+
+	"github.com/virtunit/virtunit/daemons/daemon"
+)
+
+func main() {
+	d := daemon.Daemon{
+		Name:        "virtnetworkd",
+		Schemes:     []string{"network"},
+		Description: "libvirt virtual network management daemon",
+	}
+	os.Exit(d.Main(os.Args[1:]))
+}

@@ -1,0 +1,18 @@
+// Command virtqemud is libvirt's QEMU daemon, as virtqemud(8) describes it. Options,
+// paths, signals and sockets live in daemons/daemon; this file says what it serves.
+package main
+
+import (
+	"os"
+
+	"github.com/virtunit/virtunit/daemons/daemon"
+)
+
+func main() {
+	d := daemon.Daemon{
+		Name:        "virtqemud",
+		Schemes:     []string{"qemu"},
+		Description: "libvirt QEMU management daemon",
+	}
+	os.Exit(d.Main(os.Args[1:]))
+}

@@ -1,0 +1,184 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/virtunit/virtunit/daemons/logging"
+)
+
+// Version is virtunit's version, as --version prints it.
+const Version = "0.1.0"
+
+// Daemon describes one of the daemons; its main fills it in and calls Main.
+type Daemon struct {
+	// Name is the program's name: "virtqemud", "libvirtd", ...
+	Name string
+	// SocketPrefix names the sockets (PREFIX-sock); empty means Name. libvirtd and
+	// virtproxyd use "libvirt".
+	SocketPrefix string
+	// Schemes are the URI schemes the daemon's connections open, the first being the
+	// default for a client that names none.
+	Schemes []string
+	// Listen makes the daemon accept -l/--listen (libvirtd).
+	Listen bool
+	// Drivers serve the daemon's procedures.
+	Drivers []DriverFactory
+	// Frontend replaces the REMOTE program over Drivers (virtproxyd).
+	Frontend FrontendFactory
+	// Description is the line under the usage's "Options" list.
+	Description string
+}
+
+// Main runs the daemon with the command line args (program name excluded) and returns
+// the process exit code.
+func (d *Daemon) Main(args []string) int {
+	return d.main(context.Background(), args, os.Stdout, os.Stderr)
+}
+
+func (d *Daemon) main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	privileged := os.Geteuid() == 0
+	opts, err := parseOptions(d.Name, args, d.Listen)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		var ue *usageError
+		if errors.As(err, &ue) {
+			d.usage(stderr, privileged)
+		}
+		return 1
+	}
+	switch {
+	case opts.help:
+		d.usage(stderr, privileged)
+		return 0
+	case opts.version:
+		fmt.Fprintf(stdout, "%s (virtunit) %s\n", d.Name, Version)
+		return 0
+	case opts.listen:
+		fmt.Fprintf(stderr, "%s: --listen: TCP/TLS listening is not yet supported by virtunit\n", d.Name)
+		return 1
+	}
+	status, err := takeStatusPipe()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", d.Name, err)
+		return 1
+	}
+	if opts.daemonize && status == nil {
+		return detachParent(d.Name)
+	}
+	code, err := d.run(ctx, opts, privileged, status, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", d.Name, err)
+	}
+	status.report(code)
+	return code
+}
+
+func (d *Daemon) usage(w io.Writer, privileged bool) {
+	prefix := d.SocketPrefix
+	if prefix == "" {
+		prefix = d.Name
+	}
+	cfg, run, pid := "$XDG_CONFIG_HOME", "$XDG_RUNTIME_DIR", "$XDG_RUNTIME_DIR/libvirt"
+	if privileged {
+		cfg, run, pid = "/etc", "/run", "/run"
+	}
+	fmt.Fprintf(w, "\nUsage:\n  %s [options]\n\nOptions:\n", d.Name)
+	lines := [][2]string{
+		{"-h | --help", "Display program help"},
+		{"-v | --verbose", "Verbose messages"},
+		{"-d | --daemon", "Run as a daemon & write PID file"},
+	}
+	if d.Listen {
+		lines = append(lines, [2]string{"-l | --listen", "Listen for TCP/IP connections"})
+	}
+	lines = append(lines,
+		[2]string{"-t | --timeout <secs>", "Exit after timeout period"},
+		[2]string{"-f | --config <file>", "Configuration file"},
+		[2]string{"-V | --version", "Display version information"},
+		[2]string{"-p | --pid-file <file>", "Change name of PID file"})
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %-22s %s\n", l[0], l[1])
+	}
+	fmt.Fprintf(w, "\n%s:\n\n  Default paths:\n\n", d.Description)
+	fmt.Fprintf(w, "    Configuration file (unless overridden by -f):\n      %s/libvirt/%s.conf\n\n", cfg, d.Name)
+	fmt.Fprintf(w, "    Sockets:\n      %s/libvirt/%s-sock\n", run, prefix)
+	if privileged {
+		fmt.Fprintf(w, "      %s/libvirt/%s-sock-ro\n", run, prefix)
+	}
+	fmt.Fprintf(w, "      %s/libvirt/%s-admin-sock\n\n", run, prefix)
+	fmt.Fprintf(w, "    PID file (unless overridden by -p):\n      %s/%s.pid\n\n", pid, d.Name)
+}
+
+// defaultLogOutput is libvirt's virLogSetDefaultOutput: stderr for a foreground daemon
+// (the journal when started by systemd, stdin not being a terminal), the journal or a
+// log file for a detached one.
+func defaultLogOutput(name string, daemonized bool, paths Paths) func(logging.Priority) string {
+	return func(p logging.Priority) string {
+		journal := false
+		if fi, err := os.Stat("/run/systemd/journal/socket"); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			journal = os.Getenv("JOURNAL_STREAM") != "" || daemonized
+		}
+		switch {
+		case journal:
+			return fmt.Sprintf("%d:journald", p)
+		case daemonized:
+			return fmt.Sprintf("%d:file:%s/%s.log", p, paths.LogDir, name)
+		}
+		return fmt.Sprintf("%d:stderr", p)
+	}
+}
+
+// startupError carries the exit code a start-up failure maps to.
+type startupError struct {
+	code int
+	err  error
+}
+
+func (e *startupError) Error() string { return e.err.Error() }
+func (e *startupError) Unwrap() error { return e.err }
+
+func fail(code int, format string, args ...any) error {
+	return &startupError{code: code, err: fmt.Errorf(format, args...)}
+}
+
+// exitCode is the process exit code for a start-up error.
+func exitCode(err error) int {
+	var se *startupError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	return 1
+}
+
+// serve runs each listener's accept loop.
+func serveAll(log *slog.Logger, fatal chan<- error, pairs ...servePair) {
+	for _, p := range pairs {
+		if p.ln == nil {
+			continue
+		}
+		go func(p servePair) {
+			if err := p.srv.Serve(p.ln, p.readOnly); err != nil {
+				fatal <- fmt.Errorf("serve %s: %w", p.ln.Addr(), err)
+			}
+		}(p)
+	}
+	log.Debug("listening")
+}
+
+type servePair struct {
+	srv interface {
+		Serve(net.Listener, bool) error
+	}
+	ln       net.Listener
+	readOnly bool
+}
+
+// shutdownGrace is how long in-flight calls get to finish at shutdown, libvirt's 30 s.
+const shutdownGrace = 30 * time.Second

@@ -1,0 +1,48 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/virtunit/virtunit/daemons/remote"
+)
+
+// startDrivers builds the daemon's drivers in order. On error the drivers built so far
+// are returned too, for closing.
+func (d *Daemon) startDrivers(ctx context.Context, env *Env) ([]remote.Driver, error) {
+	var drivers []remote.Driver
+	for _, f := range d.Drivers {
+		drv, err := f(ctx, env)
+		if err != nil {
+			return drivers, fmt.Errorf("Driver state initialization failed: %w", err)
+		}
+		drivers = append(drivers, drv)
+	}
+	return drivers, nil
+}
+
+// closeDrivers closes drivers in reverse order of creation.
+func closeDrivers(drivers []remote.Driver, log *slog.Logger) {
+	for i := len(drivers) - 1; i >= 0; i-- {
+		if c, ok := drivers[i].(closer); ok {
+			if err := c.Close(); err != nil {
+				log.Warn("driver close failed", "err", err)
+			}
+		}
+	}
+}
+
+func (d *Daemon) frontend(ctx context.Context, env *Env, sockDir string, drivers []remote.Driver, privileged bool) (Frontend, error) {
+	if d.Frontend != nil {
+		return d.Frontend(ctx, env, sockDir)
+	}
+	return remote.New(remote.Config{
+		Schemes:    d.Schemes,
+		Privileged: privileged,
+		Host:       env.Host,
+		Hub:        env.Events,
+		Drivers:    drivers,
+		Log:        env.Logger("remote"),
+	})
+}

@@ -1,0 +1,252 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	sddaemon "github.com/coreos/go-systemd/v22/daemon"
+	"golang.org/x/sys/unix"
+
+	"github.com/virtunit/virtunit/daemons/admin"
+	"github.com/virtunit/virtunit/daemons/host"
+	"github.com/virtunit/virtunit/daemons/logging"
+	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/daemons/rpc"
+)
+
+// runtime is a running daemon: what admin calls and signal handlers act on.
+type runtime struct {
+	d          *Daemon
+	log        *slog.Logger
+	logs       *logging.Logger
+	configPath string
+	explicit   bool
+	verbose    bool
+	main, adm  *rpc.Server
+	idle       *idleTimer
+}
+
+func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status *statusPipe, stderr io.Writer) (int, error) {
+	paths, err := pathsFor(d.Name, privileged)
+	if err != nil {
+		return 1, fmt.Errorf("Can't determine paths: %w", err)
+	}
+	rt := &runtime{d: d, configPath: opts.config, explicit: opts.config != "", verbose: opts.verbose}
+	if rt.configPath == "" {
+		rt.configPath = paths.ConfigFile
+	}
+	cfg, err := loadConfig(rt.configPath, rt.explicit)
+	if err != nil {
+		return exitConfig, fmt.Errorf("Can't load config file: %v: %s", err, rt.configPath)
+	}
+	rt.logs = logging.New(d.Name, defaultLogOutput(d.Name, status != nil, paths))
+	if err := rt.logs.Apply(rt.logSettings(cfg)); err != nil {
+		return exitConfig, fmt.Errorf("Can't load config file: %s: invalid logging settings: %v", rt.configPath, err)
+	}
+	defer rt.logs.Close()
+	rt.log = rt.logs.Slog("daemon")
+	for _, w := range cfg.Warnings {
+		rt.log.Warn(w)
+	}
+	uuidCfg := host.UUIDConfig{UUID: cfg.HostUUID, Source: cfg.HostUUIDSource}
+	if err := host.ValidateUUIDConfig(uuidCfg); err != nil {
+		return exitConfig, fmt.Errorf("Can't setup host uuid: %v", err)
+	}
+
+	runMode := os.FileMode(0o700)
+	if privileged {
+		runMode = 0o755
+	}
+	if err := os.MkdirAll(paths.RunDir, runMode); err != nil {
+		return exitRunDir, fmt.Errorf("unable to create rundir %s: %w", paths.RunDir, err)
+	}
+	pidPath := opts.pidFile
+	if pidPath == "" {
+		pidPath = paths.PIDFile
+	}
+	pid, err := acquirePIDFile(pidPath)
+	if err != nil {
+		return exitPIDFile, err
+	}
+	defer pid.release()
+	sockDir := paths.RunDir
+	if cfg.UnixSockDir != "" {
+		sockDir = cfg.UnixSockDir
+	}
+
+	signal.Ignore(syscall.SIGPIPE)
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
+	env := &Env{Name: d.Name, Paths: paths, Host: host.New(uuidCfg), Events: rpc.NewHub(), logs: rt.logs}
+	rt.idle = newIdleTimer(time.Duration(opts.timeout)*time.Second, rt.clientCount)
+	env.inhibit = rt.idle.inhibit
+	drivers, err := d.startDrivers(ctx, env)
+	defer closeDrivers(drivers, rt.log)
+	if err != nil {
+		return exitDriver, err
+	}
+	front, err := d.frontend(ctx, env, sockDir, drivers, privileged)
+	if err != nil {
+		return exitInit, err
+	}
+	adm := admin.New(rt, remote.LibVersion)
+	admProg, err := adm.Program()
+	if err != nil {
+		return exitInit, err
+	}
+	rt.main = rpc.NewServer(rpc.Config{
+		Name: d.Name, Programs: []*rpc.Program{front.Program()}, Log: rt.logs.Slog("rpc.server"),
+		NewSession: front.NewSession, ClientsChanged: rt.idle.update,
+		Limits: rpc.Limits{
+			MaxClients: int(cfg.MaxClients), MaxAnonymousClients: int(cfg.MaxAnonymousClients),
+			MaxClientRequests: int(cfg.MaxClientRequests), MinWorkers: int(cfg.MinWorkers),
+			MaxWorkers: int(cfg.MaxWorkers), PrioWorkers: int(cfg.PrioWorkers),
+			KeepaliveInterval: time.Duration(cfg.KeepaliveInterval) * time.Second, KeepaliveCount: int(cfg.KeepaliveCount),
+		},
+	})
+	rt.adm = rpc.NewServer(rpc.Config{
+		Name: "admin", Programs: []*rpc.Program{admProg}, Log: rt.logs.Slog("rpc.server"),
+		NewSession: adm.NewSession, ClientsChanged: rt.idle.update,
+		Limits: rpc.Limits{
+			MaxClients: int(cfg.AdminMaxClients), MaxClientRequests: int(cfg.AdminMaxClientRequests),
+			MinWorkers: int(cfg.AdminMinWorkers), MaxWorkers: int(cfg.AdminMaxWorkers),
+			KeepaliveInterval: time.Duration(cfg.AdminKeepaliveInterval) * time.Second, KeepaliveCount: int(cfg.AdminKeepaliveCount),
+		},
+	})
+
+	prefix := d.SocketPrefix
+	if prefix == "" {
+		prefix = d.Name
+	}
+	socks, err := openSockets(d.Name, socketsFor(prefix, sockDir, privileged), cfg, privileged)
+	if err != nil {
+		return exitNetwork, err
+	}
+	defer socks.close()
+	fatal := make(chan error, 3)
+	serveAll(rt.log, fatal,
+		servePair{rt.main, socks.RW, false}, servePair{rt.main, socks.RO, true}, servePair{rt.adm, socks.Admin, false})
+	status.report(exitOK)
+	rt.idle.update()
+	sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
+	rt.log.Info("daemon started", "version", Version, "socket_activation", socks.activated, "sockets", sockDir)
+
+	err = rt.loop(sigs, fatal)
+	sddaemon.SdNotify(false, "STOPPING=1\nSTATUS=Shutting down")
+	rt.shutdown()
+	if err != nil {
+		return 1, err
+	}
+	return 0, nil
+}
+
+// loop waits for a signal, the idle timeout or a fatal error.
+func (rt *runtime) loop(sigs <-chan os.Signal, fatal <-chan error) error {
+	for {
+		select {
+		case s := <-sigs:
+			if s == syscall.SIGHUP {
+				rt.reload()
+				continue
+			}
+			rt.log.Info("shutting down on signal", "signal", s.String())
+			return nil
+		case <-rt.idle.fire:
+			rt.log.Info("shutting down: idle timeout reached")
+			return nil
+		case err := <-fatal:
+			return err
+		}
+	}
+}
+
+// reload re-reads the config file and applies its logging settings. Clients stay
+// connected; a bad file changes nothing.
+func (rt *runtime) reload() {
+	sddaemon.SdNotify(false, "RELOADING=1\nMONOTONIC_USEC="+strconv.FormatInt(monotonicUsec(), 10))
+	defer sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
+	cfg, err := loadConfig(rt.configPath, rt.explicit)
+	if err != nil {
+		rt.log.Error("reload failed; keeping the previous configuration", "file", rt.configPath, "err", err)
+		return
+	}
+	if err := rt.logs.Apply(rt.logSettings(cfg)); err != nil {
+		rt.log.Error("reload failed; keeping the previous logging settings", "file", rt.configPath, "err", err)
+		return
+	}
+	for _, w := range cfg.Warnings {
+		rt.log.Warn(w)
+	}
+	rt.log.Info("configuration reloaded", "file", rt.configPath)
+}
+
+// logSettings applies libvirt's precedence: command line over environment over file.
+func (rt *runtime) logSettings(cfg *Config) logging.Settings {
+	s := cfg.logSettings()
+	if v, err := strconv.Atoi(os.Getenv("LIBVIRT_DEBUG")); err == nil && v >= 1 && v <= 4 {
+		s.Level = logging.Priority(v)
+	}
+	if v := os.Getenv("LIBVIRT_LOG_FILTERS"); v != "" {
+		s.Filters = v
+	}
+	if v := os.Getenv("LIBVIRT_LOG_OUTPUTS"); v != "" {
+		s.Outputs = v
+	}
+	if rt.verbose && (s.Level == 0 || s.Level > logging.Info) {
+		s.Level = logging.Info
+	}
+	return s
+}
+
+func (rt *runtime) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	for _, s := range []*rpc.Server{rt.main, rt.adm} {
+		if err := s.Shutdown(ctx); err != nil {
+			rt.log.Warn("clients did not finish in time", "server", s.Name(), "err", err)
+		}
+	}
+}
+
+func (rt *runtime) clientCount() int {
+	n := 0
+	for _, s := range []*rpc.Server{rt.main, rt.adm} {
+		if s != nil {
+			n += s.NumClients()
+		}
+	}
+	return n
+}
+
+// The admin.Daemon methods.
+
+func (rt *runtime) Servers() []*rpc.Server            { return []*rpc.Server{rt.main, rt.adm} }
+func (rt *runtime) LogOutputs() string                { return rt.logs.Outputs() }
+func (rt *runtime) LogFilters() string                { return rt.logs.Filters() }
+func (rt *runtime) SetLogOutputs(s string) error      { return rt.logs.SetOutputs(s) }
+func (rt *runtime) SetLogFilters(s string) error      { return rt.logs.SetFilters(s) }
+func (rt *runtime) SetTimeout(seconds uint32) error {
+	if seconds > (1<<31-1)/1000 {
+		return fmt.Errorf("timeout %d is too large", seconds)
+	}
+	rt.idle.setTimeout(time.Duration(seconds) * time.Second)
+	return nil
+}
+
+// monotonicUsec is CLOCK_MONOTONIC in microseconds, which RELOADING=1 carries.
+func monotonicUsec() int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0
+	}
+	return ts.Nano() / 1000
+}

@@ -1,0 +1,129 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// sockets are the daemon's three listeners. RO is nil in session mode.
+type sockets struct {
+	RW, RO, Admin net.Listener
+	activated     bool
+}
+
+// socketSpec is one socket to create: path, permissions, and the systemd socket unit
+// name whose activated descriptor replaces it.
+type socketSpec struct {
+	path string
+	mode uint32
+	unit string
+	dst  *net.Listener
+}
+
+// openSockets takes the sockets from systemd when the daemon was socket activated and
+// creates the rest itself.
+func openSockets(name string, paths socketPaths, cfg *Config, privileged bool) (*sockets, error) {
+	rw, _ := parseMode(cfg.UnixSockRWPerms)
+	ro, _ := parseMode(cfg.UnixSockROPerms)
+	adm, _ := parseMode(cfg.UnixSockAdminPerms)
+	s := &sockets{}
+	specs := []socketSpec{{paths.RW, rw, name + ".socket", &s.RW}}
+	if paths.RO != "" {
+		specs = append(specs, socketSpec{paths.RO, ro, name + "-ro.socket", &s.RO})
+	}
+	specs = append(specs, socketSpec{paths.Admin, adm, name + "-admin.socket", &s.Admin})
+
+	act, err := activationListeners(specs)
+	if err != nil {
+		return nil, err
+	}
+	s.activated = act != nil
+	for _, sp := range specs {
+		if ln, ok := act[sp.unit]; ok {
+			*sp.dst = ln
+			continue
+		}
+		ln, err := listenUnix(sp.path, sp.mode, cfg.sockGID, privileged)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		*sp.dst = ln
+	}
+	return s, nil
+}
+
+// close closes the listeners; sockets the daemon created are unlinked (Go's unix
+// listeners remove their path on Close), activated ones stay with systemd.
+func (s *sockets) close() {
+	for _, ln := range []net.Listener{s.RW, s.RO, s.Admin} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
+
+// listenUnix creates a listening socket at path with mode and group. A socket file
+// left by a dead daemon is removed; one a live daemon answers on is not touched, and
+// neither is anything at path that is not a socket.
+func listenUnix(path string, mode uint32, gid int, privileged bool) (net.Listener, error) {
+	dirMode := os.FileMode(0o700)
+	if privileged {
+		dirMode = 0o755
+	}
+	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
+		return nil, fmt.Errorf("cannot create socket directory: %w", err)
+	}
+	if err := removeStale(path); err != nil {
+		return nil, err
+	}
+	// Bind with every permission masked, then open up to the configured mode, so the
+	// socket is never more accessible than configured, not even for an instant.
+	old := syscall.Umask(0o777)
+	ln, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("Failed to bind socket to '%s': %w", path, err)
+	}
+	if err := os.Chmod(path, os.FileMode(mode)); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("Failed to change permissions of socket '%s': %w", path, err)
+	}
+	if gid >= 0 {
+		if err := os.Lchown(path, -1, gid); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("Failed to change group ID of '%s' to %d: %w", path, gid, err)
+		}
+	}
+	return ln, nil
+}
+
+func removeStale(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("'%s' exists and is not a socket; refusing to replace it", path)
+	}
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err == nil {
+		c.Close()
+		return fmt.Errorf("another daemon is already listening on '%s'", path)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("cannot tell whether '%s' is in use: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("cannot remove stale socket '%s': %w", path, err)
+	}
+	return nil
+}

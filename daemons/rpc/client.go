@@ -1,0 +1,402 @@
+package rpc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// Cred is the identity of a unix-socket peer (SO_PEERCRED).
+type Cred struct {
+	Pid, Uid, Gid int
+}
+
+// Client is one connection to a server.
+type Client struct {
+	srv      *Server
+	id       uint64
+	conn     net.Conn
+	created  time.Time
+	cred     Cred
+	readOnly atomic.Bool
+	session  Session
+	ctx      context.Context
+
+	rd      *msgReader // nil when the transport cannot carry descriptors
+	wmu     sync.Mutex // one writer at a time: every packet is written whole
+	slots   chan struct{}
+	pending sync.WaitGroup
+
+	closeOnce  sync.Once
+	closed     chan struct{}
+	closeAfter atomic.Bool
+
+	ka keepalive
+
+	qmu     sync.Mutex // guards the asynchronous message queue
+	queue   [][]byte
+	sending bool
+}
+
+type clientKey struct{}
+
+// ClientFrom returns the client whose call is running under ctx.
+func ClientFrom(ctx context.Context) *Client {
+	c, _ := ctx.Value(clientKey{}).(*Client)
+	return c
+}
+
+type filesKey struct{}
+
+// FilesFrom returns the descriptors that came with a CALL_WITH_FDS. They are closed
+// when the call returns: a handler that keeps one must dup it.
+func FilesFrom(ctx context.Context) []*os.File {
+	fs, _ := ctx.Value(filesKey{}).([]*os.File)
+	return fs
+}
+
+func newClient(s *Server, id uint64, conn net.Conn, readOnly bool) *Client {
+	c := &Client{
+		srv:     s,
+		id:      id,
+		conn:    conn,
+		created: time.Now(),
+		slots:   make(chan struct{}, s.limits.MaxClientRequests),
+		closed:  make(chan struct{}),
+	}
+	c.readOnly.Store(readOnly)
+	c.ctx = context.WithValue(context.Background(), clientKey{}, c)
+	if uc, ok := conn.(*net.UnixConn); ok {
+		c.rd = newMsgReader(uc)
+		c.cred = peerCred(uc)
+	}
+	return c
+}
+
+func peerCred(uc *net.UnixConn) Cred {
+	cred := Cred{Pid: -1, Uid: -1, Gid: -1}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return cred
+	}
+	raw.Control(func(fd uintptr) {
+		if u, err := syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED); err == nil {
+			cred = Cred{Pid: int(u.Pid), Uid: int(u.Uid), Gid: int(u.Gid)}
+		}
+	})
+	return cred
+}
+
+// ID is the client's number, unique within its server.
+func (c *Client) ID() uint64 { return c.id }
+
+// Server is the server the client connected to.
+func (c *Client) Server() *Server { return c.srv }
+
+// Created is when the client connected.
+func (c *Client) Created() time.Time { return c.created }
+
+// Cred is the peer's identity.
+func (c *Client) Cred() Cred { return c.cred }
+
+// ReadOnly reports whether the client may only call ReadOnly procedures.
+func (c *Client) ReadOnly() bool { return c.readOnly.Load() }
+
+// SetReadOnly restricts the client to ReadOnly procedures (CONNECT_OPEN with
+// VIR_CONNECT_RO). A read-only client never becomes read-write again.
+func (c *Client) SetReadOnly() { c.readOnly.Store(true) }
+
+// Session is the client's session, as the server's NewSession made it.
+func (c *Client) Session() Session { return c.session }
+
+// CloseAfterReply makes the client's connection close once the current call has been
+// answered (CONNECT_CLOSE).
+func (c *Client) CloseAfterReply() { c.closeAfter.Store(true) }
+
+// StartKeepAlive begins server-side keepalive probes with the server's interval and
+// count, once the client has said it understands them.
+func (c *Client) StartKeepAlive() {
+	l := c.srv.Limits()
+	c.ka.start(l.KeepaliveInterval, l.KeepaliveCount, func(dead bool) {
+		if dead {
+			c.srv.log.Warn("no response from client after keepalive messages; closing it",
+				"server", c.srv.name, "client", c.id, "count", l.KeepaliveCount,
+				"seconds", int(l.KeepaliveInterval.Seconds())*l.KeepaliveCount)
+			c.Close()
+			return
+		}
+		c.send(Header{Program: KeepaliveProgram, Version: KeepaliveVersion, Procedure: keepalivePing, Type: Message}, nil)
+	})
+}
+
+// Close disconnects the client at once. In-flight calls finish but their replies are
+// lost.
+func (c *Client) Close() {
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		c.conn.Close()
+	})
+}
+
+// stopReading makes the client take no further calls; those in flight still answer,
+// then the connection closes.
+func (c *Client) stopReading() {
+	if cr, ok := c.conn.(interface{ CloseRead() error }); ok && cr.CloseRead() == nil {
+		return
+	}
+	c.Close()
+}
+
+// serve is the client's reader loop. Keepalive is answered here, never behind slow
+// calls; calls go to the worker pool, at most max_client_requests at a time: when that
+// many are in flight the loop stops reading, as libvirt does.
+func (c *Client) serve() {
+	defer c.finish()
+	var r io.Reader = c.conn
+	if c.rd != nil {
+		r = c.rd
+	}
+	br := bufio.NewReaderSize(r, 8<<10)
+	for {
+		h, payload, err := ReadPacket(br, MaxMessage)
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		c.ka.onPacket(time.Now())
+		if h.Program == KeepaliveProgram {
+			c.keepalive(h)
+			continue
+		}
+		switch h.Type {
+		case Call, CallWithFDs:
+			if !c.call(h, payload) {
+				return
+			}
+		case Stream:
+			// No stream is open in this server (yet): drop the data, answer with an
+			// empty reply so the sender's queue moves on, as libvirt does.
+			c.srv.log.Info("ignoring unexpected stream data", "client", c.id, "serial", h.Serial, "proc", h.Procedure)
+			c.send(Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}, nil)
+		default:
+			c.srv.log.Info("ignoring unexpected message", "client", c.id, "type", h.Type, "serial", h.Serial)
+		}
+	}
+}
+
+func (c *Client) readFailed(err error) {
+	select {
+	case <-c.closed:
+		return
+	default:
+	}
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET):
+	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrTooShort):
+		c.srv.log.Warn("closing client after a malformed packet", "server", c.srv.name, "client", c.id, "pid", c.cred.Pid, "err", err)
+	default:
+		c.srv.log.Info("closing client after a read error", "server", c.srv.name, "client", c.id, "err", err)
+	}
+}
+
+func (c *Client) keepalive(h Header) {
+	if h.Type != Message || h.Procedure != keepalivePing {
+		return // PONGs only prove liveness, which onPacket already noted
+	}
+	c.send(Header{Program: KeepaliveProgram, Version: KeepaliveVersion, Procedure: keepalivePong, Type: Message}, nil)
+}
+
+// call hands one call to the pool; false means the client must be dropped.
+func (c *Client) call(h Header, payload []byte) bool {
+	var files []*os.File
+	if h.Type == CallWithFDs {
+		r := NewXDRReader(payload)
+		n := r.Uint32()
+		if r.Err() != nil || n > maxFDs || c.rd == nil {
+			c.srv.log.Warn("closing client after a malformed CALL_WITH_FDS", "client", c.id, "fds", n)
+			return false
+		}
+		fs, ok := c.rd.take(int(n))
+		if !ok {
+			c.srv.log.Warn("closing client: CALL_WITH_FDS without its descriptors", "client", c.id, "fds", n)
+			return false
+		}
+		files, payload = fs, payload[4:]
+	}
+	select {
+	case c.slots <- struct{}{}:
+	case <-c.closed:
+		closeFiles(files)
+		return false
+	}
+	prog := c.srv.programs[h.Program]
+	var priority bool
+	if prog != nil {
+		if p := prog.Lookup(h.Procedure); p != nil {
+			priority = p.priority
+		}
+	}
+	c.pending.Add(1)
+	run := func() {
+		defer c.pending.Done()
+		defer func() { <-c.slots }()
+		defer closeFiles(files)
+		c.dispatch(prog, h, payload, files)
+	}
+	if !c.srv.pool.submit(job{run: run, priority: priority}) {
+		c.pending.Done()
+		<-c.slots
+		closeFiles(files)
+		return false
+	}
+	return true
+}
+
+// dispatch runs one call and sends its reply.
+func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.File) {
+	reply := Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}
+	ret, err := c.invoke(prog, h, payload, files)
+	var pkt []byte
+	if err == nil {
+		reply.Status = StatusOK
+		if pkt, err = EncodePacket(reply, ret); err != nil {
+			c.srv.log.Error("cannot encode reply", "proc", h.Procedure, "err", err)
+			err = rpcError("Unable to encode message payload")
+		}
+	}
+	if err != nil {
+		reply.Status = StatusError
+		pkt, _ = EncodePacket(reply, wireError(c.srv.log, err))
+	}
+	c.write(pkt)
+	if c.closeAfter.Load() {
+		c.Close()
+	}
+}
+
+func (c *Client) invoke(prog *Program, h Header, payload []byte, files []*os.File) (any, error) {
+	switch {
+	case prog == nil:
+		return nil, rpcError("Cannot find program %d version %d", h.Program, h.Version)
+	case h.Version != prog.Version:
+		return nil, rpcError("version mismatch (actual %x, expected %x)", h.Version, prog.Version)
+	case h.Status != StatusOK:
+		return nil, rpcError("Unexpected message status %d", h.Status)
+	}
+	p := prog.Lookup(h.Procedure)
+	if p == nil {
+		return nil, rpcError("unknown procedure: %d", h.Procedure)
+	}
+	if !p.readOnly && c.ReadOnly() {
+		return nil, virerror.New(libvirt.ErrOperationDenied, p.Domain, "read only access prevents %s", p.API)
+	}
+	ctx := c.ctx
+	if len(files) > 0 {
+		ctx = context.WithValue(ctx, filesKey{}, files)
+	}
+	if prog.Check != nil {
+		if err := prog.Check(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	return p.call(ctx, payload)
+}
+
+// SendMessage queues an asynchronous MESSAGE packet (an event) for the client. Events
+// never block the publisher: a client that stops reading and lets thousands pile up is
+// disconnected instead.
+func (c *Client) SendMessage(program uint32, proc int32, body any) error {
+	// libvirtd sends events with serial 1, whatever the .x file says.
+	pkt, err := EncodePacket(Header{Program: program, Version: 1, Procedure: proc, Type: Message, Serial: 1}, body)
+	if err != nil {
+		return err
+	}
+	c.enqueue(pkt)
+	return nil
+}
+
+const maxQueuedMessages = 10000
+
+func (c *Client) enqueue(pkt []byte) {
+	c.qmu.Lock()
+	if len(c.queue) >= maxQueuedMessages {
+		c.qmu.Unlock()
+		c.srv.log.Warn("client does not read its events; closing it", "client", c.id, "queued", maxQueuedMessages)
+		c.Close()
+		return
+	}
+	c.queue = append(c.queue, pkt)
+	if c.sending {
+		c.qmu.Unlock()
+		return
+	}
+	c.sending = true
+	c.qmu.Unlock()
+	go c.drain()
+}
+
+func (c *Client) drain() {
+	for {
+		c.qmu.Lock()
+		if len(c.queue) == 0 {
+			c.sending = false
+			c.qmu.Unlock()
+			return
+		}
+		pkt := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		c.qmu.Unlock()
+		c.write(pkt)
+	}
+}
+
+func (c *Client) send(h Header, body any) {
+	pkt, err := EncodePacket(h, body)
+	if err != nil {
+		c.srv.log.Error("cannot encode packet", "err", err)
+		return
+	}
+	c.write(pkt)
+}
+
+func (c *Client) write(pkt []byte) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if _, err := c.conn.Write(pkt); err != nil {
+		c.Close()
+	}
+}
+
+// finish waits for the calls still in flight to answer (or for a forced Close), then
+// releases everything the client held.
+func (c *Client) finish() {
+	done := make(chan struct{})
+	go func() {
+		c.pending.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-c.closed:
+	}
+	c.ka.stop()
+	c.Close()
+	if c.rd != nil {
+		c.rd.closeAll()
+	}
+	if c.session != nil {
+		c.session.Close()
+	}
+}

@@ -1,0 +1,52 @@
+package virerror
+
+import libvirt "github.com/digitalocean/go-libvirt"
+
+// messages holds libvirt's wording for each code virtunit raises, as in the
+// virErrorMsgStrings table of libvirt's src/util/virerror.c: the sentence alone, and the
+// sentence with the detail.
+var messages = map[libvirt.ErrorNumber]struct{ bare, detail string }{
+	libvirt.ErrInternalError:        {"internal error", "internal error: %s"},
+	libvirt.ErrNoMemory:             {"out of memory", "out of memory: %s"},
+	libvirt.ErrNoSupport:            {"this function is not supported by the connection driver", "this function is not supported by the connection driver: %s"},
+	libvirt.ErrNoConnect:            {"no connection driver available", "no connection driver available for %s"},
+	libvirt.ErrInvalidConn:          {"invalid connection pointer in", "invalid connection pointer in %s"},
+	libvirt.ErrInvalidArg:           {"invalid argument", "invalid argument: %s"},
+	libvirt.ErrOperationFailed:      {"operation failed", "operation failed: %s"},
+	libvirt.ErrOsType:               {"unknown OS type", "unknown OS type %s"},
+	libvirt.ErrNoName:               {"missing name information", "missing name information in %s"},
+	libvirt.ErrXMLError:             {"XML description is invalid or not well formed", "XML error: %s"},
+	libvirt.ErrDomExist:             {"this domain exists already", "domain %s exists already"},
+	libvirt.ErrOperationDenied:      {"operation forbidden for read only access", "operation forbidden: %s"},
+	libvirt.ErrConfSyntax:           {"configuration file syntax error", "configuration file syntax error: %s"},
+	libvirt.ErrWriteFailed:          {"failed to write configuration file", "failed to write configuration file: %s"},
+	libvirt.ErrXMLDetail:            {"parser error", "%s"},
+	libvirt.ErrNetworkExist:         {"this network exists already", "network %s exists already"},
+	libvirt.ErrSystemError:          {"system call error", "%s"},
+	libvirt.ErrRPC:                  {"RPC error", "%s"},
+	libvirt.ErrNoDomain:             {"Domain not found", "Domain not found: %s"},
+	libvirt.ErrNoNetwork:            {"Network not found", "Network not found: %s"},
+	libvirt.ErrInvalidMac:           {"invalid MAC address", "invalid MAC address: %s"},
+	libvirt.ErrAuthFailed:           {"authentication failed", "authentication failed: %s"},
+	libvirt.ErrNoNodeDevice:         {"Node device not found", "Node device not found: %s"},
+	libvirt.ErrNoSecurityModel:      {"Security model not found", "Security model not found: %s"},
+	libvirt.ErrOperationInvalid:     {"Requested operation is not valid", "Requested operation is not valid: %s"},
+	libvirt.ErrNoInterface:          {"Interface not found", "Interface not found: %s"},
+	libvirt.ErrMultipleInterfaces:   {"multiple matching interfaces found", "multiple matching interfaces found: %s"},
+	libvirt.ErrBuildFirewall:        {"Error while building firewall", "Error while building firewall: %s"},
+	libvirt.ErrConfigUnsupported:    {"unsupported configuration", "unsupported configuration: %s"},
+	libvirt.ErrOperationTimeout:     {"Timed out during operation", "Timed out during operation: %s"},
+	libvirt.ErrInvalidStream:        {"invalid stream pointer", "invalid stream pointer in %s"},
+	libvirt.ErrArgumentUnsupported:  {"argument unsupported", "argument unsupported: %s"},
+	libvirt.ErrOperationAborted:     {"operation aborted", "operation aborted: %s"},
+	libvirt.ErrOperationUnsupported: {"Operation not supported", "Operation not supported: %s"},
+	libvirt.ErrResourceBusy:         {"resource busy", "resource busy: %s"},
+	libvirt.ErrAccessDenied:         {"access denied", "access denied: %s"},
+	libvirt.ErrNoServer:             {"Server not found", "Server not found: %s"},
+	libvirt.ErrNoClient:             {"Client not found", "Client not found: %s"},
+	libvirt.ErrDeviceMissing:        {"device not found", "device not found: %s"},
+	libvirt.ErrNetworkPortExist:     {"this network port exists already", "network port %s exists already"},
+	libvirt.ErrNoNetworkPort:        {"network port not found", "network port not found: %s"},
+	libvirt.ErrNoHostname:           {"no hostname found", "no hostname found: %s"},
+	libvirt.ErrMultipleDomains:      {"multiple matching domains found", "multiple matching domains found: %s"},
+}

@@ -1,0 +1,129 @@
+// Package xmlstyle writes XML the way libvirt does: two-space indentation, attributes
+// in single quotes, empty elements self-closed, no XML declaration. libvirtxml marshals
+// with encoding/xml's conventions; passing its output through Format makes dumpxml,
+// capabilities and friends read exactly like libvirt's, for people and for scripts that
+// compare text.
+package xmlstyle
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// node is an element with its children; text is the character data of a leaf.
+type node struct {
+	name     string
+	attrs    []xml.Attr
+	children []*node
+	text     string
+}
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 256
+
+// Format re-indents an XML document in libvirt's style. Comments, processing
+// instructions and whitespace between elements are dropped; text in mixed content is
+// kept, trimmed.
+func Format(in string) (string, error) {
+	d := xml.NewDecoder(strings.NewReader(in))
+	var root *node
+	var stack []*node
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("reformat XML: %w", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if len(stack) >= maxDepth {
+				return "", fmt.Errorf("reformat XML: elements nested deeper than %d", maxDepth)
+			}
+			n := &node{name: qname(t.Name), attrs: t.Attr}
+			if len(stack) == 0 {
+				if root != nil {
+					return "", fmt.Errorf("reformat XML: more than one root element")
+				}
+				root = n
+			} else {
+				p := stack[len(stack)-1]
+				p.children = append(p.children, n)
+			}
+			stack = append(stack, n)
+		case xml.EndElement:
+			if len(stack) == 0 || stack[len(stack)-1].name != qname(t.Name) {
+				return "", fmt.Errorf("reformat XML: unexpected </%s>", qname(t.Name))
+			}
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 {
+				if s := strings.TrimSpace(string(t)); s != "" {
+					stack[len(stack)-1].text += s
+				}
+			}
+		}
+	}
+	if root == nil || len(stack) != 0 {
+		return "", fmt.Errorf("reformat XML: incomplete document")
+	}
+	var b bytes.Buffer
+	write(&b, root, 0)
+	return b.String(), nil
+}
+
+func qname(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
+}
+
+func write(b *bytes.Buffer, n *node, depth int) {
+	indent := strings.Repeat("  ", depth)
+	b.WriteString(indent)
+	b.WriteByte('<')
+	b.WriteString(n.name)
+	for _, a := range n.attrs {
+		b.WriteByte(' ')
+		b.WriteString(qname(a.Name))
+		b.WriteString("='")
+		b.WriteString(escape(a.Value))
+		b.WriteByte('\'')
+	}
+	switch {
+	case len(n.children) == 0 && n.text == "":
+		b.WriteString("/>\n")
+	case len(n.children) == 0:
+		b.WriteByte('>')
+		b.WriteString(escape(n.text))
+		b.WriteString("</" + n.name + ">\n")
+	default:
+		b.WriteString(">\n")
+		if n.text != "" {
+			b.WriteString(indent + "  " + escape(n.text) + "\n")
+		}
+		for _, c := range n.children {
+			write(b, c, depth+1)
+		}
+		b.WriteString(indent + "</" + n.name + ">\n")
+	}
+}
+
+// escape is libvirt's virBufferEscapeString for XML.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&apos;", "\"", "&quot;")
+
+func escape(s string) string { return escaper.Replace(s) }
+
+// Marshal formats what a libvirtxml document marshals to.
+func Marshal(doc interface{ Marshal() (string, error) }) (string, error) {
+	s, err := doc.Marshal()
+	if err != nil {
+		return "", err
+	}
+	return Format(s)
+}
