@@ -229,11 +229,11 @@ func (rt *runtime) clientCount() int {
 
 // The admin.Daemon methods.
 
-func (rt *runtime) Servers() []*rpc.Server            { return []*rpc.Server{rt.main, rt.adm} }
-func (rt *runtime) LogOutputs() string                { return rt.logs.Outputs() }
-func (rt *runtime) LogFilters() string                { return rt.logs.Filters() }
-func (rt *runtime) SetLogOutputs(s string) error      { return rt.logs.SetOutputs(s) }
-func (rt *runtime) SetLogFilters(s string) error      { return rt.logs.SetFilters(s) }
+func (rt *runtime) Servers() []*rpc.Server       { return []*rpc.Server{rt.main, rt.adm} }
+func (rt *runtime) LogOutputs() string           { return rt.logs.Outputs() }
+func (rt *runtime) LogFilters() string           { return rt.logs.Filters() }
+func (rt *runtime) SetLogOutputs(s string) error { return rt.logs.SetOutputs(s) }
+func (rt *runtime) SetLogFilters(s string) error { return rt.logs.SetFilters(s) }
 func (rt *runtime) SetTimeout(seconds uint32) error {
 	if seconds > (1<<31-1)/1000 {
 		return fmt.Errorf("timeout %d is too large", seconds)
