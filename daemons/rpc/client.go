@@ -42,7 +42,8 @@ type Client struct {
 	closed     chan struct{}
 	closeAfter atomic.Bool
 
-	ka keepalive
+	ka    keepalive
+	relay atomic.Pointer[net.Conn] // set once the client's traffic goes to a backend
 
 	qmu     sync.Mutex // guards the asynchronous message queue
 	queue   [][]byte
@@ -169,14 +170,22 @@ func (c *Client) serve() {
 	}
 	br := bufio.NewReaderSize(r, 8<<10)
 	for {
-		h, payload, err := ReadPacket(br, MaxMessage)
+		pkt, err := ReadPacket(br, MaxMessage)
 		if err != nil {
 			c.readFailed(err)
 			return
 		}
+		h, payload := pkt.Header, pkt.Payload
 		c.ka.onPacket(time.Now())
 		if h.Program == KeepaliveProgram {
 			c.keepalive(h)
+			continue
+		}
+		if b := c.relay.Load(); b != nil {
+			if _, err := (*b).Write(pkt.Raw); err != nil {
+				c.srv.log.Info("relay to backend failed; closing client", "client", c.id, "err", err)
+				return
+			}
 			continue
 		}
 		switch h.Type {

@@ -60,30 +60,39 @@ var (
 	ErrTooShort = errors.New("packet too short")
 )
 
-// ReadPacket reads one whole packet from r: the length word, the header and the
-// payload, which it returns. It never trusts a single Read and never allocates more than
-// max bytes: a length beyond max is ErrTooLarge, so a hostile peer cannot make the
-// server allocate gigabytes.
-func ReadPacket(r io.Reader, max int) (Header, []byte, error) {
+// Packet is one packet as read from the wire.
+type Packet struct {
+	Header
+	// Payload is the bytes after the header.
+	Payload []byte
+	// Raw is the whole packet, length word included, for forwarding unchanged.
+	Raw []byte
+}
+
+// ReadPacket reads one whole packet from r. It never trusts a single Read and never
+// allocates more than max bytes: a length beyond max is ErrTooLarge, so a hostile peer
+// cannot make the server allocate gigabytes.
+func ReadPacket(r io.Reader, max int) (Packet, error) {
 	var lb [lenSize]byte
 	if _, err := io.ReadFull(r, lb[:]); err != nil {
-		return Header{}, nil, err
+		return Packet{}, err
 	}
 	n := int64(binary.BigEndian.Uint32(lb[:]))
 	switch {
 	case n < lenSize+HeaderSize:
-		return Header{}, nil, fmt.Errorf("%w: %d bytes", ErrTooShort, n)
+		return Packet{}, fmt.Errorf("%w: %d bytes", ErrTooShort, n)
 	case n > int64(lenSize+max):
-		return Header{}, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, lenSize+max)
+		return Packet{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, lenSize+max)
 	}
-	buf := make([]byte, n-lenSize)
-	if _, err := io.ReadFull(r, buf); err != nil {
+	buf := make([]byte, n)
+	copy(buf, lb[:])
+	if _, err := io.ReadFull(r, buf[lenSize:]); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return Header{}, nil, err
+		return Packet{}, err
 	}
-	return decodeHeader(buf), buf[HeaderSize:], nil
+	return Packet{Header: decodeHeader(buf[lenSize:]), Payload: buf[lenSize+HeaderSize:], Raw: buf}, nil
 }
 
 // ParsePacket splits one complete packet held in b (length word included) into header

@@ -49,6 +49,9 @@ type Error struct {
 	Domain Domain
 	Detail string
 	cause  error
+	// verbatim marks an error whose Detail is already the whole message, as received
+	// from another daemon.
+	verbatim bool
 }
 
 // New returns an error of the given code and domain whose detail is formatted from
@@ -64,9 +67,18 @@ func Wrap(cause error, code libvirt.ErrorNumber, dom Domain, format string, args
 	return e
 }
 
+// Verbatim is an error whose message is already worded, as one relayed from another
+// libvirt daemon.
+func Verbatim(code libvirt.ErrorNumber, dom Domain, msg string) *Error {
+	return &Error{Code: code, Domain: dom, Detail: msg, verbatim: true}
+}
+
 // Error words the message as libvirt's virErrorMsg does: the code picks the sentence and
 // Detail fills it in.
 func (e *Error) Error() string {
+	if e.verbatim {
+		return e.Detail
+	}
 	f, ok := messages[e.Code]
 	switch {
 	case !ok:

@@ -1,0 +1,158 @@
+// Package proxy is virtproxyd's frontend: it answers a client's handshake itself, opens
+// the client's URI on the modular daemon that serves its scheme (virtqemud for qemu://,
+// virtnetworkd for network://, ...), and from then on relays the connection's packets
+// unchanged in both directions, as libvirt's virtproxyd gives legacy clients and remote
+// access a way to the modular daemons.
+package proxy
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// backends maps a URI scheme to the socket prefix of the daemon that serves it.
+var backends = map[string]string{
+	"qemu":      "virtqemud",
+	"network":   "virtnetworkd",
+	"interface": "virtinterfaced",
+	"nodedev":   "virtnodedevd",
+}
+
+// Proxy is the frontend.
+type Proxy struct {
+	sockDir    string
+	privileged bool
+	log        *slog.Logger
+	prog       *rpc.Program
+}
+
+// New returns a proxy that finds the modular daemons' sockets in sockDir.
+func New(sockDir string, privileged bool, log *slog.Logger) (*Proxy, error) {
+	p := &Proxy{sockDir: sockDir, privileged: privileged, log: log}
+	prog, err := rpc.NewProgram(remote.Program, remote.Version, []rpc.Procedure{
+		rpc.Handle(remote.AuthList, p.authList, rpc.ReadOnly, rpc.NoAuth),
+		rpc.Handle(remote.ConnectSupportsFeature, p.supportsFeature, rpc.ReadOnly),
+		rpc.Handle(remote.ConnectOpen, p.open, rpc.ReadOnly),
+		rpc.Handle(remote.ConnectClose, p.close, rpc.ReadOnly),
+	})
+	if err != nil {
+		return nil, err
+	}
+	prog.Check = func(ctx context.Context, pr *rpc.Procedure) error {
+		switch remote.Proc(pr.Num) {
+		case remote.AuthList, remote.ConnectSupportsFeature, remote.ConnectOpen, remote.ConnectClose:
+			return nil
+		}
+		return virerror.New(libvirt.ErrInternalError, virerror.FromRPC, "connection not open")
+	}
+	p.prog = prog
+	return p, nil
+}
+
+// Program is the program the main server dispatches until a connection is relayed.
+func (p *Proxy) Program() *rpc.Program { return p.prog }
+
+type session struct {
+	mu     sync.Mutex
+	opened bool
+}
+
+func (*session) Close() {}
+
+// NewSession is per-client state.
+func (p *Proxy) NewSession(*rpc.Client) rpc.Session { return &session{} }
+
+func (p *Proxy) authList(context.Context, struct{}) (libvirt.AuthListRet, error) {
+	return libvirt.AuthListRet{Types: []libvirt.AuthType{0}}, nil
+}
+
+// supportsFeature answers the keepalive question locally (this daemon keeps the client
+// alive); every other feature is the backend's to answer, after the open.
+func (p *Proxy) supportsFeature(ctx context.Context, a libvirt.ConnectSupportsFeatureArgs) (libvirt.ConnectSupportsFeatureRet, error) {
+	const featureKeepalive = 10
+	if a.Feature == featureKeepalive {
+		rpc.ClientFrom(ctx).StartKeepAlive()
+		return libvirt.ConnectSupportsFeatureRet{Supported: 1}, nil
+	}
+	return libvirt.ConnectSupportsFeatureRet{}, virerror.New(libvirt.ErrInternalError, virerror.FromRPC, "connection not open")
+}
+
+func (p *Proxy) close(ctx context.Context, _ struct{}) (struct{}, error) {
+	rpc.ClientFrom(ctx).CloseAfterReply()
+	return struct{}{}, nil
+}
+
+// open connects to the daemon for the URI's scheme, repeats the client's open there,
+// and turns the client's connection into a relay.
+func (p *Proxy) open(ctx context.Context, a libvirt.ConnectOpenArgs) (struct{}, error) {
+	c := rpc.ClientFrom(ctx)
+	s := c.Session().(*session)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opened {
+		return struct{}{}, virerror.New(libvirt.ErrInternalError, virerror.FromRPC, "connection already open")
+	}
+	name := ""
+	if len(a.Name) > 0 {
+		name = a.Name[0]
+	}
+	scheme := "qemu" // a probe goes to the hypervisor daemon
+	if name != "" {
+		u, err := url.Parse(name)
+		if err != nil || backends[strings.ToLower(u.Scheme)] == "" {
+			return struct{}{}, virerror.New(libvirt.ErrNoConnect, virerror.FromNone, "%s", name)
+		}
+		scheme = strings.ToLower(u.Scheme)
+	}
+	readOnly := c.ReadOnly() || a.Flags&1 != 0
+	sock := filepath.Join(p.sockDir, backends[scheme]+"-sock")
+	if readOnly && p.privileged {
+		sock += "-ro"
+	}
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	bc, err := rpc.Dial(dctx, sock)
+	if err != nil {
+		return struct{}{}, err
+	}
+	if err := handshake(dctx, bc, a); err != nil {
+		bc.Close()
+		return struct{}{}, err
+	}
+	if readOnly {
+		c.SetReadOnly()
+	}
+	s.opened = true
+	conn, r := bc.Detach()
+	c.Relay(conn, r)
+	p.log.Debug("relaying connection", "client", c.ID(), "uri", name, "backend", sock)
+	return struct{}{}, nil
+}
+
+// handshake authenticates to the backend and opens the client's URI there.
+func handshake(ctx context.Context, bc *rpc.Conn, a libvirt.ConnectOpenArgs) error {
+	var auth libvirt.AuthListRet
+	if err := bc.Call(ctx, remote.Program, int32(remote.AuthList), nil, &auth); err != nil {
+		return err
+	}
+	for _, t := range auth.Types {
+		if t == 2 { // REMOTE_AUTH_POLKIT: the backend checks our (root) credentials
+			var ret libvirt.AuthPolkitRet
+			if err := bc.Call(ctx, remote.Program, int32(remote.AuthPolkit), nil, &ret); err != nil {
+				return err
+			}
+		}
+	}
+	return bc.Call(ctx, remote.Program, int32(remote.ConnectOpen), a, nil)
+}
