@@ -208,6 +208,7 @@ func (p *parser) value(depth int) (Value, error) {
 
 func (p *parser) str() (string, error) {
 	if len(p.b)-p.pos >= 6 && string(p.b[p.pos:p.pos+3]) == `"""` {
+		startLine := p.line
 		p.pos += 3
 		start := p.pos
 		for p.pos+3 <= len(p.b) && string(p.b[p.pos:p.pos+3]) != `"""` {
@@ -217,6 +218,7 @@ func (p *parser) str() (string, error) {
 			p.pos++
 		}
 		if p.pos+3 > len(p.b) {
+			p.line = startLine // point at where the string began
 			return "", p.errorf("unterminated string")
 		}
 		s := string(p.b[start:p.pos])

@@ -43,7 +43,13 @@ func New(sockDir string, privileged bool, log *slog.Logger) (*Proxy, error) {
 	prog, err := rpc.NewProgram(remote.Program, remote.Version, []rpc.Procedure{
 		rpc.Handle(remote.AuthList, p.authList, rpc.ReadOnly, rpc.NoAuth),
 		rpc.Handle(remote.ConnectSupportsFeature, p.supportsFeature, rpc.ReadOnly),
-		rpc.Handle(remote.ConnectOpen, p.open, rpc.ReadOnly),
+		rpc.HandleRaw(remote.ConnectOpen, func(ctx context.Context, payload []byte) (any, error) {
+			a, err := remote.DecodeOpenArgs(payload)
+			if err != nil {
+				return nil, err
+			}
+			return p.open(ctx, a)
+		}, rpc.ReadOnly),
 		rpc.Handle(remote.ConnectClose, p.close, rpc.ReadOnly),
 	})
 	if err != nil {

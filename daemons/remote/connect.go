@@ -49,7 +49,7 @@ const connectFlagRO = 1
 func (r *Remote) connectProcedures() []rpc.Procedure {
 	return []rpc.Procedure{
 		rpc.Handle(AuthList, r.authList, rpc.ReadOnly, rpc.NoAuth, rpc.Priority),
-		rpc.Handle(ConnectOpen, r.open, rpc.ReadOnly, rpc.Priority),
+		rpc.HandleRaw(ConnectOpen, r.openRaw, rpc.ReadOnly, rpc.Priority),
 		rpc.Handle(ConnectClose, r.close, rpc.ReadOnly, rpc.Priority),
 		rpc.Handle(ConnectSupportsFeature, r.supportsFeature, rpc.ReadOnly, rpc.Priority),
 		rpc.Handle(ConnectGetType, r.getType, rpc.ReadOnly, rpc.Priority),
@@ -66,6 +66,27 @@ func (r *Remote) connectProcedures() []rpc.Procedure {
 // modes (auth_unix_ro/auth_unix_rw = "none").
 func (r *Remote) authList(ctx context.Context, _ struct{}) (libvirt.AuthListRet, error) {
 	return libvirt.AuthListRet{Types: []libvirt.AuthType{authNone}}, nil
+}
+
+// DecodeOpenArgs decodes CONNECT_OPEN's arguments leniently: the optional name's
+// marker counts as present when non-zero, as libvirt's own decoder has it, because
+// go-libvirt sends 0x01000000 there.
+func DecodeOpenArgs(payload []byte) (libvirt.ConnectOpenArgs, error) {
+	r := rpc.NewXDRReader(payload)
+	a := libvirt.ConnectOpenArgs{Name: r.OptString(4 << 20)}
+	a.Flags = libvirt.ConnectFlags(r.Uint32())
+	if err := r.Err(); err != nil {
+		return a, rpc.DecodeError(err)
+	}
+	return a, nil
+}
+
+func (r *Remote) openRaw(ctx context.Context, payload []byte) (any, error) {
+	a, err := DecodeOpenArgs(payload)
+	if err != nil {
+		return nil, err
+	}
+	return r.open(ctx, a)
 }
 
 func (r *Remote) open(ctx context.Context, a libvirt.ConnectOpenArgs) (struct{}, error) {

@@ -95,24 +95,6 @@ func ReadPacket(r io.Reader, max int) (Packet, error) {
 	return Packet{Header: decodeHeader(buf[lenSize:]), Payload: buf[lenSize+HeaderSize:], Raw: buf}, nil
 }
 
-// ParsePacket splits one complete packet held in b (length word included) into header
-// and payload. It is ReadPacket for callers that already hold the bytes.
-func ParsePacket(b []byte, max int) (Header, []byte, error) {
-	if len(b) < lenSize {
-		return Header{}, nil, fmt.Errorf("%w: %d bytes", ErrTooShort, len(b))
-	}
-	n := binary.BigEndian.Uint32(b)
-	switch {
-	case int64(n) < lenSize+HeaderSize:
-		return Header{}, nil, fmt.Errorf("%w: %d bytes", ErrTooShort, n)
-	case int64(n) > int64(lenSize+max):
-		return Header{}, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, lenSize+max)
-	case int64(n) != int64(len(b)):
-		return Header{}, nil, fmt.Errorf("length word says %d bytes, packet has %d", n, len(b))
-	}
-	return decodeHeader(b[lenSize:]), b[lenSize+HeaderSize:], nil
-}
-
 func decodeHeader(b []byte) Header {
 	be := binary.BigEndian
 	return Header{

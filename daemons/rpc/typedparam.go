@@ -112,19 +112,13 @@ func (r *XDRReader) String(max int) string {
 	return string(p[:n])
 }
 
-// OptString reads an optional string: nil when absent.
+// OptString reads an optional string: nil when absent. Like libvirt's xdr_bool, any
+// non-zero marker means present: go-libvirt's CONNECT_OPEN sends 0x01000000.
 func (r *XDRReader) OptString(max int) []string {
-	switch r.Uint32() {
-	case 0:
-		return nil
-	case 1:
-		return []string{r.String(max)}
-	default:
-		if r.err == nil {
-			r.err = errors.New("xdr: bad optional marker")
-		}
+	if r.Uint32() == 0 || r.err != nil {
 		return nil
 	}
+	return []string{r.String(max)}
 }
 
 // TypedParams reads an array of at most max typed parameters.
