@@ -7,23 +7,10 @@ import (
 )
 
 func TestParseValues(t *testing.T) {
-	f, err := Parse("t.conf", []byte(`# a comment
-str = "hello world"   # trailing comment
-single='it''s'
-neg = -12
-pos = +7
-num = 42
-list = [ "a", "b",
-   # comment inside a list
-   "c", ]
-empty = []
-triple = """one
-two"""; after = 1
-`))
-	if err == nil {
+	if _, err := Parse("t.conf", []byte("single='it''s'\n")); err == nil {
 		t.Fatalf("two adjacent single-quoted strings must not parse")
 	}
-	f, err = Parse("t.conf", []byte(`# a comment
+	f, err := Parse("t.conf", []byte(`# a comment
 str = "hello world"   # trailing comment
 single = 'say "hi"'
 neg = -12

@@ -135,28 +135,6 @@ func defaultLogOutput(name string, daemonized bool, paths Paths) func(logging.Pr
 	}
 }
 
-// startupError carries the exit code a start-up failure maps to.
-type startupError struct {
-	code int
-	err  error
-}
-
-func (e *startupError) Error() string { return e.err.Error() }
-func (e *startupError) Unwrap() error { return e.err }
-
-func fail(code int, format string, args ...any) error {
-	return &startupError{code: code, err: fmt.Errorf(format, args...)}
-}
-
-// exitCode is the process exit code for a start-up error.
-func exitCode(err error) int {
-	var se *startupError
-	if errors.As(err, &se) {
-		return se.code
-	}
-	return 1
-}
-
 // serve runs each listener's accept loop.
 func serveAll(log *slog.Logger, fatal chan<- error, pairs ...servePair) {
 	for _, p := range pairs {

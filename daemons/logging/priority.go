@@ -20,18 +20,6 @@ const (
 // DefaultPriority is libvirt's default log_level.
 const DefaultPriority = Warning
 
-func (p Priority) slog() slog.Level {
-	switch p {
-	case Debug:
-		return slog.LevelDebug
-	case Info:
-		return slog.LevelInfo
-	case Warning:
-		return slog.LevelWarn
-	}
-	return slog.LevelError
-}
-
 func fromSlog(l slog.Level) Priority {
 	switch {
 	case l < slog.LevelInfo:

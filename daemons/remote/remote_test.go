@@ -2,9 +2,9 @@ package remote_test
 
 import (
 	"bufio"
-	"errors"
 	"context"
 	"encoding/binary"
+	"errors"
 	"net"
 	"path/filepath"
 	"strings"
@@ -324,4 +324,3 @@ func TestUnknownProgram(t *testing.T) {
 		t.Errorf("unknown program: %+v %q", p.Header, p.Payload)
 	}
 }
-

@@ -40,8 +40,7 @@ func (k *keepalive) start(interval time.Duration, count int, probe func(dead boo
 		return
 	}
 	k.interval, k.count, k.last = interval, count, time.Now()
-	var tick func()
-	tick = func() {
+	tick := func() {
 		k.mu.Lock()
 		if k.timer == nil {
 			k.mu.Unlock()
