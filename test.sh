@@ -1,0 +1,52 @@
+#!/bin/sh
+# Runs every virtunit test: formatting, go vet, staticcheck, the meson build, the whole
+# test suite with the race detector (real virsh, virt-admin, QEMU, dnsmasq, nftables,
+# systemd), and each fuzz target for a bounded time. On a fresh Debian 12 machine run as
+# root, it first installs what the tests drive.
+set -eu
+cd "$(dirname "$0")"
+export PATH="/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
+FUZZTIME=${FUZZTIME:-10s}
+
+packages="libvirt-clients python3-libvirt qemu-system-x86 qemu-utils dnsmasq-base nftables
+  iproute2 dbus systemd systemd-container util-linux busybox-static binutils meson
+  ninja-build tini procps"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	missing=""
+	for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+	if [ -n "$missing" ]; then
+		echo "== installing:$missing"
+		apt-get update -q
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	fi
+fi
+command -v go >/dev/null || { echo "go is not installed (Go 1.26 is needed)" >&2; exit 1; }
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+[ -z "$unformatted" ] || { echo "gofmt would change: $unformatted" >&2; exit 1; }
+
+echo "== go vet"
+go vet ./...
+
+echo "== staticcheck"
+go install honnef.co/go/tools/cmd/staticcheck@v0.7.0
+staticcheck ./...
+
+echo "== meson build"
+builddir=$(mktemp -d)
+trap 'rm -rf "$builddir"' EXIT
+meson setup "$builddir" >/dev/null
+meson compile -C "$builddir" >/dev/null
+
+echo "== go test -race"
+go test -race -timeout 25m ./...
+
+echo "== fuzz ($FUZZTIME each)"
+grep -H '^func Fuzz' $(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go') |
+	sed 's|^\(.*\)/[^/]*_test.go:func \(Fuzz[A-Za-z0-9_]*\).*|\1 \2|' | sort -u |
+	while read -r dir fn; do
+		echo "-- $dir $fn"
+		go test -run '^$' -fuzz "^$fn\$" -fuzztime "$FUZZTIME" "./$dir"
+	done
+echo "== all tests passed"
