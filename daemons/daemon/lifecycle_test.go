@@ -255,3 +255,45 @@ func waitForLog(t *testing.T, path, want string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestNotify: sd_notify tells the service manager READY=1 once the sockets accept,
+// RELOADING=1 then READY=1 around a SIGHUP, and STOPPING=1 on the way out.
+func TestNotify(t *testing.T) {
+	dir := daemontest.ScratchDir(t)
+	path := filepath.Join(dir, "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if os.Geteuid() == 0 {
+		os.Chown(path, daemontest.Nobody, daemontest.Nobody)
+	}
+	next := func() string {
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 4096)
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("no notification: %v", err)
+		}
+		return string(buf[:n])
+	}
+	d := daemontest.Start(t, "virtqemud", daemontest.Options{Dir: dir, Env: []string{"NOTIFY_SOCKET=" + path}})
+	if m := next(); !strings.Contains(m, "READY=1") {
+		t.Errorf("first notification %q", m)
+	}
+	d.Signal(syscall.SIGHUP)
+	if m := next(); !strings.Contains(m, "RELOADING=1") || !strings.Contains(m, "MONOTONIC_USEC=") {
+		t.Errorf("on SIGHUP: %q", m)
+	}
+	if m := next(); !strings.Contains(m, "READY=1") {
+		t.Errorf("after reload: %q", m)
+	}
+	d.Signal(syscall.SIGTERM)
+	if m := next(); !strings.Contains(m, "STOPPING=1") {
+		t.Errorf("on SIGTERM: %q", m)
+	}
+	if code, err := d.Wait(10 * time.Second); err != nil || code != 0 {
+		t.Errorf("exit %d %v", code, err)
+	}
+}

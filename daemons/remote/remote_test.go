@@ -324,3 +324,51 @@ func TestUnknownProgram(t *testing.T) {
 		t.Errorf("unknown program: %+v %q", p.Header, p.Payload)
 	}
 }
+
+// TestServerKeepaliveDropsSilentClients: once a client says it speaks keepalive, the
+// server probes it when idle and drops it after keepalive_count unanswered PINGs.
+func TestServerKeepaliveDropsSilentClients(t *testing.T) {
+	s := startServer(t, rpc.Limits{KeepaliveInterval: 100 * time.Millisecond, KeepaliveCount: 2})
+	rc := dialRaw(t, s.rw)
+	rc.call(0, remote.ConnectSupportsFeature, libvirt.ConnectSupportsFeatureArgs{Feature: 10})
+	if p := rc.read(); p.Status != rpc.StatusOK {
+		t.Fatal("keepalive feature refused")
+	}
+	pings := 0
+	start := time.Now()
+	for {
+		rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		p, err := rpc.ReadPacket(rc.r, rpc.MaxMessage)
+		if err != nil {
+			break // dropped
+		}
+		if p.Program == rpc.KeepaliveProgram && p.Procedure == 1 {
+			pings++
+		}
+	}
+	if pings != 2 {
+		t.Errorf("%d PINGs before the drop, want 2", pings)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("dropped after %v", el)
+	}
+}
+
+// TestMaxClients: with max_clients reached, a new connection waits in the backlog, as
+// with libvirt, and is served once a slot frees.
+func TestMaxClients(t *testing.T) {
+	s := startServer(t, rpc.Limits{MaxClients: 1})
+	first := dialRaw(t, s.rw)
+	first.call(0, remote.AuthList, nil)
+	first.read()
+	second := dialRaw(t, s.rw)
+	second.call(0, remote.AuthList, nil)
+	second.c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := rpc.ReadPacket(second.r, rpc.MaxMessage); err == nil {
+		t.Fatal("second client served beyond max_clients=1")
+	}
+	first.c.Close()
+	if p := second.read(); p.Procedure != int32(remote.AuthList) || p.Status != rpc.StatusOK {
+		t.Errorf("second client after a slot freed: %+v", p.Header)
+	}
+}
