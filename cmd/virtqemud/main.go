@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/forward"
 )
 
 func main() {
@@ -13,6 +14,9 @@ func main() {
 		Name:        "virtqemud",
 		Schemes:     []string{"qemu"},
 		Description: "libvirt QEMU management daemon",
+		// Network, interface and node-device calls go to their own daemons, as with
+		// libvirt's virtqemud.
+		Drivers: []daemon.DriverFactory{forward.Driver(forward.Network, forward.Interface, forward.NodeDevice)},
 	}
 	os.Exit(d.Main(os.Args[1:]))
 }

@@ -132,7 +132,7 @@ func (p *Proxy) open(ctx context.Context, a libvirt.ConnectOpenArgs) (struct{}, 
 	if err != nil {
 		return struct{}{}, err
 	}
-	if err := handshake(dctx, bc, a); err != nil {
+	if err := remote.Handshake(dctx, bc, a); err != nil {
 		bc.Close()
 		return struct{}{}, err
 	}
@@ -144,21 +144,4 @@ func (p *Proxy) open(ctx context.Context, a libvirt.ConnectOpenArgs) (struct{}, 
 	c.Relay(conn, r)
 	p.log.Debug("relaying connection", "client", c.ID(), "uri", name, "backend", sock)
 	return struct{}{}, nil
-}
-
-// handshake authenticates to the backend and opens the client's URI there.
-func handshake(ctx context.Context, bc *rpc.Conn, a libvirt.ConnectOpenArgs) error {
-	var auth libvirt.AuthListRet
-	if err := bc.Call(ctx, remote.Program, int32(remote.AuthList), nil, &auth); err != nil {
-		return err
-	}
-	for _, t := range auth.Types {
-		if t == 2 { // REMOTE_AUTH_POLKIT: the backend checks our (root) credentials
-			var ret libvirt.AuthPolkitRet
-			if err := bc.Call(ctx, remote.Program, int32(remote.AuthPolkit), nil, &ret); err != nil {
-				return err
-			}
-		}
-	}
-	return bc.Call(ctx, remote.Program, int32(remote.ConnectOpen), a, nil)
 }

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,4 +46,14 @@ func (p Proc) ErrorDomain() virerror.Domain {
 		return virerror.FromNodeDev
 	}
 	return virerror.FromNone
+}
+
+// Procs lists every procedure number virtunit knows, in numeric order.
+func Procs() []Proc {
+	ps := make([]Proc, 0, len(procNames))
+	for p := range procNames {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	return ps
 }

@@ -45,6 +45,9 @@ type Client struct {
 	ka    keepalive
 	relay atomic.Pointer[net.Conn] // set once the client's traffic goes to a backend
 
+	hookMu  sync.Mutex
+	onClose []func()
+
 	qmu     sync.Mutex // guards the asynchronous message queue
 	queue   [][]byte
 	sending bool
@@ -120,6 +123,14 @@ func (c *Client) SetReadOnly() { c.readOnly.Store(true) }
 
 // Session is the client's session, as the server's NewSession made it.
 func (c *Client) Session() Session { return c.session }
+
+// OnClose registers f to run once the client is gone, for whoever keeps per-client
+// state outside the session (a forwarded connection, say).
+func (c *Client) OnClose(f func()) {
+	c.hookMu.Lock()
+	defer c.hookMu.Unlock()
+	c.onClose = append(c.onClose, f)
+}
 
 // CloseAfterReply makes the client's connection close once the current call has been
 // answered (CONNECT_CLOSE).
@@ -277,7 +288,10 @@ func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.F
 	reply := Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}
 	ret, err := c.invoke(prog, h, payload, files)
 	var pkt []byte
-	if err == nil {
+	if raw, ok := ret.(RawReply); ok && err == nil {
+		reply.Status = StatusOK
+		pkt, err = EncodeRawPacket(reply, raw)
+	} else if err == nil {
 		reply.Status = StatusOK
 		if pkt, err = EncodePacket(reply, ret); err != nil {
 			c.srv.log.Error("cannot encode reply", "proc", h.Procedure, "err", err)
@@ -328,6 +342,17 @@ func (c *Client) invoke(prog *Program, h Header, payload []byte, files []*os.Fil
 func (c *Client) SendMessage(program uint32, proc int32, body any) error {
 	// libvirtd sends events with serial 1, whatever the .x file says.
 	pkt, err := EncodePacket(Header{Program: program, Version: 1, Procedure: proc, Type: Message, Serial: 1}, body)
+	if err != nil {
+		return err
+	}
+	c.enqueue(pkt)
+	return nil
+}
+
+// SendRawMessage queues a MESSAGE packet whose payload is already encoded (an event
+// forwarded from another daemon).
+func (c *Client) SendRawMessage(program uint32, proc int32, payload []byte) error {
+	pkt, err := EncodeRawPacket(Header{Program: program, Version: 1, Procedure: proc, Type: Message, Serial: 1}, payload)
 	if err != nil {
 		return err
 	}
@@ -407,5 +432,12 @@ func (c *Client) finish() {
 	}
 	if c.session != nil {
 		c.session.Close()
+	}
+	c.hookMu.Lock()
+	hooks := c.onClose
+	c.onClose = nil
+	c.hookMu.Unlock()
+	for _, f := range hooks {
+		f()
 	}
 }

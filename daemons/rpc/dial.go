@@ -25,19 +25,9 @@ func Dial(ctx context.Context, path string) (*Conn, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
-		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromRPC, "Failed to connect socket to '%s': %v", path, unwrapOpErr(err))
+		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromRPC, "Failed to connect socket to '%s': %s", path, virerror.Strerror(err))
 	}
 	return &Conn{conn: c, r: bufio.NewReaderSize(c, 8<<10)}, nil
-}
-
-func unwrapOpErr(err error) error {
-	if oe, ok := err.(*net.OpError); ok && oe.Err != nil {
-		if se, ok := oe.Err.(interface{ Unwrap() error }); ok && se.Unwrap() != nil {
-			return se.Unwrap()
-		}
-		return oe.Err
-	}
-	return err
 }
 
 // Call sends one call and waits for its reply, decoding it into ret (nil for none). An
@@ -70,15 +60,7 @@ func (c *Conn) Call(ctx context.Context, prog uint32, proc int32, args, ret any)
 		case p.Type != Reply || p.Serial != serial:
 			continue
 		case p.Status == StatusError:
-			var re remoteError
-			if err := Decode(p.Payload, &re); err != nil {
-				return virerror.Wrap(err, libvirt.ErrRPC, virerror.FromRPC, "Unable to decode message payload")
-			}
-			msg := ""
-			if len(re.Message) > 0 {
-				msg = re.Message[0]
-			}
-			return virerror.Verbatim(libvirt.ErrorNumber(re.Code), virerror.Domain(re.Domain), msg)
+			return decodeRemoteError(p.Payload)
 		}
 		if ret == nil {
 			return nil

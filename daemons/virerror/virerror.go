@@ -7,6 +7,8 @@ package virerror
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"syscall"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 )
@@ -117,4 +119,18 @@ func As(err error, dom Domain) *Error {
 		return e
 	}
 	return Wrap(err, libvirt.ErrInternalError, dom, "%v", err)
+}
+
+// Strerror words a system error as C's strerror does ("No such file or directory"),
+// for libvirt messages that embed it; Go spells the same texts in lower case.
+func Strerror(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	s := errno.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
