@@ -27,7 +27,7 @@ type Daemon interface {
 	SetTimeout(seconds uint32) error
 }
 
-// LibVersion is reported by virt-admin version as the daemon's library version.
+// Admin serves the ADMIN program of one daemon.
 type Admin struct {
 	d          Daemon
 	libVersion uint64
