@@ -9,3 +9,5 @@ require (
 	github.com/godbus/dbus/v5 v5.2.4
 	libvirt.org/go/libvirtxml v1.11002.0
 )
+
+require golang.org/x/sys v0.41.0 // indirect
