@@ -133,3 +133,20 @@ func readable(fd int) bool {
 		return n > 0
 	}
 }
+
+// DupPidFD returns a new close-on-exec descriptor for the process's pidfd, to hand to
+// systemd (a scope's PIDFDs). The caller closes it.
+func (p *Process) DupPidFD() (int, error) {
+	rc, err := p.pidfd.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	dup, derr := -1, error(nil)
+	if err := rc.Control(func(fd uintptr) { dup, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return -1, err
+	}
+	if derr != nil {
+		return -1, fmt.Errorf("dup pidfd of %d: %w", p.Pid, derr)
+	}
+	return dup, nil
+}
