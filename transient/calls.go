@@ -90,13 +90,14 @@ func (r *Realizer) untrackLocked(u *tracked) {
 
 // readAll reads every watched property of u.
 func (r *Realizer) readAll(ctx context.Context, u *tracked) error {
-	return r.read(ctx, u, map[string][]string{unitIface: watched[unitIface], typeIface(u.name): watched[typeIface(u.name)]})
+	return r.read(ctx, u, map[string][]string{unitIface: watched[unitIface], typeIface(u.name): watched[typeIface(u.name)]}, nil)
 }
 
 // read fetches properties of u, all calls in flight at once, and merges them by sequence
 // number. Of a unit systemd no longer has, only LoadState is kept: the defaults systemd
-// reports for it would erase how the unit ended.
-func (r *Realizer) read(ctx context.Context, u *tracked, which map[string][]string) error {
+// reports for it would erase how the unit ended. then, if not nil, runs after the merge
+// under the lock.
+func (r *Realizer) read(ctx context.Context, u *tracked, which map[string][]string, then func()) error {
 	n := 0
 	for _, names := range which {
 		n += len(names)
@@ -120,11 +121,15 @@ func (r *Realizer) read(ctx context.Context, u *tracked, which map[string][]stri
 		}
 		calls = append(calls, c)
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if then != nil {
+		defer r.changedLocked(u)
+		defer then()
+	}
 	if len(calls) == 0 {
 		return fmt.Errorf("read %s: %w", u.name, firstErr)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	gone := false
 	for _, c := range calls {
 		if c.Args[1] == "LoadState" {

@@ -48,8 +48,14 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	}
 	r.readAll(ctx, u) // best effort: the unit may be collected already
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return u.status(), nil
+	referred := u.referred
+	u.referred = false
+	st := u.status()
+	r.mu.Unlock()
+	if referred { // let systemd collect the unit now
+		r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Unref", 0)
+	}
+	return st, nil
 }
 
 // Kill implements units.Realizer: the main process of a service, every process of a
@@ -152,33 +158,39 @@ func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error)
 	if st.State == units.Dead || st.State == units.Failed {
 		return st, nil // released below, and so forgotten
 	}
-	leader := 0
+	var leader *launch.Process
 	if typeIface(name) == scopeIface {
 		leader = r.scopeLeader(ctx, name)
 	}
 	referred := r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Ref", 0).Err == nil
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	u.mainPID, u.referred = leader, referred
+	u.referred = referred
+	if leader != nil {
+		r.watchLocked(u, leader)
+	}
 	u.last = u.status() // what happened before is history, not events
 	u.exitSeen, u.runs = u.num("ExecMainExitTimestampMonotonic"), u.last.Restarts
 	return u.last, nil
 }
 
-// scopeLeader finds the process in a scope that leads its own session, or 0.
-func (r *Realizer) scopeLeader(ctx context.Context, name string) int {
+// scopeLeader finds the process in a scope that leads its own session, or nil.
+func (r *Realizer) scopeLeader(ctx context.Context, name string) *launch.Process {
 	var procs []struct {
 		Cgroup  string
 		PID     uint32
 		Cmdline string
 	}
 	if r.systemd.CallWithContext(ctx, managerIface+".GetUnitProcesses", 0, name).Store(&procs) != nil {
-		return 0
+		return nil
 	}
 	for _, p := range procs {
+		// Identified before Open, which checks that the pid still is that process.
 		if id, err := launch.Identify(int(p.PID)); err == nil && id.Session == int(p.PID) {
-			return int(p.PID)
+			if proc, err := launch.Open(int(p.PID), id); err == nil {
+				return proc
+			}
 		}
 	}
-	return 0
+	return nil
 }

@@ -132,16 +132,32 @@ func (r *Realizer) changedLocked(u *tracked) {
 	for _, ev := range u.events() {
 		r.hub.Publish(ev)
 	}
+	if u.unsettled() && !u.settling {
+		u.settling = true
+		go r.settle(u)
+	}
 	if u.final() {
 		r.untrackLocked(u)
 	}
+}
+
+// settle reads the state of a service that looks ended although it has a restart
+// policy. The reply comes after any signal systemd sent before it, so if a restart is
+// coming the read shows it; if the unit still looks ended, it has ended.
+func (r *Realizer) settle(u *tracked) {
+	ctx, cancel := context.WithTimeout(r.conn.Context(), 10*time.Second)
+	defer cancel()
+	r.read(ctx, u, map[string][]string{unitIface: {"ActiveState", "SubState"}}, func() {
+		u.settling = false
+		u.settled = u.ended()
+	})
 }
 
 // refresh reads properties that a signal only invalidated.
 func (r *Realizer) refresh(u *tracked, iface string, names []string) {
 	ctx, cancel := context.WithTimeout(r.conn.Context(), 10*time.Second)
 	defer cancel()
-	r.read(ctx, u, map[string][]string{iface: names})
+	r.read(ctx, u, map[string][]string{iface: names}, nil)
 }
 
 // kill sends sig to whom ("main" or "all") of unit, logging failure: for callers that

@@ -121,16 +121,23 @@ func (r *Realizer) startScope(ctx context.Context, spec *units.Spec, u *tracked)
 	if err := p.Release(); err != nil {
 		return err
 	}
-	watchCtx, cancel := context.WithCancel(context.Background())
 	r.mu.Lock()
-	u.child, u.reaped, u.stopChild = p, make(chan struct{}), cancel
+	r.watchLocked(u, p)
 	r.mu.Unlock()
-	go r.watchChild(watchCtx, u, p)
 	return nil
 }
 
-// watchChild waits for a scope's process, our child, and reports how it ended the moment
-// it does: for QEMU that is the moment destroy may return.
+// watchLocked makes p the scope's main process and watches it.
+func (r *Realizer) watchLocked(u *tracked, p *launch.Process) {
+	ctx, cancel := context.WithCancel(context.Background())
+	u.mainPID, u.exit = p.Pid, nil
+	u.reaped, u.stopChild = make(chan struct{}), cancel
+	go r.watchChild(ctx, u, p)
+}
+
+// watchChild waits for a scope's main process and reports its exit the moment it
+// happens (with the exit status when it is our child): for QEMU, the moment destroy may
+// return.
 func (r *Realizer) watchChild(ctx context.Context, u *tracked, p *launch.Process) {
 	exit, err := p.Wait(ctx)
 	p.Close()

@@ -9,7 +9,6 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/virtunit/virtunit/units"
-	"github.com/virtunit/virtunit/units/launch"
 )
 
 const (
@@ -21,7 +20,7 @@ const (
 // watched are the properties a unit's status is made of, per interface.
 var watched = map[string][]string{
 	unitIface:    {"LoadState", "ActiveState", "SubState", "Description"},
-	serviceIface: {"Type", "MainPID", "NRestarts", "Result", "ExecMainCode", "ExecMainStatus", "ExecMainExitTimestampMonotonic"},
+	serviceIface: {"Type", "Restart", "MainPID", "NRestarts", "Result", "ExecMainCode", "ExecMainStatus", "ExecMainExitTimestampMonotonic"},
 	scopeIface:   {"Result"},
 }
 
@@ -70,14 +69,19 @@ type tracked struct {
 	// A scope's main process: the child we forked (exit status known), or the
 	// session leader found in an adopted scope.
 	mainPID   int
-	child     *launch.Process
 	exit      *units.Exit
-	reaped    chan struct{} // closed once the child is reaped; nil without a child
+	reaped    chan struct{} // closed once the process is reaped; nil without one
 	stopChild context.CancelFunc
 
 	last     units.Status // last published
 	exitSeen uint64       // ExecMainExitTimestampMonotonic last reported
 	runs     int          // Restarts when Running was last published
+
+	// systemd 252 shows a service that will be restarted as "failed" for a moment
+	// before "auto-restart". So the end of a service with a restart policy is published
+	// only once a fresh read has settled it (see Realizer.settle).
+	settled  bool // the current ended state was confirmed by a read
+	settling bool // a read to confirm it is under way
 }
 
 func newTracked(name string) *tracked {
@@ -156,13 +160,22 @@ func (u *tracked) status() units.Status {
 	return st
 }
 
+// ended says whether the unit's state is Dead or Failed.
+func (u *tracked) ended() bool {
+	st := u.status().State
+	return st == units.Dead || st == units.Failed
+}
+
+// unsettled says whether the unit looks ended but may be about to restart.
+func (u *tracked) unsettled() bool {
+	r := u.str("Restart")
+	return r != "" && r != "no" && u.ended() && !u.settled
+}
+
 // final says whether the unit has ended for good: nothing in progress, no restart
 // coming, and any child of ours reaped.
 func (u *tracked) final() bool {
-	if u.pending > 0 {
-		return false
-	}
-	if st := u.status().State; st != units.Dead && st != units.Failed {
+	if u.pending > 0 || !u.ended() || u.unsettled() {
 		return false
 	}
 	if u.reaped != nil {
@@ -185,7 +198,10 @@ func (u *tracked) events() []units.Event {
 			evs = append(evs, units.Event{Kind: units.ProcessExited, Status: st})
 		}
 	}
-	if st.State != u.last.State {
+	if !u.ended() {
+		u.settled = false
+	}
+	if st.State != u.last.State && !u.unsettled() {
 		kind := units.StateChanged
 		if st.State == units.Running {
 			if st.Restarts > u.runs {
@@ -194,8 +210,8 @@ func (u *tracked) events() []units.Event {
 			u.runs = st.Restarts
 		}
 		evs = append(evs, units.Event{Kind: kind, Status: st})
+		u.last = st
 	}
-	u.last = st
 	return evs
 }
 

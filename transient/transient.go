@@ -45,8 +45,9 @@ type Realizer struct {
 	systemd  dbus.BusObject
 	log      *slog.Logger
 	hub      units.Hub
-	machined bool   // org.freedesktop.machine1 is on the bus
-	version  string // the manager's, for messages
+	cancel   context.CancelFunc // of the connection's context
+	machined bool               // org.freedesktop.machine1 is on the bus
+	version  string             // the manager's, for messages
 
 	mu          sync.Mutex
 	units       map[dbus.ObjectPath]*tracked // the units we watch, by object path
@@ -71,10 +72,11 @@ func Available(ctx context.Context, opts Options) error {
 	if fi, err := os.Stat("/run/systemd/system"); err != nil || !fi.IsDir() {
 		return errors.New("systemd does not run this host: /run/systemd/system is missing")
 	}
-	conn, err := dial(ctx, opts, nil)
+	conn, cancel, err := dial(ctx, opts, nil)
 	if err != nil {
 		return err
 	}
+	defer cancel()
 	defer conn.Close()
 	_, err = managerVersion(ctx, conn.Object(systemdName, systemdPath))
 	return err
@@ -91,14 +93,15 @@ func New(ctx context.Context, opts Options) (*Realizer, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	conn, err := dial(ctx, opts, r)
+	conn, cancel, err := dial(ctx, opts, r)
 	if err != nil {
 		return nil, err
 	}
-	r.conn = conn
+	r.conn, r.cancel = conn, cancel
 	r.systemd = conn.Object(systemdName, systemdPath)
 	if err := r.init(ctx); err != nil {
 		conn.Close()
+		cancel()
 		return nil, err
 	}
 	return r, nil
@@ -122,9 +125,14 @@ func (r *Realizer) init(ctx context.Context) error {
 	return nil
 }
 
-// dial connects to the bus for opts, with handler receiving the signals.
-func dial(ctx context.Context, opts Options, handler dbus.SignalHandler) (*dbus.Conn, error) {
-	copts := []dbus.ConnOption{dbus.WithContext(ctx)}
+// dial connects to the bus for opts, with handler receiving the signals. ctx bounds the
+// dialing only: godbus closes a connection when its context ends, so the connection gets
+// its own, which the caller cancels after closing it.
+func dial(ctx context.Context, opts Options, handler dbus.SignalHandler) (*dbus.Conn, context.CancelFunc, error) {
+	connCtx, cancel := context.WithCancel(context.Background())
+	abort := context.AfterFunc(ctx, cancel)
+	defer abort()
+	copts := []dbus.ConnOption{dbus.WithContext(connCtx)}
 	if handler != nil {
 		copts = append(copts, dbus.WithSignalHandler(handler))
 	}
@@ -145,10 +153,15 @@ func dial(ctx context.Context, opts Options, handler dbus.SignalHandler) (*dbus.
 	default:
 		conn, err = dbus.ConnectSessionBus(copts...)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("connect to the bus of the systemd manager: %w", err)
+	if err == nil && ctx.Err() != nil {
+		conn.Close()
+		err = ctx.Err()
 	}
-	return conn, nil
+	if err != nil {
+		cancel()
+		return nil, nil, fmt.Errorf("connect to the bus of the systemd manager: %w", err)
+	}
+	return conn, cancel, nil
 }
 
 func managerVersion(ctx context.Context, systemd dbus.BusObject) (string, error) {
@@ -191,5 +204,7 @@ func (r *Realizer) Close() error {
 		u.stopWatchingChild()
 	}
 	r.hub.Close()
-	return r.conn.Close()
+	err := r.conn.Close()
+	r.cancel()
+	return err
 }

@@ -161,7 +161,7 @@ func (m *Manager) startManager() error {
 	// so the manager is in them from its first instruction.
 	cmd := &exec.Cmd{Path: self, Args: []string{systemdPath, "--user"}}
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LANG=C.UTF-8",
-		"XDG_RUNTIME_DIR=" + m.RuntimeDir, "DBUS_SESSION_BUS_ADDRESS=" + m.Bus,
+		"XDG_RUNTIME_DIR=" + m.RuntimeDir, "DBUS_SESSION_BUS_ADDRESS=" + m.Bus, "SYSTEMD_LOG_TARGET=console",
 		cgroupEnv + "=" + strings.Join(m.Cgroups, "\n")}
 	p, err := m.spawnNotify("systemd --user", cmd, syscall.SIGTERM)
 	if err != nil {
