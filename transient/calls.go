@@ -181,7 +181,7 @@ func (r *Realizer) usable(props []property) []sddbus.Property {
 	out := make([]sddbus.Property, 0, len(props))
 	for _, p := range props {
 		switch {
-		case !r.unsupported[p.Name]:
+		case !r.unsupported[p.Name] || !p.optional && p.instead == nil:
 			out = append(out, p.Property)
 		case p.instead != nil:
 			out = append(out, *p.instead)
