@@ -2,6 +2,7 @@ package unitstest
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,6 +26,7 @@ var cases = []struct {
 	{"oneshot setup and teardown run in order", oneshot},
 	{"SIGHUP reaches the main process", sighup},
 	{"each watcher sees its own units", watchers},
+	{"concurrent starts and stops", concurrent},
 	{"units are adopted after a daemon restart", adopt},
 	{"a unit that died while the daemon was down is reported", deadWhileDown},
 	{"a reused pid is not adopted", pidReuse},
@@ -211,6 +213,47 @@ func watchers(e *env) {
 		seen[ev.Status.Name] = seen[ev.Status.Name] || ended(ev.Status.State)
 		return seen[a.Name] && seen[b.Name]
 	})
+}
+
+func concurrent(e *env) {
+	const n = 8
+	specs := make([]units.Spec, n)
+	for i := range specs {
+		specs[i] = e.spec(units.Service, fmt.Sprintf("-%d.service", i), "serve")
+		e.started = append(e.started, specs[i].Name)
+	}
+	errs := make(chan error, n)
+	for _, s := range specs {
+		go func() {
+			st, err := e.r.Start(e.ctx(), s)
+			if err == nil && st.State != units.Running {
+				err = fmt.Errorf("Start(%s) = %v", s.Name, st)
+			}
+			errs <- err
+		}()
+	}
+	for range specs {
+		if err := <-errs; err != nil {
+			e.t.Error(err)
+		}
+	}
+	for range specs {
+		e.rep.expect(e.t, "ready")
+	}
+	for _, s := range specs {
+		go func() {
+			st, err := e.r.Stop(e.ctx(), s.Name)
+			if err == nil && !ended(st.State) {
+				err = fmt.Errorf("Stop(%s) = %v", s.Name, st)
+			}
+			errs <- err
+		}()
+	}
+	for range specs {
+		if err := <-errs; err != nil {
+			e.t.Error(err)
+		}
+	}
 }
 
 func adopt(e *env) {
