@@ -46,7 +46,12 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 			return units.Status{Name: name}, fmt.Errorf("stop %s: %w", name, ctx.Err())
 		}
 	}
-	r.readAll(ctx, u) // best effort: the unit may be collected already
+	r.mu.Lock()
+	known := u.known()
+	r.mu.Unlock()
+	if !known {
+		r.readAll(ctx, u) // best effort: the unit may be collected already
+	}
 	r.mu.Lock()
 	referred := u.referred
 	u.referred = false
