@@ -126,6 +126,9 @@ func (r *Realizer) endLocked(u *unit, state units.State) {
 		delete(r.units, u.rec.Spec.Name)
 	}
 	u.release()
+	if !u.stopping { // Stop takes care of bound units first
+		r.endedBound(u.rec.Spec.Name)
+	}
 }
 
 // Status implements units.Realizer. A unit recorded but not adopted is reported from its

@@ -23,6 +23,9 @@ func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, er
 	if err := spec.Validate(); err != nil {
 		return units.Status{Name: spec.Name}, err
 	}
+	if err := r.checkBindsTo(ctx, &spec); err != nil {
+		return fail(err)
+	}
 	u := &unit{rec: record{Spec: spec, Files: len(spec.Files)}, state: units.Starting, done: make(chan struct{})}
 	u.rec.Spec.Files = nil
 	if err := r.reserve(u); err != nil {
@@ -100,7 +103,7 @@ func spawn(spec *units.Spec, files []*os.File) (*launch.Process, launch.Identity
 	// The command line is what we exec'd; the start time is read now, and if the
 	// process already exited it is a zombie still, with its start time.
 	id, _ := launch.Identify(p.Pid)
-	return p, launch.Identity{StartTime: id.StartTime, Argv: s.Argv}, nil
+	return p, launch.Identity{StartTime: id.StartTime, Argv: s.Argv, PidfdID: p.ID()}, nil
 }
 
 // runLocked makes p, identified by id, the running process of u, saves the unit,

@@ -165,7 +165,11 @@ func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error)
 	}
 	var leader *launch.Process
 	if typeIface(name) == scopeIface {
-		leader = r.scopeLeader(ctx, name)
+		if leader = r.scopeLeader(ctx, name); leader == nil {
+			// Its processes are gone; systemd has not noticed yet.
+			st.State, st.MainPID = units.Dead, 0
+			return st, nil
+		}
 	}
 	referred := r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Ref", 0).Err == nil
 	r.mu.Lock()
@@ -179,7 +183,8 @@ func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error)
 	return u.last, nil
 }
 
-// scopeLeader finds the process in a scope that leads its own session, or nil.
+// scopeLeader finds the live process in a scope that leads its own session, or nil. A
+// leader that has exited is reaped if it happens to be our child.
 func (r *Realizer) scopeLeader(ctx context.Context, name string) *launch.Process {
 	var procs []struct {
 		Cgroup  string
@@ -191,11 +196,19 @@ func (r *Realizer) scopeLeader(ctx context.Context, name string) *launch.Process
 	}
 	for _, p := range procs {
 		// Identified before Open, which checks that the pid still is that process.
-		if id, err := launch.Identify(int(p.PID)); err == nil && id.Session == int(p.PID) {
-			if proc, err := launch.Open(int(p.PID), id); err == nil {
-				return proc
-			}
+		id, err := launch.Identify(int(p.PID))
+		if err != nil || id.Session != int(p.PID) {
+			continue
 		}
+		proc, err := launch.Open(int(p.PID), id)
+		if err != nil {
+			continue
+		}
+		if !proc.Exited() {
+			return proc
+		}
+		proc.TryReap()
+		proc.Close()
 	}
 	return nil
 }

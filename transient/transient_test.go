@@ -3,6 +3,7 @@ package transient
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -80,11 +81,16 @@ func next(t *testing.T, w *units.Watch, what string, ok func(units.Event) bool) 
 func TestGuestScope(t *testing.T) {
 	m := systemdtest.Current(t)
 	r := newRealizer(t)
+	// A limit below ours: raising one takes CAP_SYS_RESOURCE, which test machines may lack.
+	var memlock syscall.Rlimit
+	syscall.Getrlimit(8, &memlock)
+	limit := min(memlock.Max, 1<<26) / 2
 	for _, machine := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plain", true: "machined"}[machine], func(t *testing.T) {
 			vm := "qemu-1-vm" + strconv.FormatBool(machine)
 			spec := units.Spec{Name: units.MachineScope(vm), Kind: units.Scope, Argv: []string{"sleep", "60"},
-				Description: "QEMU guest " + vm, Slice: "machine.slice", Delegate: true, StopTimeout: 10 * time.Second}
+				Description: "QEMU guest " + vm, Slice: "machine.slice", Delegate: true, StopTimeout: 10 * time.Second,
+				Rlimits: []units.Rlimit{{Resource: units.RlimitMEMLOCK, Soft: limit, Hard: limit}}}
 			if machine {
 				spec.Machine = &units.Machine{Name: vm, Service: "libvirt-qemu", UUID: [16]byte{1, 2, 3}}
 			}
@@ -105,6 +111,10 @@ func TestGuestScope(t *testing.T) {
 			cg, _ := os.ReadFile("/proc/" + strconv.Itoa(st.MainPID) + "/cgroup")
 			if !strings.Contains(string(cg), "/machine.slice/"+spec.Name) {
 				t.Errorf("pid %d is not in the scope:\n%s", st.MainPID, cg)
+			}
+			limits, _ := os.ReadFile("/proc/" + strconv.Itoa(st.MainPID) + "/limits")
+			if want := fmt.Sprintf("Max locked memory         %-21d%-21d", limit, limit); !strings.Contains(string(limits), want) {
+				t.Errorf("pid %d lacks %q:\n%s", st.MainPID, want, limits)
 			}
 			if machine {
 				out, err := m.Command("machinectl", "list").CombinedOutput()

@@ -57,6 +57,7 @@ type env struct {
 	rep     *reports
 	r       units.Realizer
 	started []string
+	kind    units.Kind // for cases run per kind (forKinds)
 }
 
 // restart closes the realizer and makes a new one, as a restarted daemon would.
