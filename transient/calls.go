@@ -133,12 +133,9 @@ func (r *Realizer) read(ctx context.Context, u *tracked, which map[string][]stri
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if then != nil {
-		defer r.changedLocked(u)
-		defer then()
-	}
+	var err error
 	if len(calls) == 0 {
-		return fmt.Errorf("read %s: %w", u.name, firstErr)
+		err = fmt.Errorf("read %s: %w", u.name, firstErr)
 	}
 	gone := false
 	for _, c := range calls {
@@ -147,16 +144,15 @@ func (r *Realizer) read(ctx context.Context, u *tracked, which map[string][]stri
 		}
 	}
 	for _, c := range calls {
-		name := c.Args[1].(string)
-		if gone && name != "LoadState" {
-			continue
-		}
-		if v, ok := c.Body[0].(dbus.Variant); ok {
-			u.set(name, v.Value(), c.ResponseSequence)
+		if name := c.Args[1].(string); !gone || name == "LoadState" {
+			u.set(name, c.Body[0].(dbus.Variant).Value(), c.ResponseSequence)
 		}
 	}
+	if then != nil {
+		then()
+	}
 	r.changedLocked(u)
-	return nil
+	return err
 }
 
 // auxUnit is an auxiliary unit of StartTransientUnit, D-Bus type (sa(sv)); we send none.
