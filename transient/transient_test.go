@@ -56,6 +56,15 @@ func TestAvailable(t *testing.T) {
 	if err := Available(ctx(t), Options{Address: "unix:path=/nonexistent/bus"}); err == nil {
 		t.Error("Available = nil without a bus")
 	}
+	// A session daemon's realizer: the user manager on the session bus.
+	r, err := New(ctx(t), Options{Manager: User})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.List(ctx(t), "*.service"); err != nil {
+		t.Error(err)
+	}
 }
 
 // next waits for the first event on w that ok accepts.
