@@ -32,6 +32,7 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	if u.wake != nil {
 		close(u.wake)
 	}
+	running := u.proc != nil // else it waits to be restarted: its last exit is history
 	r.setLocked(u, units.Stopping, units.StateChanged)
 	r.signalLocked(u, syscall.SIGTERM, false)
 	timeout := u.rec.Spec.EffectiveStopTimeout()
@@ -58,7 +59,7 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	end := units.Dead
-	if exit := u.rec.Exit; killed || exit != nil && !exit.Clean() && !cleanSignal(exit.Signal) {
+	if exit := u.rec.Exit; killed || running && exit != nil && !exit.Clean() && !cleanSignal(exit.Signal) {
 		end = units.Failed
 	}
 	if killed {
