@@ -146,12 +146,23 @@ func (r *Realizer) List(ctx context.Context, pattern string) ([]units.Status, er
 // when the previous daemon left the bus, so a stop of an adopted scope is a plain
 // SIGTERM from systemd.
 func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error) {
+	r.mu.Lock()
+	if u := r.units[unitPath(name)]; u != nil && u.pending == 0 {
+		defer r.mu.Unlock()
+		return u.status(), nil // ours already
+	}
+	r.mu.Unlock()
 	u, err := r.track(ctx, name)
 	if err != nil {
 		return units.Status{Name: name}, fmt.Errorf("adopt %s: %w", name, err)
 	}
 	defer r.release(u)
-	if err := r.readAll(ctx, u); err != nil {
+	all := map[string][]string{unitIface: watched[unitIface], typeIface(name): watched[typeIface(name)]}
+	if err := r.read(ctx, u, all, func() {
+		// What happened before is history, not events.
+		u.last = u.status()
+		u.exitSeen, u.runs = u.num("ExecMainExitTimestampMonotonic"), u.last.Restarts
+	}); err != nil {
 		return units.Status{Name: name}, fmt.Errorf("adopt %s: %w", name, err)
 	}
 	r.mu.Lock()
@@ -178,9 +189,7 @@ func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error)
 	if leader != nil {
 		r.watchLocked(u, leader)
 	}
-	u.last = u.status() // what happened before is history, not events
-	u.exitSeen, u.runs = u.num("ExecMainExitTimestampMonotonic"), u.last.Restarts
-	return u.last, nil
+	return u.status(), nil
 }
 
 // scopeLeader finds the live process in a scope that leads its own session, or nil. A
