@@ -102,7 +102,7 @@ func TestCreateConfiguresBridge(t *testing.T) {
 		t.Errorf("static route: %q", r)
 	}
 	for k, want := range map[string]string{
-		"/proc/sys/net/ipv4/ip_forward":                "1",
+		"/proc/sys/net/ipv4/ip_forward":               "1",
 		"/proc/sys/net/ipv6/conf/virbr5/accept_ra":    "0",
 		"/proc/sys/net/ipv6/conf/virbr5/autoconf":     "0",
 		"/proc/sys/net/ipv6/conf/virbr5/disable_ipv6": "0",
