@@ -63,4 +63,3 @@ func dhcpScript(args []string, getenv func(string) string, stdout io.Writer) err
 	}
 	return leases.Update(path, e, now)
 }
-
