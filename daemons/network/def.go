@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"regexp"
 	"strings"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -129,6 +130,7 @@ func formatDef(n *libvirtxml.Network) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("format network %s: %w", n.Name, err)
 	}
+	s = libvirtOrder(s)
 	if opts == nil || len(opts.Option) == 0 {
 		return s, nil
 	}
@@ -142,6 +144,51 @@ func formatDef(n *libvirtxml.Network) (string, error) {
 	i := strings.LastIndex(s, "</network>")
 	return s[:i] + b.String() + s[i:], nil
 }
+
+// libvirtOrder fixes what libvirtxml orders differently from libvirt's formatter:
+// family is the first attribute of <ip> (and an <ip> without children gets its end tag
+// on its own line), <tftp> comes before <dhcp>, an SRV record's domain follows its
+// protocol.
+func libvirtOrder(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		switch {
+		case strings.HasPrefix(l, "  <ip "):
+			if f := familyAttr.FindString(l); f != "" {
+				l = "  <ip" + f + strings.Replace(l[len("  <ip"):], f, "", 1)
+			}
+			if strings.HasSuffix(l, "/>\n") {
+				l = strings.TrimSuffix(l, "/>\n") + ">\n  </ip>\n"
+			}
+			lines[i] = l
+		case strings.HasPrefix(l, "    <tftp "):
+			// Move it up to just after its <ip> line.
+			j := i
+			for j > 0 && !strings.HasPrefix(lines[j-1], "  <ip") {
+				lines[j] = lines[j-1]
+				j--
+			}
+			lines[j] = l
+		case strings.HasPrefix(l, "    <srv "):
+			if d := domainAttr.FindString(l); d != "" {
+				l = strings.Replace(l, d, "", 1)
+				if p := protocolAttr.FindStringIndex(l); p != nil {
+					l = l[:p[1]] + d + l[p[1]:]
+				}
+				lines[i] = l
+			}
+		}
+	}
+	return strings.Join(lines, "")
+}
+
+var (
+	domainAttr   = regexp.MustCompile(` domain='[^']*'`)
+	protocolAttr = regexp.MustCompile(` protocol='[^']*'`)
+)
+
+var familyAttr = regexp.MustCompile(` family='[^']*'`)
 
 var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&apos;", "\"", "&quot;")
 

@@ -106,6 +106,10 @@ func buildDnsmasq(n *libvirtxml.Network, dir string) (dnsmasqFiles, error) {
 		if ip == nil {
 			continue
 		}
+		if ip.v4() && ip.tftp != "" {
+			c.line("enable-tftp")
+			c.line("tftp-root=%s", ip.tftp)
+		}
 		for _, r := range ip.ranges {
 			mask := ip.netmask()
 			if !ip.v4() {
@@ -133,10 +137,6 @@ func buildDnsmasq(n *libvirtxml.Network, dir string) (dnsmasqFiles, error) {
 		if ip.v4() {
 			c.line("dhcp-no-override")
 			c.line("dhcp-authoritative")
-			if ip.tftp != "" {
-				c.line("enable-tftp")
-				c.line("tftp-root=%s", ip.tftp)
-			}
 			if ip.boot != "" {
 				if ip.server.IsValid() {
 					c.line("dhcp-boot=%s,,%s", ip.boot, ip.server)
