@@ -43,6 +43,8 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 	if err := d.loadConfigs(); err != nil {
 		return nil, err
 	}
+	d.restore(ctx)
+	d.autostart(ctx)
 	return d, nil
 }
 

@@ -40,10 +40,9 @@ func (d *Driver) update(ctx context.Context, a libvirt.NetworkUpdateArgs) (struc
 	if a.Flags&^(affectLive|affectConfig) != 0 {
 		return struct{}{}, remote.UnsupportedFlags(uint32(a.Flags), remote.NetworkUpdate)
 	}
-	// virsh sends the section in the command field and the command in the section
-	// field, the order libvirt's remote protocol settled on
-	// (VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER).
-	command, section := a.Section, a.Command
+	// The daemon answers VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER, so clients
+	// send command and section each in its own field (older ones swapped them).
+	command, section := a.Command, a.Section
 	n, err := d.lookup(a.Net)
 	if err != nil {
 		return struct{}{}, err
