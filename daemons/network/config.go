@@ -79,12 +79,6 @@ func (d *Driver) setAutostartLink(name string, on bool) error {
 	return atomicfile.SyncDir(d.paths.autostart)
 }
 
-// statusDoc is the live status file, libvirt's <networkstatus>.
-type statusDoc struct {
-	XMLName struct{} `xml:"networkstatus"`
-	Network string   `xml:",innerxml"`
-}
-
 // saveStatus writes the live definition of an active network.
 func (d *Driver) saveStatus(def *libvirtxml.Network) error {
 	s, err := formatDef(def)

@@ -146,7 +146,7 @@ func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]unitSpec, 
 	}
 	bin, err := exec.LookPath("dnsmasq")
 	if err != nil {
-		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "%v: %v", errNoDnsmasq, unwrapPath(err))
+		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "%s: %v", noDnsmasq, unwrapPath(err))
 	}
 	specs = append(specs, unitSpec{
 		Name:        dnsmasqUnit(live.Name),

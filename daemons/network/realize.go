@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -63,5 +62,5 @@ func helperPath() (string, error) {
 	return p, nil
 }
 
-// dnsmasqPathErr is libvirt's message when dnsmasq is missing.
-var errNoDnsmasq = errors.New("Unable to find 'dnsmasq' binary in $PATH")
+// noDnsmasq is libvirt's message when dnsmasq is missing.
+const noDnsmasq = "Unable to find 'dnsmasq' binary in $PATH"

@@ -112,12 +112,12 @@ func TestTwoNetworksSideBySide(t *testing.T) {
 	if len(rmNat.Rules) != 10 {
 		t.Errorf("NAT network removal list has %d rules, want 10: %+v", len(rmNat.Rules), rmNat)
 	}
-	rmRoute, err := c.Apply(routed)
-	if err != nil {
+	if _, err := c.Apply(routed); err != nil {
 		t.Fatal(err)
 	}
 	// Applying again (a restarted helper) replaces rather than duplicates.
-	if rmRoute, err = c.Apply(routed); err != nil {
+	rmRoute, err := c.Apply(routed)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := ruleset(t, ns); got != natRoute {

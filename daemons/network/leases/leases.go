@@ -59,12 +59,12 @@ func readAll(path string) ([]Lease, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("Unable to read leases file: %s: %w", path, err)
+		return nil, fmt.Errorf("read leases file %s: %w", path, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("Unable to read leases file: %s: %w", path, err)
+		return nil, fmt.Errorf("read leases file %s: %w", path, err)
 	}
 	if len(b) > maxFile {
 		return nil, fmt.Errorf("leases file %s is larger than %d bytes", path, maxFile)
@@ -157,7 +157,7 @@ func newLease(e Event, now time.Time) (Lease, bool, error) {
 	case exp != "":
 		v, err := strconv.ParseInt(exp, 10, 64)
 		if err != nil {
-			return l, false, fmt.Errorf("Unable to convert lease expiry time to long long: %s", exp)
+			return l, false, fmt.Errorf("bad DNSMASQ_LEASE_EXPIRES %q", exp)
 		}
 		l.Expiry = v
 	case e.Env("DNSMASQ_LEASE_LENGTH") != "":
