@@ -125,6 +125,14 @@ func TestListsAndXML(t *testing.T) {
 	if strings.Contains(h.Virsh(t, "net-dumpxml", "a"), "ipv6='yes'") || !strings.Contains(h.Virsh(t, "net-dumpxml", "--inactive", "a"), "ipv6='yes'") {
 		t.Error("redefining a running network changed its live definition")
 	}
+	// Bridge names: allocated (virbrN, skipping those in use) or from a template.
+	h.Virsh(t, "net-define", file(t, "<network><name>auto1</name><ip address='192.0.2.129' prefix='25'/></network>"))
+	h.Virsh(t, "net-define", file(t, "<network><name>auto2</name><bridge name='vu%d'/><ip address='192.0.2.65' prefix='26'/></network>"))
+	for name, want := range map[string]string{"auto1": "virbr0", "auto2": "vu0"} {
+		if got := strings.TrimSpace(grep(h.Virsh(t, "net-info", name), "Bridge:")); !strings.HasSuffix(got, " "+want) {
+			t.Errorf("%s got bridge %q, want %s", name, got, want)
+		}
+	}
 	h.Virsh(t, "net-destroy", "t")
 	if out, _, err := h.VirshErr("net-info", "t"); err == nil {
 		t.Errorf("transient network outlived its destroy: %s", out)
