@@ -30,7 +30,9 @@ func TestUpdatedDef(t *testing.T) {
 		err              string
 	}{
 		{"add host first", cmdAddFirst, host, -1, "<host mac='52:54:00:00:00:02' name='two' ip='192.0.2.11'/>",
-			func(n *libvirtxml.Network) bool { return n.IPs[0].DHCP.Hosts[0].Name == "two" && len(n.IPs[0].DHCP.Hosts) == 2 }, ""},
+			func(n *libvirtxml.Network) bool {
+				return n.IPs[0].DHCP.Hosts[0].Name == "two" && len(n.IPs[0].DHCP.Hosts) == 2
+			}, ""},
 		{"add host duplicate ip", cmdAddLast, host, -1, "<host mac='52:54:00:00:00:02' ip='192.0.2.10'/>", nil,
 			`there is an existing dhcp host entry in network 'u' that matches "<host mac='52:54:00:00:00:02' name='' ip='192.0.2.10'/>"`},
 		{"modify host by mac", cmdModify, host, -1, "<host mac='52:54:00:00:00:01' name='uno' ip='192.0.2.12'/>",
