@@ -68,12 +68,14 @@ func portMap() map[string]*libvirtxml.NetworkPort { return map[string]*libvirtxm
 
 // undefine is networkUndefine: drop the config; a running network becomes transient.
 func (d *Driver) undefine(ctx context.Context, ref libvirt.Network) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n, err := d.get(ref)
+	n, err := d.lookup(ref)
 	if err != nil {
 		return err
 	}
+	n.op.Lock() // not while it starts or stops
+	defer n.op.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if !n.persistent {
 		return virerror.New(libvirt.ErrOperationInvalid, virerror.FromNetwork, "can't undefine transient network")
 	}

@@ -39,7 +39,9 @@ func (d *Driver) createXMLFlags(ctx context.Context, a libvirt.NetworkCreateXMLF
 	return libvirt.NetworkCreateXMLFlagsRet{Net: ref}, err
 }
 
-// createTransient is networkCreateXMLFlags: a network that exists while it runs.
+// createTransient is networkCreateXMLFlags: a network that exists while it runs. A
+// persistent network of the same name and UUID may be started this way with another
+// definition; its own returns when it stops.
 func (d *Driver) createTransient(ctx context.Context, xml string) (libvirt.Network, error) {
 	def, err := parseDef(xml)
 	if err != nil {
@@ -47,9 +49,6 @@ func (d *Driver) createTransient(ctx context.Context, xml string) (libvirt.Netwo
 	}
 	d.mu.Lock()
 	n, err := d.admit(def, true)
-	if err == nil {
-		err = d.assignBridge(def)
-	}
 	if err != nil {
 		d.mu.Unlock()
 		return libvirt.Network{}, err
@@ -58,19 +57,33 @@ func (d *Driver) createTransient(ctx context.Context, xml string) (libvirt.Netwo
 	if fresh {
 		n = &network{def: def, ports: portMap()}
 		d.nets[def.Name] = n
-	} else if n.persistent {
-		n.newDef = n.def // the persistent definition returns when this one stops
-		n.def = def
 	}
-	n.op.Lock()
 	d.mu.Unlock()
+	n.op.Lock()
 	defer n.op.Unlock()
+	d.mu.Lock()
+	_, err = d.admit(def, true) // the network may have started meanwhile
+	if err == nil {
+		err = d.assignBridge(def)
+	}
+	if err != nil {
+		if fresh {
+			delete(d.nets, def.Name)
+		}
+		d.mu.Unlock()
+		return libvirt.Network{}, err
+	}
+	saved := n.def
+	if !fresh {
+		n.newDef, n.def = n.def, def // the persistent definition returns at stop
+	}
+	d.mu.Unlock()
 	if err := d.start(ctx, n); err != nil {
 		d.mu.Lock()
 		if fresh {
 			delete(d.nets, def.Name)
-		} else if n.newDef != nil {
-			n.def, n.newDef = n.newDef, nil
+		} else {
+			n.def, n.newDef = saved, nil
 		}
 		d.mu.Unlock()
 		return libvirt.Network{}, err

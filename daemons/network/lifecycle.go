@@ -92,8 +92,8 @@ func (d *Driver) startVirtual(ctx context.Context, live *libvirtxml.Network) err
 	if err != nil {
 		return err
 	}
+	os.Remove(d.paths.logFile(live.Name))
 	for i, s := range specs {
-		os.Remove(s.LogFile)
 		if err := d.units.Start(ctx, s); err != nil {
 			for j := i - 1; j >= 0; j-- {
 				d.units.Stop(context.WithoutCancel(ctx), specs[j].Name)
