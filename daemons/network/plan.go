@@ -47,8 +47,13 @@ func (d *Driver) buildPlan(def *libvirtxml.Network) (*helper.Plan, error) {
 		}
 		b.Routes = append(b.Routes, bridge.Route{Dst: rt.dst, Via: rt.gw, Metric: rt.metric})
 	}
+	ns, err := helper.NetNSID()
+	if err != nil {
+		return nil, err
+	}
 	p := &helper.Plan{
 		Network:     def.Name,
+		NetNS:       ns,
 		Bridge:      b,
 		RemovalFile: d.paths.removalFile(def.Name),
 		LockFile:    d.paths.firewallLock(),

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -166,4 +167,32 @@ func waitLeases(t *testing.T, path string, n int) []leases.Lease {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestRefusesForeignNamespace: a plan made in one network namespace is not carried out
+// in another (here: the test's own, the host's).
+func TestRefusesForeignNamespace(t *testing.T) {
+	ns := netnstest.New(t)
+	dir := t.TempDir()
+	p := natPlan(dir)
+	id, err := netnsOf(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.NetNS = id
+	err = helper.Up(p, os.Stderr)
+	if err == nil || !strings.Contains(err.Error(), "refusing to run in network namespace") {
+		t.Fatalf("Up in the wrong namespace: %v", err)
+	}
+	if bridge.Exists("virbr1") {
+		t.Fatal("a bridge appeared on the host")
+	}
+}
+
+func netnsOf(ns *netnstest.NS) (string, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(ns.Path(), &st); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d:%d", st.Dev, st.Ino), nil
 }

@@ -20,6 +20,9 @@ type Plan struct {
 	Firewall *firewall.Spec `json:"firewall,omitempty"`
 	// RemovalFile receives the removal list of the installed rules.
 	RemovalFile string `json:"removalFile"`
+	// NetNS is the daemon's network namespace (NetNSID); the helper refuses to run in
+	// another.
+	NetNS string `json:"netns,omitempty"`
 	// LockFile serializes firewall changes across helpers (the shared chains' jumps
 	// are added once).
 	LockFile string `json:"lockFile"`

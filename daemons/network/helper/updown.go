@@ -17,6 +17,9 @@ import (
 // Up builds the network of p: the bridge, then its firewall rules, whose removal list
 // it saves. On failure it removes what it made.
 func Up(p *Plan, log io.Writer) (err error) {
+	if err := checkNetNS(p); err != nil {
+		return err
+	}
 	unlock, err := lock(p.LockFile)
 	if err != nil {
 		return err
@@ -62,6 +65,9 @@ func Up(p *Plan, log io.Writer) (err error) {
 // Down removes what Up made: the rules of the saved removal list (or, if none was
 // saved, the rules tagged for the network), then the bridge. It is safe to repeat.
 func Down(p *Plan, log io.Writer) error {
+	if err := checkNetNS(p); err != nil {
+		return err
+	}
 	unlock, err := lock(p.LockFile)
 	if err != nil {
 		return err
