@@ -168,22 +168,13 @@ func Start(t testing.TB, name string, o Options) *Daemon {
 		script := fmt.Sprintf(`set -e
 mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=755 tmpfs /etc/libvirt
-# A libvirt directory the host lacks must not be created on the host: its parent is
-# replaced, in this namespace only, by a tmpfs holding bind mounts of the parent's
-# entries, and the directory is made there.
-private_parent() {
-  p=$(dirname "$1") k=/run/.daemontest-$(basename "$(dirname "$1")")
-  mkdir -p "$k"; mount --bind "$p" "$k"; mount -t tmpfs -o mode=755 tmpfs "$p"
-  for e in "$k"/* "$k"/.[!.]*; do
-    if [ -L "$e" ]; then cp -P "$e" "$p/"
-    elif [ -d "$e" ]; then mkdir "$p/${e##*/}"; mount --rbind "$e" "$p/${e##*/}"
-    elif [ -e "$e" ]; then : >"$p/${e##*/}"; mount --bind "$e" "$p/${e##*/}"
-    fi
-  done
-}
 for d in /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
-  if [ ! -d "$d" ]; then private_parent "$d"; mkdir "$d"; fi
-  mount -t tmpfs -o mode=755 tmpfs "$d"
+  if [ -d "$d" ]; then mount -t tmpfs -o mode=755 tmpfs "$d"; continue; fi
+  # No mount point on this host: cover the parent instead (in this namespace only),
+  # so the daemon's writes never reach the host.
+  p=$(dirname "$d")
+  if ! grep -q " $p tmpfs " /proc/self/mounts; then mount -t tmpfs -o mode=755 tmpfs "$p"; fi
+  mkdir -p "$d"
 done
 state=%q
 if [ -n "$state" ]; then
