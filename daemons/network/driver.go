@@ -12,6 +12,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/daemon"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/units"
 )
 
 // Driver is the network driver: the networks it knows and how it realizes them.
@@ -19,7 +20,7 @@ type Driver struct {
 	env   *daemon.Env
 	log   *slog.Logger
 	paths paths
-	units realizer
+	units units.Realizer
 
 	mu   sync.Mutex
 	nets map[string]*network // by name; guarded by mu
@@ -33,7 +34,10 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 		log:   env.Logger("network"),
 		paths: pathsFor(env.Paths),
 		nets:  map[string]*network{},
-		units: newExecRealizer(),
+		units: env.Units,
+	}
+	if d.units == nil {
+		return nil, fmt.Errorf("the network driver needs a unit realizer")
 	}
 	for _, dir := range []string{d.paths.state} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -21,14 +21,17 @@ import (
 // host is a daemon with its namespace and its state directory.
 type host struct {
 	*daemontest.Daemon
-	ns    *netnstest.NS
+	ns    *nsT
 	state string
 }
+
+// nsT is the host's network namespace, with the tests' own helpers.
+type nsT struct{ *netnstest.NS }
 
 func startHost(t *testing.T) *host {
 	t.Helper()
 	daemontest.RequireTool(t, "virsh", "dnsmasq", "nft", "ip", "busybox")
-	h := &host{ns: netnstest.New(t), state: t.TempDir()}
+	h := &host{ns: &nsT{netnstest.New(t)}, state: t.TempDir()}
 	h.start(t)
 	return h
 }
@@ -142,4 +145,31 @@ func (h *host) ruleset(t *testing.T) string {
 		b.WriteString(l + "\n")
 	}
 	return b.String()
+}
+
+// dnsmasqPid is the pid of the namespace's dnsmasq main process (not its script
+// helper child), or "".
+func (ns *nsT) dnsmasqPid() string {
+	pids := ns.Pids("dnsmasq")
+	for _, p := range pids {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		// The parent's pid is the fourth field, after the parenthesized command name.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) > 1 && !contains(pids, f[1]) {
+			return fmt.Sprint(p)
+		}
+	}
+	return ""
+}
+
+func contains(pids []int, s string) bool {
+	for _, p := range pids {
+		if fmt.Sprint(p) == s {
+			return true
+		}
+	}
+	return false
 }

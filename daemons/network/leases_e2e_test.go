@@ -74,8 +74,7 @@ func TestDHCPLeasesAndUpdates(t *testing.T) {
 	// dnsmasq dies: its unit restarts it, and it learns the leases back from the helper.
 	h.ns.MustRun(t, "kill", "-9", pid)
 	eventually(t, "dnsmasq restarted and serving DHCP", func() bool {
-		p, _ := h.ns.Run("pgrep", "-o", "-x", "dnsmasq")
-		p = strings.TrimSpace(p)
+		p := h.ns.dnsmasqPid()
 		socks, _ := h.ns.Run("ss", "-Hlunp", "sport = :67")
 		return p != "" && p != pid && strings.Contains(socks, "pid="+p+",")
 	})
@@ -99,5 +98,9 @@ func grep(s, sub string) string {
 // dnsmasqPid is the pid of the namespace's dnsmasq main process.
 func dnsmasqPid(t *testing.T, h *host) string {
 	t.Helper()
-	return strings.TrimSpace(h.ns.MustRun(t, "pgrep", "-o", "-x", "dnsmasq"))
+	p := h.ns.dnsmasqPid()
+	if p == "" {
+		t.Fatal("no dnsmasq runs in the namespace")
+	}
+	return p
 }

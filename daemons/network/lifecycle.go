@@ -3,7 +3,6 @@ package network
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/network/bridge"
 	"github.com/virtunit/virtunit/daemons/network/helper"
 	"github.com/virtunit/virtunit/daemons/virerror"
+	"github.com/virtunit/virtunit/units"
 )
 
 // start brings n up (networkStartNetwork): a copy of its definition becomes the live
@@ -94,9 +94,9 @@ func (d *Driver) startVirtual(ctx context.Context, live *libvirtxml.Network) err
 	}
 	os.Remove(d.paths.logFile(live.Name))
 	for i, s := range specs {
-		if err := d.units.Start(ctx, s); err != nil {
+		if _, err := d.units.Start(ctx, s); err != nil {
 			for j := i - 1; j >= 0; j-- {
-				d.units.Stop(context.WithoutCancel(ctx), specs[j].Name)
+				d.stopUnit(context.WithoutCancel(ctx), specs[j].Name)
 			}
 			return d.startError(live, s, err)
 		}
@@ -127,19 +127,20 @@ func setNATPorts(live *libvirtxml.Network, ips []ipDef) {
 
 // unitSpecs are a virtual network's units: its setup oneshot and, if it serves DHCP or
 // DNS, dnsmasq bound to it.
-func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]unitSpec, error) {
+func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]units.Spec, error) {
 	help, err := helperPath()
 	if err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNetwork, "%v", err)
 	}
 	plan := d.paths.planFile(live.Name)
-	specs := []unitSpec{{
+	specs := []units.Spec{{
 		Name:        netUnit(live.Name),
+		Kind:        units.Oneshot,
 		Description: "libvirt virtual network " + live.Name,
-		Oneshot:     true,
 		Argv:        []string{help, "up", plan},
 		StopArgv:    []string{help, "down", plan},
 		LogFile:     d.paths.logFile(live.Name),
+		StopTimeout: setupTimeout,
 	}}
 	if !dnsmasq {
 		return specs, nil
@@ -148,22 +149,26 @@ func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]unitSpec, 
 	if err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "%s: %v", noDnsmasq, unwrapPath(err))
 	}
-	specs = append(specs, unitSpec{
+	specs = append(specs, units.Spec{
 		Name:        dnsmasqUnit(live.Name),
+		Kind:        units.Service,
 		Description: "dnsmasq of libvirt virtual network " + live.Name,
 		Argv: []string{bin, "--keep-in-foreground", "--conf-file=" + dnsmasqPath(d.paths.dnsmasq, live.Name, "conf"),
 			"--leasefile-ro", "--dhcp-script=" + help},
 		Env: []string{"VIR_BRIDGE_NAME=" + live.Bridge.Name,
 			helper.LeaseFileEnv + "=" + d.paths.leaseFile(live.Bridge.Name)},
-		LogFile:          d.paths.logFile(live.Name),
-		RestartOnFailure: true,
-		BindsTo:          []string{netUnit(live.Name)},
+		LogFile:      d.paths.logFile(live.Name),
+		Restart:      units.RestartOnFailure,
+		RestartDelay: dnsmasqRestart,
+		StopTimeout:  dnsmasqTimeout,
+		BindsTo:      []string{netUnit(live.Name)},
+		After:        []string{netUnit(live.Name)},
 	})
 	return specs, nil
 }
 
 // startError words a failed unit start with what the unit printed.
-func (d *Driver) startError(live *libvirtxml.Network, s unitSpec, err error) error {
+func (d *Driver) startError(live *libvirtxml.Network, s units.Spec, err error) error {
 	out, _ := os.ReadFile(s.LogFile)
 	msg := strings.TrimSpace(string(out))
 	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
@@ -212,15 +217,8 @@ func (d *Driver) stop(ctx context.Context, n *network) error {
 func (d *Driver) stopVirtual(ctx context.Context, live *libvirtxml.Network) error {
 	var errs []error
 	for _, name := range []string{dnsmasqUnit(live.Name), netUnit(live.Name)} {
-		up, err := d.units.Up(ctx, name)
-		if err != nil {
+		if err := d.stopUnit(ctx, name); err != nil {
 			errs = append(errs, err)
-		}
-		if !up {
-			continue
-		}
-		if err := d.units.Stop(ctx, name); err != nil {
-			errs = append(errs, fmt.Errorf("stop %s: %w", name, err))
 		}
 	}
 	os.Remove(d.paths.planFile(live.Name))
@@ -241,7 +239,7 @@ func (d *Driver) reloadDnsmasq(ctx context.Context, live *libvirtxml.Network) er
 func (d *Driver) restartDnsmasq(ctx context.Context, live *libvirtxml.Network, wasUp, nowUp bool) error {
 	name := dnsmasqUnit(live.Name)
 	if wasUp {
-		if err := d.units.Stop(ctx, name); err != nil {
+		if err := d.stopUnit(ctx, name); err != nil {
 			return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNetwork, "failed to stop dnsmasq of network '%s': %v", live.Name, err)
 		}
 	}
@@ -255,7 +253,7 @@ func (d *Driver) restartDnsmasq(ctx context.Context, live *libvirtxml.Network, w
 	if err != nil {
 		return err
 	}
-	if err := d.units.Start(ctx, specs[1]); err != nil {
+	if _, err := d.units.Start(ctx, specs[1]); err != nil {
 		return d.startError(live, specs[1], err)
 	}
 	return nil

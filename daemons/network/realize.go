@@ -2,41 +2,66 @@ package network
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
+	"time"
 
-	"github.com/coreos/go-systemd/v22/unit"
+	"github.com/virtunit/virtunit/units"
 )
 
-// unitSpec is one unit of a network: the oneshot that sets the bridge and firewall up
-// and down, or the dnsmasq service bound to it.
-type unitSpec struct {
-	Name, Description string
-	Oneshot           bool
-	Argv, StopArgv    []string
-	Env               []string
-	// LogFile receives the unit's output; the daemon reads it back when a start fails.
-	LogFile          string
-	RestartOnFailure bool
-	BindsTo          []string
-}
-
-// realizer starts and stops the units of networks.
-type realizer interface {
-	Start(ctx context.Context, s unitSpec) error
-	Stop(ctx context.Context, name string) error
-	Kill(ctx context.Context, name string, sig syscall.Signal) error
-	Up(ctx context.Context, name string) (bool, error)
-}
-
 // netUnit and dnsmasqUnit are a network's unit names, escaped as systemd-escape does.
-func netUnit(name string) string { return "virtnetwork-" + unit.UnitNameEscape(name) + ".service" }
+func netUnit(name string) string { return "virtnetwork-" + units.Escape(name) + ".service" }
 
 func dnsmasqUnit(name string) string {
-	return "virtnetwork-" + unit.UnitNameEscape(name) + "-dnsmasq.service"
+	return "virtnetwork-" + units.Escape(name) + "-dnsmasq.service"
+}
+
+// How long stops may take before SIGKILL, and how soon a dead dnsmasq comes back.
+const (
+	setupTimeout   = 30 * time.Second
+	dnsmasqTimeout = 10 * time.Second
+	dnsmasqRestart = 100 * time.Millisecond
+)
+
+// unitUp reports whether the realizer runs the unit (a failing dnsmasq waiting for its
+// restart counts as up).
+func (d *Driver) unitUp(ctx context.Context, name string) (bool, error) {
+	st, err := d.units.Status(ctx, name)
+	if errors.Is(err, units.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return st.State.Up() || st.State == units.Restarting || st.State == units.Starting, nil
+}
+
+// stopUnit stops a unit that may not exist (any more).
+func (d *Driver) stopUnit(ctx context.Context, name string) error {
+	if _, err := d.units.Stop(ctx, name); err != nil && !errors.Is(err, units.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// adopt takes a running unit back after a daemon restart; false when it is gone.
+func (d *Driver) adopt(ctx context.Context, name string) bool {
+	st, err := d.units.Adopt(ctx, name)
+	if err != nil {
+		if !errors.Is(err, units.ErrNotFound) {
+			d.log.Warn("cannot adopt unit", "unit", name, "err", err)
+		}
+		return false
+	}
+	if !st.State.Up() && st.State != units.Restarting {
+		// It ended while the daemon was away: let the name be used again.
+		d.units.ResetFailed(ctx, name)
+		return false
+	}
+	return true
 }
 
 // helperPath finds virtunit-network-helper: beside the daemon's own binary (a build

@@ -54,13 +54,25 @@ func (d *Driver) restore(ctx context.Context) {
 	}
 }
 
-// stillUp reports whether a network's units run (a bridge-mode network has none).
+// stillUp adopts a network's units; false when its setup unit is gone (a bridge-mode
+// network has none). A dead dnsmasq of a live network is started again.
 func (d *Driver) stillUp(ctx context.Context, live *libvirtxml.Network) bool {
 	if !virtual(live) {
 		return true
 	}
-	up, err := d.units.Up(ctx, netUnit(live.Name))
-	return err == nil && up
+	if !d.adopt(ctx, netUnit(live.Name)) {
+		d.stopUnit(ctx, dnsmasqUnit(live.Name))
+		return false
+	}
+	ips, err := ipDefs(live)
+	if err != nil || !needsDnsmasq(live, ips) || d.adopt(ctx, dnsmasqUnit(live.Name)) {
+		return true
+	}
+	d.log.Info("dnsmasq of a running network is gone; starting it again", "network", live.Name)
+	if err := d.restartDnsmasq(ctx, live, false, true); err != nil {
+		d.log.Error("cannot start dnsmasq", "network", live.Name, "err", err)
+	}
+	return true
 }
 
 // cleanupDead removes what a network whose units are gone may have left: its setup's

@@ -82,3 +82,23 @@ func (ns *NS) Ifindex(t testing.TB, name string) int {
 	}
 	return i
 }
+
+// Pids lists the processes in the namespace whose command name is comm. Tools such as
+// pgrep see every process of the host; this sees the namespace's only.
+func (ns *NS) Pids(comm string) []int {
+	out, err := exec.Command("ip", "netns", "pids", ns.Name).Output()
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			continue
+		}
+		if c, err := os.ReadFile("/proc/" + f + "/comm"); err == nil && strings.TrimSpace(string(c)) == comm {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
