@@ -103,8 +103,10 @@ func readStatus(path string) (*libvirtxml.Network, error) {
 		return nil, err
 	}
 	s := string(b)
-	i, j := strings.Index(s, "<network"), strings.LastIndex(s, "</network>")
-	if !strings.Contains(s, "<networkstatus") || i < 0 || j < i {
+	k := strings.Index(s, "<networkstatus>")
+	i := strings.Index(s[k+1:], "<network") + k + 1
+	j := strings.LastIndex(s, "</network>")
+	if k < 0 || i <= k || j < i {
 		return nil, fmt.Errorf("%s is not a network status file", path)
 	}
 	// The driver wrote it, but it goes through the same validation as a new

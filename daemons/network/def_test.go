@@ -123,3 +123,23 @@ func FuzzParseDef(f *testing.F) {
 		}
 	})
 }
+
+func TestStatusRoundTrip(t *testing.T) {
+	d := &Driver{paths: paths{state: t.TempDir()}}
+	def, err := parseDef(`<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'><name>s</name><bridge name='virbr3'/><ip address='192.0.2.1' prefix='24'/><dnsmasq:options><dnsmasq:option value='no-ping'/></dnsmasq:options></network>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.saveStatus(def); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readStatus(d.paths.statusFile("s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := formatDef(def)
+	b, _ := formatDef(got)
+	if a != b {
+		t.Errorf("status file round trip:\n%s\nbecame\n%s", a, b)
+	}
+}

@@ -26,19 +26,6 @@ const (
 	dnsmasqRestart = 100 * time.Millisecond
 )
 
-// unitUp reports whether the realizer runs the unit (a failing dnsmasq waiting for its
-// restart counts as up).
-func (d *Driver) unitUp(ctx context.Context, name string) (bool, error) {
-	st, err := d.units.Status(ctx, name)
-	if errors.Is(err, units.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return st.State.Up() || st.State == units.Restarting || st.State == units.Starting, nil
-}
-
 // stopUnit stops a unit that may not exist (any more).
 func (d *Driver) stopUnit(ctx context.Context, name string) error {
 	if _, err := d.units.Stop(ctx, name); err != nil && !errors.Is(err, units.ErrNotFound) {
