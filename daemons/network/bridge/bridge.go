@@ -170,7 +170,8 @@ func Delete(name string) error {
 	if err != nil {
 		return fmt.Errorf("bridge %s: %w", name, err)
 	}
-	netlink.LinkSetDown(link)
+	// Deleting takes the bridge down; a separate down first would only add another
+	// round of the kernel's synchronization.
 	if err := netlink.LinkDel(link); err != nil {
 		return fmt.Errorf("delete bridge %s: %w", name, err)
 	}
