@@ -94,7 +94,7 @@ func (d *Driver) startVirtual(ctx context.Context, live *libvirtxml.Network) err
 	}
 	os.Remove(d.paths.logFile(live.Name))
 	for i, s := range specs {
-		if _, err := d.units.Start(ctx, s); err != nil {
+		if err := d.startUnit(ctx, s); err != nil {
 			for j := i - 1; j >= 0; j-- {
 				d.stopUnit(context.WithoutCancel(ctx), specs[j].Name)
 			}
@@ -253,7 +253,7 @@ func (d *Driver) restartDnsmasq(ctx context.Context, live *libvirtxml.Network, w
 	if err != nil {
 		return err
 	}
-	if _, err := d.units.Start(ctx, specs[1]); err != nil {
+	if err := d.startUnit(ctx, specs[1]); err != nil {
 		return d.startError(live, specs[1], err)
 	}
 	return nil

@@ -26,6 +26,19 @@ const (
 	dnsmasqRestart = 100 * time.Millisecond
 )
 
+// startUnit starts a unit; a failed one of the same name left from an earlier start
+// (systemd keeps failed transient units loaded) is reset first.
+func (d *Driver) startUnit(ctx context.Context, s units.Spec) error {
+	_, err := d.units.Start(ctx, s)
+	if errors.Is(err, units.ErrExists) {
+		if up, _ := d.units.Status(ctx, s.Name); !up.State.Up() {
+			d.units.ResetFailed(ctx, s.Name)
+			_, err = d.units.Start(ctx, s)
+		}
+	}
+	return err
+}
+
 // stopUnit stops a unit that may not exist (any more).
 func (d *Driver) stopUnit(ctx context.Context, name string) error {
 	if _, err := d.units.Stop(ctx, name); err != nil && !errors.Is(err, units.ErrNotFound) {
