@@ -6,12 +6,14 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/network"
 )
 
 func main() {
 	d := daemon.Daemon{
 		Name:        "virtnetworkd",
 		Schemes:     []string{"network"},
+		Drivers:     []daemon.DriverFactory{network.New},
 		Description: "libvirt virtual network management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

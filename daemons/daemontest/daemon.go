@@ -39,6 +39,11 @@ type Options struct {
 	// Dir shares another session daemon's scratch directory (and so its sockets
 	// directory), as virtproxyd needs to find the modular daemons.
 	Dir string
+	// State, for a system-mode daemon, is a directory whose etc, run and lib
+	// subdirectories are bind-mounted over /etc/libvirt, /run/libvirt and
+	// /var/lib/libvirt instead of fresh tmpfs mounts, so that a daemon started again
+	// with the same State finds what the first one left: restart tests.
+	State string
 }
 
 // Daemon is a daemon started by Start.
@@ -168,10 +173,22 @@ func Start(t testing.TB, name string, o Options) *Daemon {
 mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=755 tmpfs /etc/libvirt
 for d in /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
-  if [ -d "$d" ]; then mount -t tmpfs -o mode=755 tmpfs "$d"; fi
+  if [ -d "$d" ]; then mount -t tmpfs -o mode=755 tmpfs "$d"; continue; fi
+  # No mount point on this host: cover the parent instead (in this namespace only),
+  # so the daemon's writes never reach the host.
+  p=$(dirname "$d")
+  if ! grep -q " $p tmpfs " /proc/self/mounts; then mount -t tmpfs -o mode=755 tmpfs "$p"; fi
+  mkdir -p "$d"
 done
+state=%q
+if [ -n "$state" ]; then
+  mkdir -p "$state/etc" "$state/run" "$state/lib" /run/libvirt
+  mount --bind "$state/etc" /etc/libvirt
+  mount --bind "$state/run" /run/libvirt
+  mount --bind "$state/lib" /var/lib/libvirt
+fi
 cp %q /etc/libvirt/%s.conf
-exec %q "$@"`, confFile, name, bin)
+exec %q "$@"`, o.State, confFile, name, bin)
 		args := append([]string{"unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, name}, o.Args...)
 		if o.NetNS != "" {
 			args = append([]string{"ip", "netns", "exec", o.NetNS}, args...)

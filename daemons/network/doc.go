@@ -1,0 +1,58 @@
+// Package network is libvirt's virtual network driver (src/network/bridge_driver.c and
+// src/conf/network_conf.c), served by virtnetworkd and libvirtd and driven by stock
+// virsh: net-define, net-start, net-dhcp-leases, net-update, net-event, net-port-*.
+//
+// # Files
+//
+//	driver.go      New, Close: loading configs, taking back running networks, autostart
+//	procedures.go  the dispatch table; handlers.go, list.go, update*.go, ports.go,
+//	               dhcpleases.go answer the procedures
+//	def.go         network XML in (libvirtxml) and out (libvirt's formatting)
+//	validate.go, ipdef.go, names.go
+//	               libvirt's parser and validator rules, plus injection checks
+//	object.go      one network: current, next-persistent and live definitions
+//	config.go      persistent XML, autostart links, live status (atomic writes)
+//	bridgename.go  virbrN allocation
+//	lifecycle.go   start and stop: route collision check, plan, dnsmasq files, units
+//	plan.go        what the helper builds (package helper)
+//	dnsmasq.go     dnsmasq config and hosts files: pure, golden-tested against libvirt
+//	restore.go     status files of running networks after a daemon restart
+//
+// Below it: package bridge (netlink: bridge, addresses, taps), firewall (nftables in
+// libvirt's layout), leases (libvirt's lease file) and helper (virtunit-network-helper,
+// the program the units run).
+//
+// # Realization
+//
+// A virtual network (forward mode nat, route, open or none) is two units:
+// virtnetwork-NAME.service, a oneshot whose start runs "virtunit-network-helper up PLAN"
+// (bridge with MAC, MTU, STP and delay, IPv6 sysctls, addresses, routes, forwarding,
+// then the nftables rules, whose removal list it saves) and whose stop runs "down"; and
+// virtnetwork-NAME-dnsmasq.service, dnsmasq in the foreground bound to it, restarted on
+// failure, with the helper as its --dhcp-script. DHCP and DNS host changes rewrite the
+// hosts files and SIGHUP dnsmasq; other changes restart it. A network in forward mode
+// bridge uses an existing host bridge and has no units.
+//
+// # The seam for the QEMU driver
+//
+// A guest's <interface type='network'> is realized as libvirt's virtqemud does it,
+// through network ports, over RPC to virtnetworkd (or the same procedures in libvirtd):
+//
+//  1. NETWORK_LOOKUP_BY_NAME of the interface's source network.
+//  2. NETWORK_PORT_CREATE_XML with flags 0 and
+//     <networkport><uuid>NEW</uuid><owner><name>VM</name><uuid>VMUUID</uuid></owner>
+//     <mac address='MAC'/></networkport>. It fails with "network 'N' is not active" on
+//     a stopped network.
+//  3. NETWORK_PORT_GET_XML_DESC: the port now holds <plug type='network'
+//     bridge='virbr0'/> (type='bridge' for a forward mode bridge network).
+//  4. In the QEMU driver's own process (taps are made in the calling thread's network
+//     namespace): bridge.CreateTap(bridge.TapConfig{Name: "vnet%d", Bridge: plug's
+//     bridge, MAC: MAC, Queues: n, VnetHdr: true}). Tap.Files go to QEMU as inherited
+//     fds (units.Spec.Files); the driver closes its copies. The tap is not persistent,
+//     so it disappears when QEMU exits: nothing to unplug on a guest crash.
+//  5. When the guest stops, NETWORK_PORT_DELETE. Ports are saved under
+//     /run/libvirt/network/NAME/, so they survive a virtnetworkd restart; a port the
+//     network lost (the network was restarted) is re-registered with
+//     NETWORK_PORT_CREATE_XML of the saved port XML, <plug> included, and flag
+//     VIR_NETWORK_PORT_CREATE_RECLAIM.
+package network

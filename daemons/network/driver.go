@@ -1,0 +1,70 @@
+package network
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/units"
+)
+
+// Driver is the network driver: the networks it knows and how it realizes them.
+type Driver struct {
+	env   *daemon.Env
+	log   *slog.Logger
+	paths paths
+	units units.Realizer
+
+	mu   sync.Mutex
+	nets map[string]*network // by name; guarded by mu
+}
+
+// New loads the persistent networks and the status of the running ones, and starts
+// the networks marked for autostart, as libvirt's networkStateInitialize does.
+func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
+	d := &Driver{
+		env:   env,
+		log:   env.Logger("network"),
+		paths: pathsFor(env.Paths),
+		nets:  map[string]*network{},
+		units: env.Units,
+	}
+	if d.units == nil {
+		return nil, fmt.Errorf("the network driver needs a unit realizer")
+	}
+	for _, dir := range []string{d.paths.state} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("cannot create directory %s: %w", dir, err)
+		}
+	}
+	if err := d.loadConfigs(); err != nil {
+		return nil, err
+	}
+	d.restore(ctx)
+	d.autostart(ctx)
+	return d, nil
+}
+
+// Close releases nothing the networks need: they keep running without the daemon.
+func (d *Driver) Close() error { return nil }
+
+// publish sends a network lifecycle event to the registered callbacks.
+func (d *Driver) publish(ref libvirt.Network, event libvirt.NetworkEventLifecycleType) {
+	d.env.Events.Publish(rpc.Event{
+		Family:  remote.NetworkEvents,
+		ID:      int32(libvirt.NetworkEventIDLifecycle),
+		Key:     remote.UUIDKey(ref.UUID),
+		Program: remote.Program,
+		Proc:    int32(remote.NetworkEventLifecycle),
+		Body: func(cb int32) any {
+			return libvirt.NetworkEventLifecycleMsg{CallbackID: cb, Net: ref, Event: int32(event)}
+		},
+	})
+}

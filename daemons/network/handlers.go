@@ -1,0 +1,226 @@
+package network
+
+import (
+	"context"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// defineValidate is VIR_NETWORK_DEFINE_VALIDATE (and CREATE_VALIDATE): every definition
+// is validated anyway.
+const defineValidate = 1
+
+func (d *Driver) defineXML(ctx context.Context, a libvirt.NetworkDefineXMLArgs) (libvirt.NetworkDefineXMLRet, error) {
+	ref, err := d.define(ctx, a.XML)
+	return libvirt.NetworkDefineXMLRet{Net: ref}, err
+}
+
+func (d *Driver) defineXMLFlags(ctx context.Context, a libvirt.NetworkDefineXMLFlagsArgs) (libvirt.NetworkDefineXMLFlagsRet, error) {
+	if a.Flags&^defineValidate != 0 {
+		return libvirt.NetworkDefineXMLFlagsRet{}, remote.UnsupportedFlags(a.Flags, remote.NetworkDefineXMLFlags)
+	}
+	ref, err := d.define(ctx, a.XML)
+	return libvirt.NetworkDefineXMLFlagsRet{Net: ref}, err
+}
+
+func (d *Driver) createXML(ctx context.Context, a libvirt.NetworkCreateXMLArgs) (libvirt.NetworkCreateXMLRet, error) {
+	ref, err := d.createTransient(ctx, a.XML)
+	return libvirt.NetworkCreateXMLRet{Net: ref}, err
+}
+
+func (d *Driver) createXMLFlags(ctx context.Context, a libvirt.NetworkCreateXMLFlagsArgs) (libvirt.NetworkCreateXMLFlagsRet, error) {
+	if a.Flags&^defineValidate != 0 {
+		return libvirt.NetworkCreateXMLFlagsRet{}, remote.UnsupportedFlags(a.Flags, remote.NetworkCreateXMLFlags)
+	}
+	ref, err := d.createTransient(ctx, a.XML)
+	return libvirt.NetworkCreateXMLFlagsRet{Net: ref}, err
+}
+
+// createTransient is networkCreateXMLFlags: a network that exists while it runs. A
+// persistent network of the same name and UUID may be started this way with another
+// definition; its own returns when it stops.
+func (d *Driver) createTransient(ctx context.Context, xml string) (libvirt.Network, error) {
+	def, err := parseDef(xml)
+	if err != nil {
+		return libvirt.Network{}, err
+	}
+	d.mu.Lock()
+	n, err := d.admit(def, true)
+	if err != nil {
+		d.mu.Unlock()
+		return libvirt.Network{}, err
+	}
+	fresh := n == nil
+	if fresh {
+		n = &network{def: def, ports: portMap()}
+		d.nets[def.Name] = n
+	}
+	d.mu.Unlock()
+	n.op.Lock()
+	defer n.op.Unlock()
+	d.mu.Lock()
+	_, err = d.admit(def, true) // the network may have started meanwhile
+	if err == nil {
+		err = d.assignBridge(def)
+	}
+	if err != nil {
+		if fresh {
+			delete(d.nets, def.Name)
+		}
+		d.mu.Unlock()
+		return libvirt.Network{}, err
+	}
+	saved := n.def
+	if !fresh {
+		n.newDef, n.def = n.def, def // the persistent definition returns at stop
+	}
+	d.mu.Unlock()
+	if err := d.start(ctx, n); err != nil {
+		d.mu.Lock()
+		if fresh {
+			delete(d.nets, def.Name)
+		} else {
+			n.def, n.newDef = saved, nil
+		}
+		d.mu.Unlock()
+		return libvirt.Network{}, err
+	}
+	d.publish(n.ref(), libvirt.NetworkEventStarted)
+	return n.ref(), nil
+}
+
+func (d *Driver) create(ctx context.Context, a libvirt.NetworkCreateArgs) (struct{}, error) {
+	n, err := d.lookup(a.Net)
+	if err != nil {
+		return struct{}{}, err
+	}
+	n.op.Lock()
+	defer n.op.Unlock()
+	if err := d.start(ctx, n); err != nil {
+		return struct{}{}, err
+	}
+	d.publish(n.ref(), libvirt.NetworkEventStarted)
+	return struct{}{}, nil
+}
+
+func (d *Driver) destroy(ctx context.Context, a libvirt.NetworkDestroyArgs) (struct{}, error) {
+	n, err := d.lookup(a.Net)
+	if err != nil {
+		return struct{}{}, err
+	}
+	n.op.Lock()
+	defer n.op.Unlock()
+	if err := d.stop(ctx, n); err != nil {
+		return struct{}{}, err
+	}
+	d.mu.Lock()
+	ref := n.ref()
+	if !n.persistent {
+		d.forget(n)
+	}
+	d.mu.Unlock()
+	d.publish(ref, libvirt.NetworkEventStopped)
+	return struct{}{}, nil
+}
+
+func (d *Driver) undefineProc(ctx context.Context, a libvirt.NetworkUndefineArgs) (struct{}, error) {
+	return struct{}{}, d.undefine(ctx, a.Net)
+}
+
+// xmlInactive is VIR_NETWORK_XML_INACTIVE.
+const xmlInactive = uint32(libvirt.NetworkXMLInactive)
+
+func (d *Driver) getXMLDesc(ctx context.Context, a libvirt.NetworkGetXMLDescArgs) (libvirt.NetworkGetXMLDescRet, error) {
+	if a.Flags&^xmlInactive != 0 {
+		return libvirt.NetworkGetXMLDescRet{}, remote.UnsupportedFlags(a.Flags, remote.NetworkGetXMLDesc)
+	}
+	d.mu.Lock()
+	n, err := d.get(a.Net)
+	if err != nil {
+		d.mu.Unlock()
+		return libvirt.NetworkGetXMLDescRet{}, err
+	}
+	def := n.def
+	if a.Flags&xmlInactive != 0 && n.newDef != nil {
+		def = n.newDef
+	}
+	d.mu.Unlock()
+	s, err := formatDef(def)
+	if err != nil {
+		return libvirt.NetworkGetXMLDescRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNetwork, "%v", err)
+	}
+	return libvirt.NetworkGetXMLDescRet{XML: s}, nil
+}
+
+func (d *Driver) getBridgeName(ctx context.Context, a libvirt.NetworkGetBridgeNameArgs) (libvirt.NetworkGetBridgeNameRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, err := d.get(a.Net)
+	if err != nil {
+		return libvirt.NetworkGetBridgeNameRet{}, err
+	}
+	if bridgeOf(n.def) == "" {
+		return libvirt.NetworkGetBridgeNameRet{}, internalErr("network '%s' does not have a bridge name.", n.def.Name)
+	}
+	return libvirt.NetworkGetBridgeNameRet{Name: n.def.Bridge.Name}, nil
+}
+
+func (d *Driver) getAutostart(ctx context.Context, a libvirt.NetworkGetAutostartArgs) (libvirt.NetworkGetAutostartRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, err := d.get(a.Net)
+	if err != nil {
+		return libvirt.NetworkGetAutostartRet{}, err
+	}
+	return libvirt.NetworkGetAutostartRet{Autostart: b2i(n.autostart)}, nil
+}
+
+func (d *Driver) setAutostart(ctx context.Context, a libvirt.NetworkSetAutostartArgs) (struct{}, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, err := d.get(a.Net)
+	if err != nil {
+		return struct{}{}, err
+	}
+	if !n.persistent {
+		return struct{}{}, virerror.New(libvirt.ErrOperationInvalid, virerror.FromNetwork, "cannot set autostart for transient network")
+	}
+	on := a.Autostart != 0
+	if on != n.autostart {
+		if err := d.setAutostartLink(n.def.Name, on); err != nil {
+			return struct{}{}, err
+		}
+		n.autostart = on
+	}
+	return struct{}{}, nil
+}
+
+func (d *Driver) isActive(ctx context.Context, a libvirt.NetworkIsActiveArgs) (libvirt.NetworkIsActiveRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, err := d.get(a.Net)
+	if err != nil {
+		return libvirt.NetworkIsActiveRet{}, err
+	}
+	return libvirt.NetworkIsActiveRet{Active: b2i(n.active)}, nil
+}
+
+func (d *Driver) isPersistent(ctx context.Context, a libvirt.NetworkIsPersistentArgs) (libvirt.NetworkIsPersistentRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, err := d.get(a.Net)
+	if err != nil {
+		return libvirt.NetworkIsPersistentRet{}, err
+	}
+	return libvirt.NetworkIsPersistentRet{Persistent: b2i(n.persistent)}, nil
+}
+
+func b2i(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
+}
