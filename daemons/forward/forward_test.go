@@ -1,8 +1,13 @@
 package forward_test
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
 )
@@ -24,4 +29,49 @@ func TestForwardsToTheOwningDaemon(t *testing.T) {
 	if err == nil || !strings.Contains(errOut, "Failed to connect socket to '") || !strings.Contains(errOut, "virtinterfaced-sock': No such file or directory") {
 		t.Errorf("iface-list without virtinterfaced: %v %s", err, errOut)
 	}
+}
+
+// TestForwardedEvents: a network event registration made on virtqemud reaches the
+// client with virtqemud's callback id when virtnetworkd emits the event.
+func TestForwardedEvents(t *testing.T) {
+	daemontest.RequireTool(t, "virsh")
+	q := daemontest.Start(t, "virtqemud", daemontest.Options{})
+	n := daemontest.Start(t, "virtnetworkd", daemontest.Options{Dir: q.Dir})
+	ev := exec.Command("virsh", "-c", q.URI(""), "net-event", "--event", "lifecycle", "--loop", "--timeout", "20")
+	var out lockedBuffer
+	ev.Stdout = &out
+	if err := ev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Process.Kill()
+	xml := filepath.Join(q.Dir, "net.xml")
+	os.WriteFile(xml, []byte("<network><name>fwd</name><bridge name='vufwd0'/></network>"), 0o644)
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(out.String(), "Defined") && time.Now().Before(deadline) {
+		// Until the registration is in place, repeat the change that makes an event.
+		n.VirshErr("net-undefine", "fwd")
+		n.Virsh(t, "net-define", xml)
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "event 'lifecycle' for network fwd: Defined") {
+		t.Errorf("no forwarded lifecycle event; virsh printed %q", out.String())
+	}
+}
+
+// lockedBuffer collects a command's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
