@@ -10,4 +10,12 @@ require (
 	libvirt.org/go/libvirtxml v1.11002.0
 )
 
-require golang.org/x/crypto v0.48.0 // indirect
+require (
+	github.com/kr/pretty v0.3.0 // indirect
+	github.com/kr/text v0.2.0 // indirect
+	github.com/pilebones/go-udev v0.9.2 // indirect
+	github.com/rogpeppe/go-internal v1.6.1 // indirect
+	github.com/vishvananda/netlink v1.3.1 // indirect
+	github.com/vishvananda/netns v0.0.5 // indirect
+	golang.org/x/crypto v0.48.0 // indirect
+)
