@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/iface"
+	"github.com/virtunit/virtunit/daemons/nodedev"
 )
 
 func main() {
@@ -14,6 +16,7 @@ func main() {
 		SocketPrefix: "libvirt",
 		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
 		Listen:       true,
+		Drivers:      []daemon.DriverFactory{iface.New, nodedev.New},
 		Description:  "libvirt management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

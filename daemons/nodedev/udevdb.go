@@ -41,8 +41,8 @@ func parseUdevRecord(data []byte) (udevRecord, error) {
 		val := line[2:]
 		switch line[0] {
 		case 'S':
-			if val != "" && !strings.Contains(val, "\x00") {
-				r.Links = append(r.Links, "/dev/"+strings.TrimPrefix(val, "/"))
+			if l := strings.TrimLeft(val, "/"); l != "" && !strings.Contains(l, "\x00") {
+				r.Links = append(r.Links, "/dev/"+l)
 			}
 		case 'E':
 			k, v, ok := strings.Cut(val, "=")

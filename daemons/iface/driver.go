@@ -1,0 +1,106 @@
+package iface
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/remote"
+)
+
+// Driver is the interface driver.
+type Driver struct {
+	log        *slog.Logger
+	nl         *netlink.Handle
+	ns         *netns.NsHandle // the network namespace watched; nil for the daemon's own
+	sysNet     string          // /sys/class/net, as the daemon's namespace sees it
+	privileged bool
+	links      *linkTable
+	defs       *store
+	txn        *transactions
+
+	// mu serialises the calls that change interfaces or definitions.
+	mu sync.Mutex
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// config says where the driver keeps things and which network namespace it manages.
+type config struct {
+	configDir  string // definitions: /etc/libvirt/interface
+	stateDir   string // transaction checkpoint: /var/lib/libvirt/interface
+	sysNet     string // /sys/class/net
+	privileged bool
+	ns         *netns.NsHandle // tests: a namespace other than the daemon's
+}
+
+// New builds the driver for a daemon.
+func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
+	d, err := open(config{
+		configDir:  filepath.Join(env.Paths.ConfigDir, "interface"),
+		stateDir:   filepath.Join(env.Paths.StateDir, "interface"),
+		sysNet:     "/sys/class/net",
+		privileged: env.Paths.Privileged,
+	}, env.Logger("interface"))
+	if err != nil {
+		return nil, fmt.Errorf("interface driver: %w", err)
+	}
+	return d, nil
+}
+
+// open loads the definitions and the link table and starts following link changes.
+func open(cfg config, log *slog.Logger) (*Driver, error) {
+	var nl *netlink.Handle
+	var err error
+	if cfg.ns != nil {
+		nl, err = netlink.NewHandleAt(*cfg.ns)
+	} else {
+		nl, err = netlink.NewHandle()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	d := &Driver{
+		log:        log,
+		nl:         nl,
+		ns:         cfg.ns,
+		sysNet:     cfg.sysNet,
+		privileged: cfg.privileged,
+		links:      newLinkTable(nl),
+		done:       make(chan struct{}),
+	}
+	if d.defs, err = openStore(cfg.configDir, log); err != nil {
+		nl.Close()
+		return nil, err
+	}
+	d.txn = &transactions{path: filepath.Join(cfg.stateDir, "checkpoint.json")}
+	updates, stop, err := d.subscribe()
+	if err != nil {
+		nl.Close()
+		return nil, err
+	}
+	if err := d.links.reload(); err != nil {
+		close(stop)
+		nl.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	go d.watch(ctx, updates, stop)
+	return d, nil
+}
+
+// Close stops following link changes and releases the netlink sockets.
+func (d *Driver) Close() error {
+	d.cancel()
+	<-d.done
+	d.nl.Close()
+	return nil
+}
