@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
 	"github.com/virtunit/virtunit/daemons/remote"
@@ -18,8 +17,7 @@ import (
 type Driver struct {
 	log        *slog.Logger
 	nl         *netlink.Handle
-	ns         *netns.NsHandle // the network namespace watched; nil for the daemon's own
-	sysNet     string          // /sys/class/net, as the daemon's namespace sees it
+	sysNet     string // /sys/class/net, as the daemon's network namespace sees it
 	privileged bool
 	links      *linkTable
 	defs       *store
@@ -32,13 +30,12 @@ type Driver struct {
 	done   chan struct{}
 }
 
-// config says where the driver keeps things and which network namespace it manages.
+// config says where the driver keeps things.
 type config struct {
 	configDir  string // definitions: /etc/libvirt/interface
 	stateDir   string // transaction checkpoint: /var/lib/libvirt/interface
 	sysNet     string // /sys/class/net
 	privileged bool
-	ns         *netns.NsHandle // tests: a namespace other than the daemon's
 }
 
 // New builds the driver for a daemon.
@@ -57,20 +54,13 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 
 // open loads the definitions and the link table and starts following link changes.
 func open(cfg config, log *slog.Logger) (*Driver, error) {
-	var nl *netlink.Handle
-	var err error
-	if cfg.ns != nil {
-		nl, err = netlink.NewHandleAt(*cfg.ns)
-	} else {
-		nl, err = netlink.NewHandle()
-	}
+	nl, err := netlink.NewHandle()
 	if err != nil {
 		return nil, fmt.Errorf("netlink: %w", err)
 	}
 	d := &Driver{
 		log:        log,
 		nl:         nl,
-		ns:         cfg.ns,
 		sysNet:     cfg.sysNet,
 		privileged: cfg.privileged,
 		links:      newLinkTable(nl),

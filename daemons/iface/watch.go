@@ -19,7 +19,6 @@ func (d *Driver) subscribe() (<-chan netlink.LinkUpdate, chan struct{}, error) {
 	updates := make(chan netlink.LinkUpdate, 256)
 	stop := make(chan struct{})
 	opts := netlink.LinkSubscribeOptions{
-		Namespace:              d.ns,
 		ReceiveBufferSize:      linkEventBuffer,
 		ReceiveBufferForceSize: d.privileged,
 		ErrorCallback: func(err error) {
