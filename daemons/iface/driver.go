@@ -33,7 +33,7 @@ type Driver struct {
 // config says where the driver keeps things.
 type config struct {
 	configDir  string // definitions: /etc/libvirt/interface
-	stateDir   string // transaction checkpoint: /var/lib/libvirt/interface
+	runDir     string // transaction checkpoint: /run/libvirt/interface
 	sysNet     string // /sys/class/net
 	privileged bool
 }
@@ -42,7 +42,7 @@ type config struct {
 func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 	d, err := open(config{
 		configDir:  filepath.Join(env.Paths.ConfigDir, "interface"),
-		stateDir:   filepath.Join(env.Paths.StateDir, "interface"),
+		runDir:     filepath.Join(env.Paths.RunDir, "interface"),
 		sysNet:     "/sys/class/net",
 		privileged: env.Paths.Privileged,
 	}, env.Logger("interface"))
@@ -70,7 +70,7 @@ func open(cfg config, log *slog.Logger) (*Driver, error) {
 		nl.Close()
 		return nil, err
 	}
-	d.txn = &transactions{path: filepath.Join(cfg.stateDir, "checkpoint.json")}
+	d.txn = &transactions{path: filepath.Join(cfg.runDir, "checkpoint.json")}
 	updates, stop, err := d.subscribe()
 	if err != nil {
 		nl.Close()

@@ -37,8 +37,10 @@ type checkpoint struct {
 	Definitions map[string]string `json:"definitions"`
 }
 
-// transactions keeps the open transaction's checkpoint in a file, so that a daemon
-// restarted in the middle of one can still commit or roll it back.
+// transactions keeps the open transaction's checkpoint in a file under the driver's
+// run directory (/run/libvirt/interface, libvirt's state directory for this driver),
+// so that a daemon restarted in the middle of a transaction can still commit or roll
+// it back. A reboot ends it: the links it recorded are gone too.
 type transactions struct{ path string }
 
 func (t *transactions) load() (*checkpoint, error) {
