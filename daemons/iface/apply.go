@@ -15,9 +15,10 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-// involved lists the links starting def changes: the interface, its bridge ports or
-// bond slaves (recursively), and a VLAN's parent, which is brought up.
-func involved(def *libvirtxml.Interface) []string {
+// involved lists the links starting def changes: the interface and its bridge ports
+// or bond slaves, recursively, and with parents a VLAN's parent, which is only brought
+// up (and so does not concern the default-route guard).
+func involved(def *libvirtxml.Interface, parents bool) []string {
 	names := []string{def.Name}
 	var members []libvirtxml.Interface
 	switch {
@@ -25,11 +26,11 @@ func involved(def *libvirtxml.Interface) []string {
 		members = def.Bridge.Interfaces
 	case def.Bond != nil:
 		members = def.Bond.Interfaces
-	case def.VLAN != nil && def.VLAN.Interface != nil:
+	case def.VLAN != nil && def.VLAN.Interface != nil && parents:
 		names = append(names, def.VLAN.Interface.Name)
 	}
 	for i := range members {
-		names = append(names, involved(&members[i])...)
+		names = append(names, involved(&members[i], parents)...)
 	}
 	return names
 }
@@ -62,7 +63,7 @@ func (d *Driver) start(def *libvirtxml.Interface) (err error) {
 				d.nl.LinkDel(created[i])
 			}
 		}
-		for _, n := range involved(def) {
+		for _, n := range involved(def, true) {
 			d.links.refreshName(n)
 		}
 	}()
@@ -136,10 +137,11 @@ func (d *Driver) findOrCreate(def *libvirtxml.Interface, top bool, created *[]ne
 		if err := d.nl.LinkAdd(req); err != nil {
 			return nil, createError(req, err)
 		}
-		*created = append(*created, req)
 		if l, err = d.nl.LinkByName(def.Name); err != nil {
+			d.nl.LinkDel(req)
 			return nil, linkError(err, "cannot read new interface '%s'", def.Name)
 		}
+		*created = append(*created, l)
 		return l, nil
 	case err != nil:
 		return nil, linkError(err, "cannot read interface '%s'", def.Name)

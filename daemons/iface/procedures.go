@@ -189,7 +189,7 @@ func (d *Driver) create(ctx context.Context, a libvirt.InterfaceCreateArgs) (str
 		}
 		return struct{}{}, nil
 	}
-	if err := d.guard(involved(def), "start", a.Flags); err != nil {
+	if err := d.guard(involved(def, false), "start", a.Flags); err != nil {
 		return struct{}{}, err
 	}
 	if err := d.start(def); err != nil {

@@ -105,7 +105,10 @@ func TestCreateErrorNamesKernelSupport(t *testing.T) {
 
 func TestInvolved(t *testing.T) {
 	def, _ := parseDefinition(bridgeDef)
-	if got := strings.Join(involved(def), " "); got != "br1 veth1 veth2.42 veth2" {
+	if got := strings.Join(involved(def, true), " "); got != "br1 veth1 veth2.42 veth2" {
 		t.Errorf("involved %s", got)
+	}
+	if got := strings.Join(involved(def, false), " "); got != "br1 veth1 veth2.42" {
+		t.Errorf("guarded %s", got)
 	}
 }
