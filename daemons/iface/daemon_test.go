@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"libvirt.org/go/libvirtxml"
+
+	"github.com/virtunit/virtunit/daemons/daemontest"
 )
 
 // TestListAndDescribe sets up every kind of link this kernel has in a namespace and
@@ -335,4 +337,20 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestLibvirtdServesBoth checks that libvirtd carries the interface and node-device
+// drivers: a qemu:/// connection lists the namespace's interfaces and net devices.
+func TestLibvirtdServesBoth(t *testing.T) {
+	t.Parallel()
+	ns := netNS(t)
+	ipn(t, ns, "link add lv0 type veth peer name lv1")
+	d := daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: ns})
+	if list := ifaceList(t, d, "--all"); list["lv0"][0] != "inactive" || list["lv1"][0] != "inactive" {
+		t.Errorf("libvirtd iface-list: %v", list)
+	}
+	net := d.Virsh(t, "nodedev-list", "--cap", "net")
+	if !strings.Contains(net, "net_lv0_") || !strings.Contains(net, "net_lv1_") {
+		t.Errorf("libvirtd nodedev-list --cap net:\n%s", net)
+	}
 }
