@@ -16,13 +16,14 @@ import (
 // current by a uevent monitor running until Close.
 type Driver struct {
 	log *slog.Logger
+	// hub is where events are published: the daemon's hub, or a test's recorder.
 	hub publisher
-	sys sysfs
-	db  udevDB
-	b   *builder
-	reg *registry
-	// events serves the event registration procedures (nil in tests).
+	// events is the daemon's hub, where clients register callbacks (nil in tests).
 	events *rpc.Hub
+	sys    sysfs
+	db     udevDB
+	b      *builder
+	reg    *registry
 	// detach serialises driver rebinding of PCI devices.
 	detach sync.Mutex
 
@@ -53,12 +54,10 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 		pciIDs:     pciIDFiles,
 		features:   offloadFeatures,
 	}
-	udevRunning := false
 	if _, err := os.Stat("/run/udev/control"); err == nil {
-		udevRunning = true
-		cfg.udevData = "/run/udev/data"
+		cfg.udevData = "/run/udev/data" // udevd runs here
 	}
-	src, err := openUEvents(udevRunning, cfg.privileged)
+	src, err := openUEvents(cfg.udevData != "", cfg.privileged)
 	if err != nil {
 		return nil, fmt.Errorf("node device driver: %w", err)
 	}
