@@ -6,7 +6,9 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/iface"
 	"github.com/virtunit/virtunit/daemons/network"
+	"github.com/virtunit/virtunit/daemons/nodedev"
 )
 
 func main() {
@@ -15,8 +17,9 @@ func main() {
 		SocketPrefix: "libvirt",
 		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
 		Listen:       true,
-		Drivers:      []daemon.DriverFactory{network.New},
-		Description:  "libvirt management daemon",
+		// Networks first: libvirt starts them before guests that may need them.
+		Drivers:     []daemon.DriverFactory{network.New, iface.New, nodedev.New},
+		Description: "libvirt management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))
 }

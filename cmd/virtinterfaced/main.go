@@ -6,12 +6,14 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/iface"
 )
 
 func main() {
 	d := daemon.Daemon{
 		Name:        "virtinterfaced",
 		Schemes:     []string{"interface"},
+		Drivers:     []daemon.DriverFactory{iface.New},
 		Description: "libvirt host interface management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

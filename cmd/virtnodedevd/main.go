@@ -6,12 +6,14 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/nodedev"
 )
 
 func main() {
 	d := daemon.Daemon{
 		Name:        "virtnodedevd",
 		Schemes:     []string{"nodedev"},
+		Drivers:     []daemon.DriverFactory{nodedev.New},
 		Description: "libvirt host device management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))
