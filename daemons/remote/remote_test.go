@@ -58,7 +58,9 @@ type server struct {
 	srv    *rpc.Server
 }
 
-func startServer(t *testing.T, limits rpc.Limits) *server {
+func startServer(t *testing.T, limits rpc.Limits) *server { return startServerB(t, limits) }
+
+func startServerB(t testing.TB, limits rpc.Limits) *server {
 	t.Helper()
 	dir := t.TempDir()
 	s := &server{rw: filepath.Join(dir, "sock"), ro: filepath.Join(dir, "sock-ro"), hub: rpc.NewHub()}
@@ -86,7 +88,9 @@ func startServer(t *testing.T, limits rpc.Limits) *server {
 	return s
 }
 
-func connect(t *testing.T, sock string, uri string) *libvirt.Libvirt {
+func connect(t *testing.T, sock string, uri string) *libvirt.Libvirt { return connectB(t, sock, uri) }
+
+func connectB(t testing.TB, sock string, uri string) *libvirt.Libvirt {
 	t.Helper()
 	l := libvirt.NewWithDialer(dialers.NewLocal(dialers.WithSocket(sock)))
 	if err := l.ConnectToURI(libvirt.ConnectURI(uri)); err != nil {
