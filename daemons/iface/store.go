@@ -11,6 +11,7 @@ import (
 
 	"libvirt.org/go/libvirtxml"
 
+	"github.com/virtunit/virtunit/daemons/atomicfile"
 	"github.com/virtunit/virtunit/daemons/xmlstyle"
 )
 
@@ -83,7 +84,7 @@ func (s *store) put(def *libvirtxml.Interface) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := writeFileAtomic(s.path(def.Name), []byte(x), 0o600); err != nil {
+	if err := atomicfile.WriteFile(s.path(def.Name), []byte(x), 0o600); err != nil {
 		return err
 	}
 	s.defs[def.Name] = def
@@ -98,7 +99,7 @@ func (s *store) remove(name string) error {
 		return fmt.Errorf("remove interface definition: %w", err)
 	}
 	delete(s.defs, name)
-	return syncDir(s.dir)
+	return atomicfile.SyncDir(s.dir)
 }
 
 // snapshot returns every definition's XML by name, for a checkpoint.
@@ -137,52 +138,6 @@ func (s *store) restore(snap map[string]string) error {
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("restore definitions: %s", strings.Join(errs, "; "))
-	}
-	return nil
-}
-
-// writeFileAtomic replaces path with data so that a reader, or the daemon after a
-// crash, sees the old content or the new, never a mix: temporary file in the same
-// directory, fsync, rename, fsync of the directory. (daemons/atomicfile, once on main,
-// replaces this.)
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly once renamed
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes renames and removals in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/vishvananda/netlink"
 
+	"github.com/virtunit/virtunit/daemons/atomicfile"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
@@ -66,14 +67,14 @@ func (t *transactions) save(cp *checkpoint) error {
 	if err := os.MkdirAll(filepath.Dir(t.path), 0o700); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
-	return writeFileAtomic(t.path, data, 0o600)
+	return atomicfile.WriteFile(t.path, data, 0o600)
 }
 
 func (t *transactions) clear() error {
 	if err := os.Remove(t.path); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("remove checkpoint: %w", err)
 	}
-	return syncDir(filepath.Dir(t.path))
+	return atomicfile.SyncDir(filepath.Dir(t.path))
 }
 
 // txnError is a transaction call out of turn, worded as libvirt's test driver.
