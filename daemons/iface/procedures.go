@@ -24,15 +24,15 @@ const (
 // iface-* commands make.
 func (d *Driver) Procedures() []rpc.Procedure {
 	return []rpc.Procedure{
-		rpc.Handle(remote.ConnectListAllInterfaces, d.listAll, rpc.ReadOnly),
-		rpc.Handle(remote.ConnectNumOfInterfaces, d.numOfActive, rpc.ReadOnly),
-		rpc.Handle(remote.ConnectListInterfaces, d.listActive, rpc.ReadOnly),
-		rpc.Handle(remote.ConnectNumOfDefinedInterfaces, d.numOfInactive, rpc.ReadOnly),
-		rpc.Handle(remote.ConnectListDefinedInterfaces, d.listInactive, rpc.ReadOnly),
-		rpc.Handle(remote.InterfaceLookupByName, d.lookupByName, rpc.ReadOnly),
-		rpc.Handle(remote.InterfaceLookupByMACString, d.lookupByMAC, rpc.ReadOnly),
+		rpc.Handle(remote.ConnectListAllInterfaces, d.listAll, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(remote.ConnectNumOfInterfaces, d.numOfActive, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(remote.ConnectListInterfaces, d.listActive, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(remote.ConnectNumOfDefinedInterfaces, d.numOfInactive, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(remote.ConnectListDefinedInterfaces, d.listInactive, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(remote.InterfaceLookupByName, d.lookupByName, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(remote.InterfaceLookupByMACString, d.lookupByMAC, rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(remote.InterfaceGetXMLDesc, d.getXMLDesc, rpc.ReadOnly),
-		rpc.Handle(remote.InterfaceIsActive, d.isActive, rpc.ReadOnly),
+		rpc.Handle(remote.InterfaceIsActive, d.isActive, rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(remote.InterfaceDefineXML, d.defineXML),
 		rpc.Handle(remote.InterfaceUndefine, d.undefine),
 		rpc.Handle(remote.InterfaceCreate, d.create),

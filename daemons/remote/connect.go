@@ -48,17 +48,17 @@ const connectFlagRO = 1
 
 func (r *Remote) connectProcedures() []rpc.Procedure {
 	return []rpc.Procedure{
-		rpc.Handle(AuthList, r.authList, rpc.ReadOnly, rpc.NoAuth, rpc.Priority),
-		rpc.HandleRaw(ConnectOpen, r.openRaw, rpc.ReadOnly, rpc.Priority),
-		rpc.Handle(ConnectClose, r.close, rpc.ReadOnly, rpc.Priority),
-		rpc.Handle(ConnectSupportsFeature, r.supportsFeature, rpc.ReadOnly, rpc.Priority),
-		rpc.Handle(ConnectGetType, r.getType, rpc.ReadOnly, rpc.Priority),
+		rpc.Handle(AuthList, r.authList, rpc.ReadOnly, rpc.NoAuth, rpc.Inline),
+		rpc.HandleRaw(ConnectOpen, r.openRaw, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(ConnectClose, r.close, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(ConnectSupportsFeature, r.supportsFeature, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(ConnectGetType, r.getType, rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(ConnectGetVersion, r.getVersion, rpc.ReadOnly, rpc.Priority),
-		rpc.Handle(ConnectGetLibVersion, r.getLibVersion, rpc.ReadOnly, rpc.Priority),
-		rpc.Handle(ConnectGetURI, r.getURI, rpc.ReadOnly, rpc.Priority),
-		rpc.Handle(ConnectIsSecure, r.isSecure, rpc.ReadOnly, rpc.Priority),
-		rpc.Handle(ConnectRegisterCloseCallback, r.registerCloseCallback, rpc.ReadOnly, rpc.Priority),
-		rpc.Handle(ConnectUnregisterCloseCallback, r.unregisterCloseCallback, rpc.ReadOnly, rpc.Priority),
+		rpc.Handle(ConnectGetLibVersion, r.getLibVersion, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(ConnectGetURI, r.getURI, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(ConnectIsSecure, r.isSecure, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(ConnectRegisterCloseCallback, r.registerCloseCallback, rpc.ReadOnly, rpc.Inline),
+		rpc.Handle(ConnectUnregisterCloseCallback, r.unregisterCloseCallback, rpc.ReadOnly, rpc.Inline),
 	}
 }
 

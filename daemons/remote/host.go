@@ -13,7 +13,7 @@ import (
 
 func (r *Remote) hostProcedures() []rpc.Procedure {
 	return []rpc.Procedure{
-		rpc.Handle(ConnectGetHostname, r.hostname, rpc.ReadOnly, rpc.Priority),
+		rpc.Handle(ConnectGetHostname, r.hostname, rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(ConnectGetSysinfo, r.sysinfo, rpc.ReadOnly),
 		rpc.Handle(NodeGetInfo, r.nodeInfo, rpc.ReadOnly, rpc.Priority),
 		rpc.Handle(ConnectGetCapabilities, r.capabilities, rpc.ReadOnly),

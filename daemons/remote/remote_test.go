@@ -376,3 +376,31 @@ func TestMaxClients(t *testing.T) {
 		t.Errorf("second client after a slot freed: %+v", p.Header)
 	}
 }
+
+// TestInlineCallsPipelined: calls the reader answers itself (rpc.Inline) and calls
+// handed to workers may be mixed and pipelined; every one is answered, by serial.
+func TestInlineCallsPipelined(t *testing.T) {
+	s := startServer(t, rpc.Limits{})
+	rc := dialRaw(t, s.rw)
+	rc.open()
+	close(s.drv.release)
+	const n = 50
+	for i := uint32(1); i <= n; i++ {
+		if i%5 == 0 {
+			rc.call(i, remote.DomainCreate, libvirt.DomainCreateArgs{Dom: libvirt.Domain{Name: "slow"}})
+		} else {
+			rc.call(i, remote.ConnectGetLibVersion, nil)
+		}
+	}
+	seen := map[uint32]bool{}
+	for range n {
+		p := rc.read()
+		if p.Status != rpc.StatusOK {
+			t.Fatalf("reply %+v", p.Header)
+		}
+		seen[p.Serial] = true
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct replies, want %d", len(seen), n)
+	}
+}

@@ -261,10 +261,10 @@ func (c *Client) call(h Header, payload []byte) bool {
 		return false
 	}
 	prog := c.srv.programs[h.Program]
-	var priority bool
+	var priority, inline bool
 	if prog != nil {
 		if p := prog.Lookup(h.Procedure); p != nil {
-			priority = p.priority
+			priority, inline = p.priority, p.inline
 		}
 	}
 	c.pending.Add(1)
@@ -273,6 +273,12 @@ func (c *Client) call(h Header, payload []byte) bool {
 		defer func() { <-c.slots }()
 		defer closeFiles(files)
 		c.dispatch(prog, h, payload, files)
+	}
+	// Inline procedures run here when nothing else of this client is in flight, so
+	// replies still leave in an order the client can match.
+	if inline && len(c.slots) == 1 {
+		run()
+		return true
 	}
 	if !c.srv.pool.submit(job{run: run, priority: priority}) {
 		c.pending.Done()

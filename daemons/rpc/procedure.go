@@ -27,6 +27,7 @@ type Procedure struct {
 	readOnly bool
 	noAuth   bool
 	priority bool
+	inline   bool
 	call     func(ctx context.Context, payload []byte) (any, error)
 }
 
@@ -43,6 +44,14 @@ func NoAuth(p *Procedure) { p.noAuth = true }
 // Priority lets the pool's priority workers run the procedure, as libvirt's
 // @priority:high annotation does for calls that must not wait behind slow ones.
 func Priority(p *Procedure) { p.priority = true }
+
+// Inline marks a procedure that answers from memory without blocking (a version, an
+// is-active flag, a lookup): the connection's reader runs it itself instead of handing
+// it to a worker, which saves a goroutine hand-off on the calls clients make by the
+// hundred (virsh iface-list asks is-active once per interface). A procedure that may
+// wait on I/O or on a lock held across slow work must not be Inline: while it runs,
+// its client's keepalive goes unanswered.
+func Inline(p *Procedure) { p.inline = true }
 
 // Handle builds a procedure whose arguments decode into A and whose result encodes
 // from R. Use struct{} for either when the wire payload is empty.
