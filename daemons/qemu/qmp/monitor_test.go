@@ -193,4 +193,3 @@ func TestEventsAndClose(t *testing.T) {
 		t.Errorf("command after close: %v", err)
 	}
 }
-
