@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/qemu"
 )
 
 func main() {
@@ -14,6 +15,7 @@ func main() {
 		SocketPrefix: "libvirt",
 		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
 		Listen:       true,
+		Drivers:      []daemon.DriverFactory{qemu.New},
 		Description:  "libvirt management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

@@ -6,12 +6,14 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/qemu"
 )
 
 func main() {
 	d := daemon.Daemon{
 		Name:        "virtqemud",
 		Schemes:     []string{"qemu"},
+		Drivers:     []daemon.DriverFactory{qemu.New},
 		Description: "libvirt QEMU management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

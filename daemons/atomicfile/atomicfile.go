@@ -64,7 +64,9 @@ func SyncDir(dir string) error {
 
 // Remove deletes path, if it exists, durably.
 func Remove(path string) error {
-	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+	if err := os.Remove(path); os.IsNotExist(err) {
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("remove %s: %w", path, err)
 	}
 	return SyncDir(filepath.Dir(path))

@@ -1,0 +1,91 @@
+package qemu
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/remote"
+)
+
+// Driver is the QEMU driver of one daemon.
+type Driver struct {
+	env        *daemon.Env
+	log        *slog.Logger
+	cfg        *Config
+	dirs       dirs
+	privileged bool
+	// kvm tells whether type='kvm' guests can run here (see kvmUsable).
+	kvm       bool
+	emulators emulators
+	doms      *registry
+
+	// ctx ends when the driver closes; background work (monitor readers, autostart)
+	// runs under it and is waited for in wg.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+var (
+	_ remote.Driver     = (*Driver)(nil)
+	_ remote.Hypervisor = (*Driver)(nil)
+)
+
+// New loads qemu.conf, the persistent definitions and the status of running guests,
+// and returns the driver. It fits daemon.DriverFactory.
+func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
+	d := &Driver{
+		env:        env,
+		log:        env.Logger("qemu"),
+		dirs:       dirsFor(env.Paths),
+		privileged: env.Paths.Privileged,
+		doms:       newRegistry(),
+	}
+	cfg, err := loadConfig(d.dirs.confFile, d.privileged)
+	if err != nil {
+		return nil, fmt.Errorf("qemu: %w", err)
+	}
+	d.cfg = cfg
+	if len(cfg.Ignored) > 0 {
+		d.log.Info("qemu.conf settings virtunit does not act on", "file", d.dirs.confFile, "keys", cfg.Ignored)
+	}
+	for _, dir := range []string{d.dirs.config, d.dirs.run, d.dirs.log} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("qemu: cannot create %s: %w", dir, err)
+		}
+	}
+	var why string
+	d.kvm, why = kvmUsable("/dev/kvm", "/proc/cpuinfo")
+	if d.kvm {
+		d.log.Info("KVM acceleration available", "why", why)
+	} else {
+		d.log.Info("KVM acceleration not usable; guests run under TCG and type='kvm' is refused", "why", why)
+	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	d.loadConfigs(ctx)
+	// Probe the default emulator in the background: the first define or capabilities
+	// call then finds the answer ready, and start-up does not wait for it.
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if _, err := d.emulators.get(d.ctx, defaultEmulator); err != nil {
+			d.log.Warn("default emulator not usable", "err", err)
+		}
+	}()
+	return d, nil
+}
+
+// Close stops background work. Running guests keep running: they are units of their
+// own, found again by the next daemon.
+func (d *Driver) Close() error {
+	d.cancel()
+	d.wg.Wait()
+	return nil
+}
+
+// Schemes says the driver is the hypervisor of qemu:// connections.
+func (d *Driver) Schemes() []string { return []string{"qemu"} }
