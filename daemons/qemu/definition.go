@@ -2,6 +2,8 @@ package qemu
 
 import (
 	"context"
+	"crypto/rand"
+	"fmt"
 	"math/bits"
 	"strings"
 
@@ -89,7 +91,7 @@ func (d *Driver) complete(ctx context.Context, def *libvirtxml.Domain) (libvirt.
 	if def.Type == "kvm" && !d.kvm {
 		return uuid, d.unsupportedVirtType(def)
 	}
-	completeConsole(def.Devices)
+	completeDevices(def)
 	return uuid, nil
 }
 
@@ -200,6 +202,41 @@ func checkActions(def *libvirtxml.Domain) error {
 		return virerror.New(libvirt.ErrXMLError, virerror.FromDomain, "Invalid value '%s' for element or attribute './on_crash[1]'", def.OnCrash)
 	}
 	return nil
+}
+
+// completeDevices adds what libvirt adds to a PC guest: a USB controller and a
+// memory balloon unless the definition says "none", a MAC address for every interface,
+// and a console on the first serial port.
+func completeDevices(def *libvirtxml.Domain) {
+	devs := def.Devices
+	hasUSB := false
+	for _, c := range devs.Controllers {
+		hasUSB = hasUSB || c.Type == "usb"
+	}
+	if !hasUSB {
+		model := "piix3-uhci"
+		if strings.Contains(def.OS.Type.Machine, "q35") {
+			model = "qemu-xhci"
+		}
+		zero := uint(0)
+		devs.Controllers = append(devs.Controllers, libvirtxml.DomainController{Type: "usb", Index: &zero, Model: model})
+	}
+	if devs.MemBalloon == nil {
+		devs.MemBalloon = &libvirtxml.DomainMemBalloon{Model: "virtio"}
+	}
+	for i := range devs.Interfaces {
+		if devs.Interfaces[i].MAC == nil {
+			devs.Interfaces[i].MAC = &libvirtxml.DomainInterfaceMAC{Address: newMAC()}
+		}
+	}
+	completeConsole(devs)
+}
+
+// newMAC is a random address in QEMU's 52:54:00 range, as libvirt generates them.
+func newMAC() string {
+	var b [3]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("52:54:00:%02x:%02x:%02x", b[0], b[1], b[2])
 }
 
 // completeConsole gives the first serial port its console and its target, as libvirt
