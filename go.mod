@@ -12,4 +12,8 @@ require (
 	libvirt.org/go/libvirtxml v1.11002.0
 )
 
-require golang.org/x/crypto v0.48.0 // indirect
+require (
+	github.com/vishvananda/netlink v1.3.1 // indirect
+	github.com/vishvananda/netns v0.0.5 // indirect
+	golang.org/x/crypto v0.48.0 // indirect
+)

@@ -8,6 +8,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/logging"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/units"
 )
 
 // Env is everything a driver may use from its daemon. There is no package state: a
@@ -19,6 +20,10 @@ type Env struct {
 	Host  *host.Host
 	// Events delivers events to the clients that registered callbacks.
 	Events *rpc.Hub
+	// Units starts, watches and adopts the processes drivers run for their resources
+	// (a guest's QEMU, a network's dnsmasq): transient systemd units, or processes the
+	// daemon supervises itself. Nil when the daemon was built without a realizer.
+	Units units.Realizer
 
 	logs    *logging.Logger
 	inhibit func(bool)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/virtunit/virtunit/daemons/daemon"
 	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/units"
 )
 
 // Driver is the QEMU driver of one daemon.
@@ -22,12 +23,20 @@ type Driver struct {
 	kvm       bool
 	emulators emulators
 	doms      *registry
+	// units runs each guest's QEMU as a unit (a scope under systemd, a supervised
+	// process otherwise); the driver cannot tell which.
+	units units.Realizer
+	// networks is the network driver's side of interfaces of type 'network'; nil
+	// until the daemon connects one.
+	networks networkPorts
 
 	// ctx ends when the driver closes; background work (monitor readers, autostart)
 	// runs under it and is waited for in wg.
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// reconnecting counts the guests found running at start that are being adopted.
+	reconnecting sync.WaitGroup
 }
 
 var (
@@ -44,6 +53,7 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 		dirs:       dirsFor(env.Paths),
 		privileged: env.Paths.Privileged,
 		doms:       newRegistry(),
+		units:      env.Units,
 	}
 	cfg, err := loadConfig(d.dirs.confFile, d.privileged)
 	if err != nil {
@@ -67,6 +77,13 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.loadConfigs(ctx)
+	d.loadRunning()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		d.reconnecting.Wait() // autostart must not start a guest being adopted
+		d.autostart()
+	}()
 	// Probe the default emulator in the background: the first define or capabilities
 	// call then finds the answer ready, and start-up does not wait for it.
 	d.wg.Add(1)

@@ -46,6 +46,9 @@ func (d dirs) autostartLink(name string) string { return filepath.Join(d.autosta
 func (d dirs) statusFile(name string) string    { return filepath.Join(d.run, name+".xml") }
 func (d dirs) logFile(name string) string       { return filepath.Join(d.log, name+".log") }
 
+// consoleLog keeps everything the guest wrote to its serial console.
+func (d dirs) consoleLog(name string) string { return filepath.Join(d.log, name+"-console.log") }
+
 // domainDir is the private directory of a running domain, named as libvirt names it
 // (domain-ID-SHORTNAME, the name cut to 20 characters so socket paths stay short).
 func (d dirs) domainDir(id int, name string) string {

@@ -39,5 +39,18 @@ func (d *Driver) Procedures() []rpc.Procedure {
 		rpc.Handle(remote.DomainUndefine, d.undefine),
 		rpc.Handle(remote.DomainUndefineFlags, d.undefineFlags),
 		rpc.Handle(remote.DomainSetAutostart, d.setAutostart),
+
+		rpc.Handle(remote.DomainCreate, d.create),
+		rpc.Handle(remote.DomainCreateWithFlags, d.createWithFlags),
+		rpc.Handle(remote.DomainCreateXML, d.createXML),
+		rpc.Handle(remote.DomainDestroy, d.destroy, prio),
+		rpc.Handle(remote.DomainDestroyFlags, d.destroyFlags, prio),
+		rpc.Handle(remote.DomainShutdown, d.shutdown),
+		rpc.Handle(remote.DomainShutdownFlags, d.shutdownFlags),
+		rpc.Handle(remote.DomainReboot, d.reboot),
+		rpc.Handle(remote.DomainReset, d.reset),
+		rpc.Handle(remote.DomainSuspend, d.suspend),
+		rpc.Handle(remote.DomainResume, d.resume),
+		rpc.Handle(remote.DomainOpenConsole, d.openConsole, prio),
 	}, remote.DomainEventProcedures(d.env.Events)...)
 }

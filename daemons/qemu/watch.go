@@ -1,0 +1,185 @@
+package qemu
+
+import (
+	"context"
+
+	goqmp "github.com/digitalocean/go-qemu/qmp"
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/units"
+)
+
+// watchGuest follows one running guest until it is gone or the driver closes: QEMU's
+// events (a guest powering off, resetting, panicking) and the end of its unit. Leaving
+// because the driver closes leaves the guest running.
+func (d *Driver) watchGuest(ctx context.Context, dom *domain, r *running, evs <-chan goqmp.Event) {
+	defer d.wg.Done()
+	unitEvents := r.watch.C
+	for {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				// The monitor closes the moment QEMU exits: the quickest sign of it.
+				if ctx.Err() == nil {
+					d.guestGone(dom, r)
+				}
+				return
+			}
+			d.onEvent(ctx, dom, r, ev)
+		case ev, ok := <-unitEvents:
+			if !ok {
+				unitEvents = nil
+				continue
+			}
+			switch {
+			case ev.Kind == units.ProcessExited, ev.Kind == units.StateChanged && !ev.Status.State.Up() && ev.Status.State != units.Starting:
+				d.guestGone(dom, r)
+				return
+			case ev.Kind == units.StopRequested:
+				// systemctl stop of the scope, or the host shutting down: ask the guest
+				// to power down, as libvirt-guests would.
+				d.log.Info("unit stop requested: powering the guest down", "domain", dom.name, "unit", r.unit)
+				if err := r.mon.Execute(ctx, "system_powerdown", nil, nil); err != nil {
+					d.log.Warn("system_powerdown failed", "domain", dom.name, "err", err)
+				}
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// onEvent applies one QEMU event to the guest, as libvirt's qemuProcessHandle* do.
+func (d *Driver) onEvent(ctx context.Context, dom *domain, r *running, ev goqmp.Event) {
+	d.log.Debug("QEMU event", "domain", dom.name, "event", ev.Event, "data", ev.Data)
+	ref := dom.ref()
+	switch ev.Event {
+	case "SHUTDOWN":
+		stopping := false
+		r.set(func(r *running) { r.gotShutdown, stopping = true, r.stopping })
+		if stopping {
+			return
+		}
+		if ev.Data["guest"] != true {
+			// A signal or quit from outside the driver: QEMU is about to exit.
+			d.emit(ref, libvirt.DomainEventShutdown, int32(libvirt.DomainEventShutdownHost))
+			return
+		}
+		d.emit(ref, libvirt.DomainEventShutdown, int32(libvirt.DomainEventShutdownGuest))
+		d.afterShutdown(ctx, dom, r, ev.Data["reason"] == "guest-reset")
+	case "RESET":
+		d.emitReboot(ref)
+	case "GUEST_PANICKED":
+		d.emit(ref, libvirt.DomainEventCrashed, int32(libvirt.DomainEventCrashedPanicked))
+		d.act(ctx, dom, r, func(def *domainActions) string { return def.onCrash },
+			libvirt.DomainShutoffCrashed, libvirt.DomainEventStoppedCrashed, libvirt.DomainCrashed, int32(libvirt.DomainCrashedPanicked))
+	case "STOP", "RESUME":
+		d.onPauseChange(dom, r, ev.Event == "STOP")
+	}
+}
+
+// afterShutdown applies on_poweroff (or on_reboot, for a guest reboot QEMU was told to
+// treat as a shutdown); a reboot the driver asked for is a reset and cont.
+func (d *Driver) afterShutdown(ctx context.Context, dom *domain, r *running, reboot bool) {
+	fake := r.get(func(r *running) bool { f := r.fakeReboot; r.fakeReboot = false; return f })
+	d.act(ctx, dom, r, func(a *domainActions) string {
+		switch {
+		case fake:
+			return "restart"
+		case reboot:
+			return a.onReboot
+		}
+		return a.onPoweroff
+	}, libvirt.DomainShutoffShutdown, libvirt.DomainEventStoppedShutdown, libvirt.DomainPaused, int32(libvirt.DomainPausedShuttingDown))
+}
+
+// domainActions are a guest's on_* settings.
+type domainActions struct{ onPoweroff, onReboot, onCrash string }
+
+// act carries out an on_* action under the guest's job: destroy stops QEMU with the
+// given reason; restart resets the guest and lets it run on in the same QEMU;
+// preserve leaves QEMU as it is, in the given state.
+func (d *Driver) act(ctx context.Context, dom *domain, r *running, pick func(*domainActions) string,
+	reason libvirt.DomainShutoffReason, detail libvirt.DomainEventStoppedDetailType,
+	keepState libvirt.DomainState, keepReason int32) {
+	dom.job.Lock()
+	defer dom.job.Unlock()
+	dom.mu.Lock()
+	if dom.run != r {
+		dom.mu.Unlock()
+		return
+	}
+	action := pick(&domainActions{dom.live.OnPoweroff, dom.live.OnReboot, dom.live.OnCrash})
+	dom.mu.Unlock()
+	switch action {
+	case "restart", "rename-restart", "coredump-restart":
+		r.set(func(r *running) { r.pausing = true })
+		defer r.set(func(r *running) { r.pausing = false })
+		err := r.mon.Execute(ctx, "system_reset", nil, nil)
+		if err == nil {
+			err = r.mon.Execute(ctx, "cont", nil, nil)
+		}
+		if err != nil {
+			d.log.Error("cannot restart the guest", "domain", dom.name, "err", err)
+		}
+		dom.setState(libvirt.DomainRunning, int32(libvirt.DomainRunningBooted))
+		r.set(func(r *running) { r.gotShutdown = false })
+	case "preserve":
+		dom.setState(keepState, keepReason)
+	default:
+		if err := d.stopGuest(ctx, dom, reason, detail, false); err != nil {
+			d.log.Error("cannot stop guest after it powered off", "domain", dom.name, "err", err)
+		}
+		return
+	}
+	if err := d.saveStatus(dom); err != nil {
+		d.log.Warn("cannot update status file", "domain", dom.name, "err", err)
+	}
+}
+
+// onPauseChange follows vCPUs stopping or resuming for reasons of the guest's own (an
+// I/O error policy, say). Pauses the driver makes itself are accounted for where they
+// are made.
+func (d *Driver) onPauseChange(dom *domain, r *running, stopped bool) {
+	if r.get(func(r *running) bool { return r.pausing || r.stopping || r.gotShutdown }) {
+		return
+	}
+	dom.mu.Lock()
+	ref := dom.refLocked()
+	changed := false
+	switch {
+	case stopped && dom.state == libvirt.DomainRunning:
+		dom.state, dom.reason, changed = libvirt.DomainPaused, int32(libvirt.DomainPausedUnknown), true
+	case !stopped && dom.state == libvirt.DomainPaused:
+		dom.state, dom.reason, changed = libvirt.DomainRunning, int32(libvirt.DomainRunningUnpaused), true
+	}
+	dom.mu.Unlock()
+	if !changed {
+		return
+	}
+	if stopped {
+		d.emit(ref, libvirt.DomainEventSuspended, int32(libvirt.DomainEventSuspendedPaused))
+	} else {
+		d.emit(ref, libvirt.DomainEventResumed, int32(libvirt.DomainEventResumedUnpaused))
+	}
+}
+
+// guestGone handles a QEMU that ended without the driver stopping it: after a SHUTDOWN
+// it shut down, otherwise it crashed (libvirt's qemuProcessHandleMonitorEOF).
+func (d *Driver) guestGone(dom *domain, r *running) {
+	r.markExited()
+	dom.job.Lock()
+	defer dom.job.Unlock()
+	dom.mu.Lock()
+	current := dom.run == r
+	dom.mu.Unlock()
+	if !current {
+		return
+	}
+	reason, detail := libvirt.DomainShutoffCrashed, libvirt.DomainEventStoppedFailed
+	if r.get(func(r *running) bool { return r.gotShutdown }) {
+		reason, detail = libvirt.DomainShutoffShutdown, libvirt.DomainEventStoppedShutdown
+	}
+	d.log.Info("guest ended", "domain", dom.name, "reason", reason)
+	d.finishStop(dom, r, reason, detail, true)
+}
