@@ -3,8 +3,8 @@ package qemu
 import (
 	"context"
 
-	goqmp "github.com/digitalocean/go-qemu/qmp"
 	libvirt "github.com/digitalocean/go-libvirt"
+	goqmp "github.com/digitalocean/go-qemu/qmp"
 
 	"github.com/virtunit/virtunit/units"
 )
