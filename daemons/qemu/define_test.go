@@ -137,7 +137,8 @@ func TestDefineErrors(t *testing.T) {
 		t.Errorf("read-only dominfo: %v %s", err, errOut)
 	}
 	for _, args := range [][]string{{"define", xmlFile(t, domainXML("vm3", ""))}, {"undefine", "vm1"},
-		{"autostart", "vm1"}, {"start", "vm1"}} {
+		{"autostart", "vm1"}, {"start", "vm1"}, {"create", xmlFile(t, domainXML("vm4", ""))}, {"destroy", "vm1"},
+		{"shutdown", "vm1"}, {"reboot", "vm1"}, {"reset", "vm1"}, {"suspend", "vm1"}, {"resume", "vm1"}} {
 		errOut, err := ro(args...)
 		if err == nil || !strings.Contains(errOut, "operation forbidden: read only access prevents") {
 			t.Errorf("read-only %v: %v %q", args, err, errOut)

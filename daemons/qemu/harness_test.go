@@ -140,7 +140,7 @@ func (w *eventWatcher) seen(sub string) bool {
 	return false
 }
 
-// wait waits until a line containing every one of subs arrives.
+// wait waits until a line containing sub arrives.
 func (w *eventWatcher) wait(sub string, timeout time.Duration) bool {
 	deadline := time.After(timeout)
 	for !w.seen(sub) {

@@ -194,8 +194,6 @@ func (d *Driver) suspend(ctx context.Context, a libvirt.DomainSuspendArgs) (stru
 	if st, _ := dom.getState(); st == libvirt.DomainPaused {
 		return struct{}{}, nil
 	}
-	r.set(func(r *running) { r.pausing = true })
-	defer r.set(func(r *running) { r.pausing = false })
 	if err := r.mon.Execute(ctx, "stop", nil, nil); err != nil {
 		return struct{}{}, monitorError(err)
 	}
@@ -214,8 +212,6 @@ func (d *Driver) resume(ctx context.Context, a libvirt.DomainResumeArgs) (struct
 	if st, _ := dom.getState(); st == libvirt.DomainRunning {
 		return struct{}{}, errAlreadyRunning()
 	}
-	r.set(func(r *running) { r.pausing = true })
-	defer r.set(func(r *running) { r.pausing = false })
 	if err := r.mon.Execute(ctx, "cont", nil, nil); err != nil {
 		return struct{}{}, monitorError(err)
 	}

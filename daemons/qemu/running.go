@@ -29,7 +29,6 @@ type running struct {
 	stopping    bool // the driver is stopping the guest: its events are expected
 	gotShutdown bool // QEMU reported SHUTDOWN
 	fakeReboot  bool // a reboot is a power-down followed by reset and cont
-	pausing     bool // the driver itself is pausing or resuming the vCPUs
 	console     *rpc.DataStream
 }
 

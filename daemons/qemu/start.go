@@ -308,13 +308,18 @@ func writeLogHeader(path string, id int, cmd *command) int64 {
 	for _, e := range cmd.env {
 		b.WriteString(e + " \\\n")
 	}
+	// One option per line with its value, as libvirt's logs show them.
 	for i, a := range cmd.argv {
 		b.WriteString(shellQuote(a))
-		if i < len(cmd.argv)-1 {
+		switch {
+		case i == len(cmd.argv)-1:
+			b.WriteString("\n")
+		case strings.HasPrefix(a, "-") && !strings.HasPrefix(cmd.argv[i+1], "-"):
+			b.WriteString(" ")
+		default:
 			b.WriteString(" \\\n")
 		}
 	}
-	b.WriteString("\n")
 	f.WriteString(b.String())
 	return off
 }

@@ -73,9 +73,10 @@ func (d *Driver) onEvent(ctx context.Context, dom *domain, r *running, ev goqmp.
 		d.emit(ref, libvirt.DomainEventCrashed, int32(libvirt.DomainEventCrashedPanicked))
 		d.act(ctx, dom, r, func(def *domainActions) string { return def.onCrash },
 			libvirt.DomainShutoffCrashed, libvirt.DomainEventStoppedCrashed, libvirt.DomainCrashed, int32(libvirt.DomainCrashedPanicked))
-	case "STOP", "RESUME":
-		d.onPauseChange(dom, r, ev.Event == "STOP")
 	}
+	// STOP and RESUME follow the driver's own stop and cont, and QEMU's stop after a
+	// guest poweroff; the guest-made pauses that would matter (I/O error policies,
+	// watchdogs) are not configured by this driver, so they change nothing here.
 }
 
 // afterShutdown applies on_poweroff (or on_reboot, for a guest reboot QEMU was told to
@@ -113,8 +114,8 @@ func (d *Driver) act(ctx context.Context, dom *domain, r *running, pick func(*do
 	dom.mu.Unlock()
 	switch action {
 	case "restart", "rename-restart", "coredump-restart":
-		r.set(func(r *running) { r.pausing = true })
-		defer r.set(func(r *running) { r.pausing = false })
+		r.set(func(r *running) { r.gotShutdown = false })
+		dom.setState(libvirt.DomainRunning, int32(libvirt.DomainRunningBooted))
 		err := r.mon.Execute(ctx, "system_reset", nil, nil)
 		if err == nil {
 			err = r.mon.Execute(ctx, "cont", nil, nil)
@@ -122,8 +123,6 @@ func (d *Driver) act(ctx context.Context, dom *domain, r *running, pick func(*do
 		if err != nil {
 			d.log.Error("cannot restart the guest", "domain", dom.name, "err", err)
 		}
-		dom.setState(libvirt.DomainRunning, int32(libvirt.DomainRunningBooted))
-		r.set(func(r *running) { r.gotShutdown = false })
 	case "preserve":
 		dom.setState(keepState, keepReason)
 	default:
@@ -134,33 +133,6 @@ func (d *Driver) act(ctx context.Context, dom *domain, r *running, pick func(*do
 	}
 	if err := d.saveStatus(dom); err != nil {
 		d.log.Warn("cannot update status file", "domain", dom.name, "err", err)
-	}
-}
-
-// onPauseChange follows vCPUs stopping or resuming for reasons of the guest's own (an
-// I/O error policy, say). Pauses the driver makes itself are accounted for where they
-// are made.
-func (d *Driver) onPauseChange(dom *domain, r *running, stopped bool) {
-	if r.get(func(r *running) bool { return r.pausing || r.stopping || r.gotShutdown }) {
-		return
-	}
-	dom.mu.Lock()
-	ref := dom.refLocked()
-	changed := false
-	switch {
-	case stopped && dom.state == libvirt.DomainRunning:
-		dom.state, dom.reason, changed = libvirt.DomainPaused, int32(libvirt.DomainPausedUnknown), true
-	case !stopped && dom.state == libvirt.DomainPaused:
-		dom.state, dom.reason, changed = libvirt.DomainRunning, int32(libvirt.DomainRunningUnpaused), true
-	}
-	dom.mu.Unlock()
-	if !changed {
-		return
-	}
-	if stopped {
-		d.emit(ref, libvirt.DomainEventSuspended, int32(libvirt.DomainEventSuspendedPaused))
-	} else {
-		d.emit(ref, libvirt.DomainEventResumed, int32(libvirt.DomainEventResumedUnpaused))
 	}
 }
 
