@@ -164,7 +164,12 @@ func Start(t testing.TB, name string, o Options) *Daemon {
 mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=755 tmpfs /etc/libvirt
 for d in /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
-  if [ -d "$d" ]; then mount -t tmpfs -o mode=755 tmpfs "$d"; fi
+  if [ -d "$d" ]; then mount -t tmpfs -o mode=755 tmpfs "$d"; continue; fi
+  # No mount point on this host: cover the parent instead (in this namespace only),
+  # so the daemon's writes never reach the host.
+  p=$(dirname "$d")
+  if ! grep -q " $p tmpfs " /proc/self/mounts; then mount -t tmpfs -o mode=755 tmpfs "$p"; fi
+  mkdir -p "$d"
 done
 cp %q /etc/libvirt/%s.conf
 exec %q "$@"`, confFile, name, bin)

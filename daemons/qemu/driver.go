@@ -63,9 +63,19 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 	if len(cfg.Ignored) > 0 {
 		d.log.Info("qemu.conf settings virtunit does not act on", "file", d.dirs.confFile, "keys", cfg.Ignored)
 	}
-	for _, dir := range []string{d.dirs.config, d.dirs.run, d.dirs.log} {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+	// Guests may run as another user (qemu.conf's user): in root mode they must be
+	// able to reach their private directory under the run directory and their
+	// console log in the log directory.
+	modes := map[string]os.FileMode{d.dirs.config: 0o700, d.dirs.run: 0o700, d.dirs.log: 0o700}
+	if d.privileged {
+		modes[d.dirs.run], modes[d.dirs.log] = 0o755, 0o711
+	}
+	for dir, mode := range modes {
+		if err := os.MkdirAll(dir, mode); err != nil {
 			return nil, fmt.Errorf("qemu: cannot create %s: %w", dir, err)
+		}
+		if err := os.Chmod(dir, mode); err != nil {
+			return nil, fmt.Errorf("qemu: %w", err)
 		}
 	}
 	var why string

@@ -43,7 +43,11 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	id := d.doms.nextID()
 	dir := d.dirs.domainDir(id, dom.name)
 	os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	// Chmod as well: the daemon may have its umask tightened while it binds sockets.
+	if err := os.MkdirAll(dir, 0o750); err == nil {
+		err = os.Chmod(dir, 0o750)
+	}
+	if err != nil {
 		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "cannot create domain directory %s: %v", dir, err)
 	}
 	var files []*os.File

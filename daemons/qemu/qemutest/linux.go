@@ -45,7 +45,7 @@ mount -t devtmpfs dev /dev
 insmod /lib/modules/button.ko
 insmod /lib/modules/evdev.ko
 if grep -qs 0x1af4 /sys/bus/pci/devices/*/vendor; then
-	for m in virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net; do
+	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net; do
 		insmod /lib/modules/$m.ko
 	done
 fi
@@ -64,7 +64,7 @@ while true; do setsid cttyhack sh; done
 `
 
 const powerScript = `#!/bin/sh
-echo ` + LinuxPowerOff + `
+echo ` + LinuxPowerOff + ` >/dev/console
 poweroff -f
 `
 
