@@ -49,7 +49,7 @@ const connectFlagRO = 1
 func (r *Remote) connectProcedures() []rpc.Procedure {
 	return []rpc.Procedure{
 		rpc.Handle(AuthList, r.authList, rpc.ReadOnly, rpc.NoAuth, rpc.Priority),
-		rpc.Handle(ConnectOpen, r.open, rpc.ReadOnly, rpc.Priority),
+		rpc.HandleRaw(ConnectOpen, r.openRaw, rpc.ReadOnly, rpc.Priority),
 		rpc.Handle(ConnectClose, r.close, rpc.ReadOnly, rpc.Priority),
 		rpc.Handle(ConnectSupportsFeature, r.supportsFeature, rpc.ReadOnly, rpc.Priority),
 		rpc.Handle(ConnectGetType, r.getType, rpc.ReadOnly, rpc.Priority),
@@ -67,6 +67,25 @@ func (r *Remote) connectProcedures() []rpc.Procedure {
 func (r *Remote) authList(ctx context.Context, _ struct{}) (libvirt.AuthListRet, error) {
 	return libvirt.AuthListRet{Types: []libvirt.AuthType{authNone}}, nil
 }
+
+// openRaw decodes CONNECT_OPEN's arguments as libvirt's xdr_pointer does: any nonzero
+// word marks the name as present. go-libvirt's client sends 0x01000000 there, which a
+// strict reading of the optional string as a 0/1-element array rejects.
+func (r *Remote) openRaw(ctx context.Context, payload []byte) (any, error) {
+	x := rpc.NewXDRReader(payload)
+	var a libvirt.ConnectOpenArgs
+	if x.Uint32() != 0 {
+		a.Name = []string{x.String(maxURI)}
+	}
+	a.Flags = libvirt.ConnectFlags(x.Uint32())
+	if err := x.Err(); err != nil {
+		return nil, rpc.DecodeError(err)
+	}
+	return r.open(ctx, a)
+}
+
+// maxURI is REMOTE_STRING_MAX, the longest string the protocol carries.
+const maxURI = 4 << 20
 
 func (r *Remote) open(ctx context.Context, a libvirt.ConnectOpenArgs) (struct{}, error) {
 	c := rpc.ClientFrom(ctx)
