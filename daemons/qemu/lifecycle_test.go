@@ -145,6 +145,12 @@ func TestShutdownIgnored(t *testing.T) {
 	d := startQemud(t, daemontest.Options{})
 	define(t, d, tinyXML(t, "deaf", "nopower"))
 	d.Virsh(t, "start", "deaf")
+	// A console session the client ends leaves the console free for the next one.
+	for range 2 {
+		con := virshConsole(t, d, "deaf")
+		con.expect(t, "Escape character is ^]")
+		con.quit(t)
+	}
 	d.Virsh(t, "shutdown", "deaf")
 	wantState(t, d, "deaf", "running (booted)")
 	d.Virsh(t, "destroy", "--graceful", "deaf")

@@ -44,7 +44,8 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	dir := d.dirs.domainDir(id, dom.name)
 	os.RemoveAll(dir)
 	// Chmod as well: the daemon may have its umask tightened while it binds sockets.
-	if err := os.MkdirAll(dir, 0o750); err == nil {
+	err = os.MkdirAll(dir, 0o750)
+	if err == nil {
 		err = os.Chmod(dir, 0o750)
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	goqmp "github.com/digitalocean/go-qemu/qmp"
+	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/units"
 )
@@ -71,8 +72,7 @@ func (d *Driver) onEvent(ctx context.Context, dom *domain, r *running, ev goqmp.
 		d.emitReboot(ref)
 	case "GUEST_PANICKED":
 		d.emit(ref, libvirt.DomainEventCrashed, int32(libvirt.DomainEventCrashedPanicked))
-		d.act(ctx, dom, r, func(def *domainActions) string { return def.onCrash },
-			libvirt.DomainShutoffCrashed, libvirt.DomainEventStoppedCrashed, libvirt.DomainCrashed, int32(libvirt.DomainCrashedPanicked))
+		d.act(ctx, dom, r, func(live *libvirtxml.Domain) string { return live.OnCrash }, crashed)
 	}
 	// STOP and RESUME follow the driver's own stop and cont, and QEMU's stop after a
 	// guest poweroff; the guest-made pauses that would matter (I/O error policies,
@@ -83,26 +83,37 @@ func (d *Driver) onEvent(ctx context.Context, dom *domain, r *running, ev goqmp.
 // treat as a shutdown); a reboot the driver asked for is a reset and cont.
 func (d *Driver) afterShutdown(ctx context.Context, dom *domain, r *running, reboot bool) {
 	fake := r.get(func(r *running) bool { f := r.fakeReboot; r.fakeReboot = false; return f })
-	d.act(ctx, dom, r, func(a *domainActions) string {
+	d.act(ctx, dom, r, func(live *libvirtxml.Domain) string {
 		switch {
 		case fake:
 			return "restart"
 		case reboot:
-			return a.onReboot
+			return live.OnReboot
 		}
-		return a.onPoweroff
-	}, libvirt.DomainShutoffShutdown, libvirt.DomainEventStoppedShutdown, libvirt.DomainPaused, int32(libvirt.DomainPausedShuttingDown))
+		return live.OnPoweroff
+	}, poweredOff)
 }
 
-// domainActions are a guest's on_* settings.
-type domainActions struct{ onPoweroff, onReboot, onCrash string }
+// outcome is what an on_* action leaves: destroy stops the guest with reason and
+// detail; preserve keeps QEMU in state.
+type outcome struct {
+	reason      libvirt.DomainShutoffReason
+	detail      libvirt.DomainEventStoppedDetailType
+	state       libvirt.DomainState
+	stateReason int32
+}
 
-// act carries out an on_* action under the guest's job: destroy stops QEMU with the
-// given reason; restart resets the guest and lets it run on in the same QEMU;
-// preserve leaves QEMU as it is, in the given state.
-func (d *Driver) act(ctx context.Context, dom *domain, r *running, pick func(*domainActions) string,
-	reason libvirt.DomainShutoffReason, detail libvirt.DomainEventStoppedDetailType,
-	keepState libvirt.DomainState, keepReason int32) {
+var (
+	poweredOff = outcome{libvirt.DomainShutoffShutdown, libvirt.DomainEventStoppedShutdown,
+		libvirt.DomainPaused, int32(libvirt.DomainPausedShuttingDown)}
+	crashed = outcome{libvirt.DomainShutoffCrashed, libvirt.DomainEventStoppedCrashed,
+		libvirt.DomainCrashed, int32(libvirt.DomainCrashedPanicked)}
+)
+
+// act carries out the on_* action which picks from the running definition, under the
+// guest's job: destroy stops QEMU; restart resets the guest and lets it run on in the
+// same QEMU; preserve leaves QEMU as it is.
+func (d *Driver) act(ctx context.Context, dom *domain, r *running, which func(*libvirtxml.Domain) string, o outcome) {
 	dom.job.Lock()
 	defer dom.job.Unlock()
 	dom.mu.Lock()
@@ -110,7 +121,7 @@ func (d *Driver) act(ctx context.Context, dom *domain, r *running, pick func(*do
 		dom.mu.Unlock()
 		return
 	}
-	action := pick(&domainActions{dom.live.OnPoweroff, dom.live.OnReboot, dom.live.OnCrash})
+	action := which(dom.live)
 	dom.mu.Unlock()
 	switch action {
 	case "restart", "rename-restart", "coredump-restart":
@@ -124,16 +135,14 @@ func (d *Driver) act(ctx context.Context, dom *domain, r *running, pick func(*do
 			d.log.Error("cannot restart the guest", "domain", dom.name, "err", err)
 		}
 	case "preserve":
-		dom.setState(keepState, keepReason)
+		dom.setState(o.state, o.stateReason)
 	default:
-		if err := d.stopGuest(ctx, dom, reason, detail, false); err != nil {
-			d.log.Error("cannot stop guest after it powered off", "domain", dom.name, "err", err)
+		if err := d.stopGuest(ctx, dom, o.reason, o.detail, false); err != nil {
+			d.log.Error("cannot stop the guest", "domain", dom.name, "err", err)
 		}
 		return
 	}
-	if err := d.saveStatus(dom); err != nil {
-		d.log.Warn("cannot update status file", "domain", dom.name, "err", err)
-	}
+	d.saveStatusLogged(dom)
 }
 
 // guestGone handles a QEMU that ended without the driver stopping it: after a SHUTDOWN
