@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
 )
@@ -167,4 +168,20 @@ func TestConfigsSurviveRestart(t *testing.T) {
 		t.Errorf("corrupt file was removed: %v", err)
 	}
 	wantContains(t, "daemon log", d.Log(), "skipping domain config that cannot be loaded", "broken.xml")
+}
+
+// TestBadQemuConf: a qemu.conf error stops the daemon at start, naming file and line,
+// as a bad daemon config does.
+func TestBadQemuConf(t *testing.T) {
+	t.Parallel()
+	daemontest.RequireTool(t, "virsh")
+	dir := daemontest.ScratchDir(t)
+	daemontest.MkdirAs(t, filepath.Join(dir, "config")) // MkdirAs hands over only the last level
+	daemontest.WriteFileAs(t, filepath.Join(dir, "config", "libvirt", "qemu.conf"), "user = \"x\"\nmax_files = \"many\"\n")
+	d := daemontest.Start(t, "virtqemud", daemontest.Options{Dir: dir, NoWait: true})
+	code, err := d.Wait(10 * time.Second)
+	if err != nil || code == 0 {
+		t.Fatalf("daemon with a bad qemu.conf: exit %d, %v", code, err)
+	}
+	wantContains(t, "daemon log", d.Log(), "qemu.conf:2: expected an unsigned integer for 'max_files' parameter")
 }

@@ -287,3 +287,26 @@ func waitState(t *testing.T, d *daemontest.Daemon, name, want string) {
 	ev.expect(t, "'"+name+"': Started")
 	wantState(t, d, name, want)
 }
+
+// TestGuestCrash: a guest panic (pvpanic) is reported as CRASHED and on_crash decides:
+// destroy ends the guest as crashed, preserve keeps QEMU in the crashed state.
+func TestGuestCrash(t *testing.T) {
+	t.Parallel()
+	d := startQemud(t, daemontest.Options{})
+	ev := watchEvents(t, d)
+	for action, want := range map[string]string{"destroy": "shut off (crashed)", "preserve": "crashed (panicked)"} {
+		name := "crash-" + action
+		xml := strings.Replace(tinyXML(t, name, "panic"), "<devices>", "<devices><panic model='isa'/>", 1)
+		xml = strings.Replace(xml, "</features>", "</features><on_crash>"+action+"</on_crash>", 1)
+		define(t, d, xml)
+		d.Virsh(t, "start", name)
+		ev.expect(t, "'"+name+"': Crashed Panicked")
+		if action == "destroy" {
+			ev.expect(t, "'"+name+"': Stopped Crashed")
+		}
+		wantState(t, d, name, want)
+		if action == "preserve" {
+			d.Virsh(t, "destroy", name)
+		}
+	}
+}

@@ -71,6 +71,8 @@ func (d *Driver) onEvent(ctx context.Context, dom *domain, r *running, ev goqmp.
 	case "RESET":
 		d.emitReboot(ref)
 	case "GUEST_PANICKED":
+		// As libvirt: the guest is crashed first, then on_crash decides what follows.
+		dom.setState(libvirt.DomainCrashed, int32(libvirt.DomainCrashedPanicked))
 		d.emit(ref, libvirt.DomainEventCrashed, int32(libvirt.DomainEventCrashedPanicked))
 		d.act(ctx, dom, r, func(live *libvirtxml.Domain) string { return live.OnCrash }, crashed)
 	}

@@ -112,6 +112,32 @@ func TestTinyImage(t *testing.T) {
 	}
 }
 
+// TestTinyPanic: with "panic" on its command line the image reports a crash through
+// pvpanic, which QEMU turns into GUEST_PANICKED.
+func TestTinyPanic(t *testing.T) {
+	t.Parallel()
+	lines, m := boot(t, "-m", "16", "-device", "pvpanic", "-kernel", TinyImage(t), "-append", "panic")
+	evs, err := m.Events(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Execute(t.Context(), "cont", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitLine(t, lines, TinyPanic, 10*time.Second)
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-evs:
+			if ev.Event == "GUEST_PANICKED" {
+				return
+			}
+		case <-timeout:
+			t.Fatal("no GUEST_PANICKED event")
+		}
+	}
+}
+
 func TestLinuxGuest(t *testing.T) {
 	t.Parallel()
 	kernel, initrd := LinuxGuest(t)

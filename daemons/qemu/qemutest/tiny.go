@@ -13,10 +13,11 @@ import (
 //go:embed tinyboot/boot.S tinyboot/link.ld
 var tinySource embed.FS
 
-// TinyReady and TinyPowerOff are the lines the tiny image prints.
+// The lines the tiny image prints.
 const (
 	TinyReady    = "virtunit-tiny ready"
 	TinyPowerOff = "virtunit-tiny power button: entering S5"
+	TinyPanic    = "virtunit-tiny panics now"
 )
 
 // Firmware is the ROM of a guest that only has to run: qboot halts at once.

@@ -6,8 +6,9 @@
  * switches the chipset to ACPI mode, enables the power button event, prints
  * "virtunit-tiny ready" on COM1 and idles in hlt with only the SCI unmasked. When the
  * power button is pressed (QMP system_powerdown) it enters S5, which QEMU reports
- * exactly as a guest poweroff (SHUTDOWN, reason guest-shutdown). With "nopower" on the command line it
- * ignores the button, for tests of a shutdown that times out.
+ * exactly as a guest poweroff (SHUTDOWN, reason guest-shutdown). With "nopower" on the
+ * command line it ignores the button, for tests of a shutdown that times out; with
+ * "panic" it reports a crash through the pvpanic device (GUEST_PANICKED) once ready.
  */
 	.set MB_MAGIC, 0x1BADB002
 	.set MB_FLAGS, 0
@@ -41,7 +42,22 @@ _start:
 	testl $4, (%ebp)		/* is there a command line? */
 	jz 2f
 	movl 16(%ebp), %esi
-	call has_nopower
+	movl $word_panic, %ebx
+	movl $5, %edx
+	call has_word
+	jnz 3f
+	movl $msg_ready, %esi
+	call puts
+	movl $msg_panic, %esi
+	call puts
+	movb $1, %al			/* pvpanic: the guest panicked */
+	movw $0x505, %dx
+	outb %al, %dx
+	jmp stuck
+3:	movl 16(%ebp), %esi
+	movl $word_nopower, %ebx
+	movl $7, %edx
+	call has_word
 	jnz 2f
 	movl $msg_ignore, %esi
 	call puts
@@ -139,10 +155,10 @@ puts:
 	jmp puts
 2:	ret
 
-/* has_nopower sets ZF when the string at %esi contains "nopower". */
-has_nopower:
-	movl $word_nopower, %edi
-	movl $7, %ecx
+/* has_word sets ZF when the string at %esi contains the %edx bytes at %ebx. */
+has_word:
+	movl %ebx, %edi
+	movl %edx, %ecx
 	pushl %esi
 	repe cmpsb
 	popl %esi
@@ -150,7 +166,7 @@ has_nopower:
 	cmpb $0, (%esi)
 	je 2f
 	incl %esi
-	jmp has_nopower
+	jmp has_word
 2:	orl $1, %esi			/* ZF clear: not found */
 1:	ret
 
@@ -303,6 +319,8 @@ msg_ignore:	.asciz "virtunit-tiny ignores the power button\r\n"
 msg_noacpi:	.asciz "virtunit-tiny found no ACPI tables\r\n"
 msg_power:	.asciz "virtunit-tiny power button: entering S5\r\n"
 word_nopower:	.ascii "nopower"
+word_panic:	.ascii "panic"
+msg_panic:	.asciz "virtunit-tiny panics now\r\n"
 	.align 8
 gdt:	.quad 0
 	.quad 0x00cf9a000000ffff	/* 0x08: flat 32-bit code */
