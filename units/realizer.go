@@ -25,8 +25,8 @@ type Realizer interface {
 
 	// Stop stops the unit and returns its final status as soon as its processes are
 	// gone: SIGTERM (per KillMode; a scope with a controller is asked first), SIGKILL
-	// after StopTimeout. A Oneshot runs StopArgv. The realizer then forgets the unit;
-	// ErrNotFound if it knew none.
+	// after StopTimeout. A Oneshot runs StopArgv. The unit is then forgotten (a manager
+	// may report it as Dead until it collects it); ErrNotFound if it was unknown.
 	Stop(ctx context.Context, name string) (Status, error)
 
 	// Kill sends sig to the main process of a Service or to every process of a Scope,

@@ -31,9 +31,9 @@ func newProcess(pid, pidfd int, child bool) (*Process, error) {
 	return &Process{Pid: pid, pidfd: os.NewFile(uintptr(pidfd), fmt.Sprintf("pidfd:%d", pid)), child: child}, nil
 }
 
-// Wait blocks until the process exits or ctx ends. For our own child it then reaps it
-// and returns how it ended; for an adopted process the status is lost with its parent
-// and Wait returns nil. Only one Wait may run at a time.
+// Wait blocks until the process exits or ctx ends, then reaps it. It returns how our own
+// child ended; an adopted process's status is lost with its parent, and Wait returns
+// nil for it. Only one Wait may run at a time.
 func (p *Process) Wait(ctx context.Context) (*units.Exit, error) {
 	rc, err := p.pidfd.SyscallConn()
 	if err != nil {
@@ -63,8 +63,8 @@ func (p *Process) Exited() bool {
 	return done
 }
 
-// TryReap reaps the process if it has exited and is our child, as an adopted process is
-// when the same daemon process started it. It returns the exit status, or nil.
+// TryReap reaps the process if it has exited and returns how it ended, if that is
+// known (it is for our own child, and lost for an adopted process).
 func (p *Process) TryReap() *units.Exit {
 	if !p.Exited() {
 		return nil
@@ -72,9 +72,20 @@ func (p *Process) TryReap() *units.Exit {
 	return p.reap(syscall.WNOHANG)
 }
 
-// reap collects an exited process's status. Only our children can be reaped, and a pid
-// is not reused before it is reaped, so wait4 by pid is safe here.
+// reap collects an exited process. Our own child is waited for by pid, which is safe:
+// a pid is not reused before its process is reaped, and only we reap our children. An
+// adopted process is reaped through its pidfd, in case this very daemon process started
+// it (as tests do), so that it leaves no zombie; its exit status is lost either way.
 func (p *Process) reap(options int) *units.Exit {
+	if !p.child {
+		if rc, err := p.pidfd.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) {
+				var info unix.Siginfo
+				unix.Waitid(unix.P_PIDFD, int(fd), &info, unix.WEXITED|unix.WNOHANG, nil)
+			})
+		}
+		return nil
+	}
 	var ws syscall.WaitStatus
 	for {
 		pid, err := syscall.Wait4(p.Pid, &ws, options, nil)
@@ -82,7 +93,7 @@ func (p *Process) reap(options int) *units.Exit {
 			continue
 		}
 		if err != nil || pid != p.Pid {
-			return nil // not our child: nobody can tell us how it ended
+			return nil
 		}
 		break
 	}
@@ -132,4 +143,21 @@ func readable(fd int) bool {
 		}
 		return n > 0
 	}
+}
+
+// DupPidFD returns a new close-on-exec descriptor for the process's pidfd, to hand to
+// systemd (a scope's PIDFDs). The caller closes it.
+func (p *Process) DupPidFD() (int, error) {
+	rc, err := p.pidfd.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	dup, derr := -1, error(nil)
+	if err := rc.Control(func(fd uintptr) { dup, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return -1, err
+	}
+	if derr != nil {
+		return -1, fmt.Errorf("dup pidfd of %d: %w", p.Pid, derr)
+	}
+	return dup, nil
 }

@@ -1,0 +1,202 @@
+package transient
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/virtunit/virtunit/units"
+)
+
+// property is one StartTransientUnit property, with what to do when the manager does
+// not know it (older systemd answers PropertyReadOnly): fail, drop it, or send another.
+type property struct {
+	sddbus.Property
+	optional bool             // drop it rather than fail
+	instead  *sddbus.Property // send this one instead (implies optional)
+}
+
+func prop(name string, v any) property {
+	return property{Property: sddbus.Property{Name: name, Value: dbus.MakeVariant(v)}}
+}
+
+func optional(p property) property {
+	p.optional = true
+	return p
+}
+
+// execCommand is one entry of ExecStart/ExecStop, D-Bus type (sasb).
+type execCommand struct {
+	Path string
+	Argv []string
+	// IgnoreFailure is systemd's '-' prefix: a failing command is not a failure. It is
+	// always false here; go-systemd's PropExecStart misnames this flag.
+	IgnoreFailure bool
+}
+
+// The typed builders for what go-systemd lacks, written once.
+
+func propExec(name, path string, argv []string) property {
+	return prop(name, []execCommand{{Path: path, Argv: argv}})
+}
+func propDelegate(b bool) property             { return prop("Delegate", b) }
+func propKillMode(m units.KillMode) property   { return prop("KillMode", string(m)) }
+func propRestart(r units.Restart) property     { return prop("Restart", restartWord(r)) }
+func propRestartUSec(d time.Duration) property { return prop("RestartUSec", usec(d)) }
+func propTimeoutStopUSec(d time.Duration) property {
+	return prop("TimeoutStopUSec", usec(d))
+}
+func propCollectMode(m string) property        { return optional(prop("CollectMode", m)) }
+func propAddRef(b bool) property               { return optional(prop("AddRef", b)) }
+func propEnvironment(env []string) property    { return prop("Environment", env) }
+func propWorkingDirectory(dir string) property { return prop("WorkingDirectory", dir) }
+func propTasksMax(n uint64) property           { return prop("TasksMax", n) }
+func propPartOf(names []string) property       { return prop("PartOf", names) }
+func propUser(uid uint32) property             { return prop("User", strconv.FormatUint(uint64(uid), 10)) }
+func propGroup(gid uint32) property            { return prop("Group", strconv.FormatUint(uint64(gid), 10)) }
+
+// propController makes systemd send RequestStop to busName instead of SIGTERM when the
+// scope is stopped. Optional: without it a stop is a plain SIGTERM.
+func propController(busName string) property { return optional(prop("Controller", busName)) }
+
+// propPIDFDs names the scope's process by pidfd (race-free, systemd >= 253), falling back
+// to its pid.
+func propPIDFDs(fd int, pid int) property {
+	p := prop("PIDFDs", []dbus.UnixFD{dbus.UnixFD(fd)})
+	pids := sddbus.PropPids(uint32(pid))
+	p.instead = &pids
+	return p
+}
+
+func propSupplementaryGroups(gids []uint32) property {
+	names := make([]string, len(gids))
+	for i, g := range gids {
+		names[i] = strconv.FormatUint(uint64(g), 10)
+	}
+	return prop("SupplementaryGroups", names)
+}
+
+// propLimits sets Limit<R> (hard) and Limit<R>Soft for each rlimit.
+func propLimits(limits []units.Rlimit) []property {
+	var out []property
+	for _, l := range limits {
+		out = append(out, prop("Limit"+l.Resource.String(), l.Hard), prop("Limit"+l.Resource.String()+"Soft", l.Soft))
+	}
+	return out
+}
+
+// propExtraFileDescriptors passes fds to a service (systemd >= 257); not optional, as
+// the process would run without them.
+func propExtraFileDescriptors(fds []int) property {
+	type namedFD struct {
+		FD   dbus.UnixFD
+		Name string
+	}
+	v := make([]namedFD, len(fds))
+	for i, fd := range fds {
+		v[i] = namedFD{dbus.UnixFD(fd), fmt.Sprintf("fd%d", i+3)}
+	}
+	return prop("ExtraFileDescriptors", v)
+}
+
+func restartWord(r units.Restart) string {
+	if r == units.RestartNo {
+		return "no"
+	}
+	return string(r)
+}
+
+func usec(d time.Duration) uint64 { return uint64(d / time.Microsecond) }
+
+// common are the properties every unit gets from its spec.
+func common(spec *units.Spec) []property {
+	var ps []property
+	if spec.Description != "" {
+		ps = append(ps, property{Property: sddbus.PropDescription(spec.Description)})
+	}
+	if spec.Slice != "" {
+		ps = append(ps, property{Property: sddbus.PropSlice(spec.Slice)})
+	}
+	if len(spec.BindsTo) > 0 {
+		ps = append(ps, property{Property: sddbus.PropBindsTo(spec.BindsTo...)})
+	}
+	if len(spec.PartOf) > 0 {
+		ps = append(ps, propPartOf(spec.PartOf))
+	}
+	if len(spec.After) > 0 {
+		ps = append(ps, property{Property: sddbus.PropAfter(spec.After...)})
+	}
+	if len(spec.Before) > 0 {
+		ps = append(ps, property{Property: sddbus.PropBefore(spec.Before...)})
+	}
+	if spec.KillMode != units.KillControlGroup {
+		ps = append(ps, propKillMode(spec.KillMode))
+	}
+	if spec.Delegate {
+		ps = append(ps, propDelegate(true))
+	}
+	if spec.TasksMax != 0 {
+		ps = append(ps, propTasksMax(spec.TasksMax))
+	}
+	return append(ps, propTimeoutStopUSec(spec.EffectiveStopTimeout()),
+		propCollectMode("inactive-or-failed"), propAddRef(true))
+}
+
+// serviceProps describes a Service or Oneshot. path and stopPath are the resolved
+// programs of Argv and StopArgv; fds are the Files, if any.
+func serviceProps(spec *units.Spec, path, stopPath string, fds []int) []property {
+	ps := common(spec)
+	if spec.Kind == units.Oneshot {
+		ps = append(ps, property{Property: sddbus.PropType("oneshot")},
+			property{Property: sddbus.PropRemainAfterExit(true)})
+	} else {
+		ps = append(ps, property{Property: sddbus.PropType("exec")}, propRestart(spec.Restart))
+		if spec.RestartDelay != 0 {
+			ps = append(ps, propRestartUSec(spec.RestartDelay))
+		}
+	}
+	ps = append(ps, propExec("ExecStart", path, spec.Argv))
+	if spec.StopArgv != nil {
+		ps = append(ps, propExec("ExecStop", stopPath, spec.StopArgv))
+	}
+	if len(spec.Env) > 0 {
+		ps = append(ps, propEnvironment(spec.Env))
+	}
+	dir := spec.Dir
+	if dir == "" {
+		dir = "/" // a user manager would default to $HOME
+	}
+	ps = append(ps, propWorkingDirectory(dir))
+	if u := spec.User; u != nil {
+		ps = append(ps, propUser(u.UID), propGroup(u.GID), propSupplementaryGroups(u.Groups))
+	}
+	ps = append(ps, propLimits(spec.Rlimits)...)
+	if spec.LogFile != "" {
+		ps = append(ps, prop("StandardOutputFileToAppend", spec.LogFile), prop("StandardErrorFileToAppend", spec.LogFile))
+	}
+	if len(fds) > 0 {
+		ps = append(ps, propExtraFileDescriptors(fds))
+	}
+	return ps
+}
+
+// scopeProps describes a Scope around the process pid (pidfd refers to it). controller
+// is the bus name that receives RequestStop.
+func scopeProps(spec *units.Spec, pidfd, pid int, controller string) []property {
+	return append(common(spec), propPIDFDs(pidfd, pid), propController(controller))
+}
+
+// machineScopeProps are the scope properties passed through machined, which itself adds
+// the leader, Delegate, CollectMode, AddRef and TasksMax.
+func machineScopeProps(spec *units.Spec, controller string) []property {
+	var ps []property
+	for _, p := range common(spec) {
+		if p.Name != "CollectMode" && p.Name != "AddRef" {
+			ps = append(ps, p)
+		}
+	}
+	return append(ps, propController(controller))
+}
