@@ -45,6 +45,9 @@ type Config struct {
 	HostUUID       string
 	HostUUIDSource string
 
+	// UnitBackend chooses who runs the drivers' units: "auto", "systemd" or "self".
+	UnitBackend string
+
 	// Warnings are non-fatal findings (unknown keys), for the log.
 	Warnings []string
 	// sockGID is UnixSockGroup resolved; -1 when unset.
@@ -74,6 +77,7 @@ func defaultConfig() *Config {
 		AdminMaxClientRequests: 5,
 		AdminKeepaliveInterval: 5,
 		AdminKeepaliveCount:    5,
+		UnitBackend:            backendAuto,
 		sockGID:                -1,
 	}
 }
@@ -116,6 +120,7 @@ func (c *Config) apply(f *conf.File) error {
 		"unix_sock_dir": &c.UnixSockDir, "auth_unix_ro": &c.AuthUnixRO, "auth_unix_rw": &c.AuthUnixRW,
 		"log_filters": &c.LogFilters, "log_outputs": &c.LogOutputs,
 		"host_uuid": &c.HostUUID, "host_uuid_source": &c.HostUUIDSource,
+		"unit_backend": &c.UnitBackend,
 	}
 	uints := map[string]*uint{
 		"max_clients": &c.MaxClients, "max_queued_clients": &c.MaxQueuedClients,
@@ -182,6 +187,11 @@ func (c *Config) validate(f *conf.File) error {
 			return at("unix_sock_group", "Failed to find group record for name '%s'", c.UnixSockGroup)
 		}
 		c.sockGID, _ = strconv.Atoi(g.Gid)
+	}
+	switch c.UnitBackend {
+	case backendAuto, backendSystemd, backendSelf:
+	default:
+		return at("unit_backend", "unit_backend must be %q, %q or %q, not %q", backendAuto, backendSystemd, backendSelf, c.UnitBackend)
 	}
 	if c.MaxWorkers == 0 {
 		return at("max_workers", "max_workers must be greater than 0")

@@ -87,6 +87,12 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	defer signal.Stop(sigs)
 
 	env := &Env{Name: d.Name, Paths: paths, Host: host.New(uuidCfg), Events: rpc.NewHub(), logs: rt.logs}
+	if len(d.Drivers) > 0 {
+		if env.Units, err = newRealizer(ctx, cfg.UnitBackend, paths, rt.logs.Slog("units")); err != nil {
+			return exitDriver, fmt.Errorf("Driver state initialization failed: %w", err)
+		}
+		defer env.Units.Close()
+	}
 	rt.idle = newIdleTimer(time.Duration(opts.timeout)*time.Second, rt.clientCount)
 	env.inhibit = rt.idle.inhibit
 	drivers, err := d.startDrivers(ctx, env)

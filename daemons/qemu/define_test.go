@@ -178,7 +178,7 @@ func TestBadQemuConf(t *testing.T) {
 	dir := daemontest.ScratchDir(t)
 	daemontest.MkdirAs(t, filepath.Join(dir, "config")) // MkdirAs hands over only the last level
 	daemontest.WriteFileAs(t, filepath.Join(dir, "config", "libvirt", "qemu.conf"), "user = \"x\"\nmax_files = \"many\"\n")
-	d := daemontest.Start(t, "virtqemud", daemontest.Options{Dir: dir, NoWait: true})
+	d := startDaemon(t, "virtqemud", daemontest.Options{Dir: dir, NoWait: true})
 	code, err := d.Wait(10 * time.Second)
 	if err != nil || code == 0 {
 		t.Fatalf("daemon with a bad qemu.conf: exit %d, %v", code, err)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
 	"github.com/virtunit/virtunit/daemons/remote"
@@ -88,6 +89,7 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.loadConfigs(ctx)
 	d.loadRunning()
+	d.awaitReconnects(reconnectWait)
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
@@ -116,3 +118,20 @@ func (d *Driver) Close() error {
 
 // Schemes says the driver is the hypervisor of qemu:// connections.
 func (d *Driver) Schemes() []string { return []string{"qemu"} }
+
+// reconnectWait bounds how long start-up waits for running guests to be reconnected;
+// one that takes longer finishes in the background, its calls waiting for it.
+const reconnectWait = 10 * time.Second
+
+func (d *Driver) awaitReconnects(limit time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		d.reconnecting.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		d.log.Warn("some running guests are still being reconnected", "after", limit)
+	}
+}

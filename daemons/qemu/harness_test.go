@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,7 +20,36 @@ import (
 func startQemud(t *testing.T, o daemontest.Options) *daemontest.Daemon {
 	t.Helper()
 	daemontest.RequireTool(t, "virsh", "qemu-system-x86_64")
-	return daemontest.Start(t, "virtqemud", o)
+	return startDaemon(t, "virtqemud", o)
+}
+
+// startDaemon starts a daemon for a test. Guests outlive their daemon by design, so
+// when the test ends it kills the QEMU processes this daemon started: those whose
+// HOME is under the daemon's scratch directory (session mode) or that live in the
+// daemon's mount namespace (system mode).
+func startDaemon(t *testing.T, name string, o daemontest.Options) *daemontest.Daemon {
+	t.Helper()
+	d := daemontest.Start(t, name, o)
+	ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", d.Pid()))
+	home := "HOME=" + d.Dir + "/"
+	t.Cleanup(func() {
+		cmds, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		for _, c := range cmds {
+			b, err := os.ReadFile(c)
+			if err != nil || !strings.Contains(string(b), "qemu-system") {
+				continue
+			}
+			dir := filepath.Dir(c)
+			env, _ := os.ReadFile(filepath.Join(dir, "environ"))
+			pns, _ := os.Readlink(filepath.Join(dir, "ns", "mnt"))
+			if strings.Contains("\x00"+string(env), "\x00"+home) || (d.System && pns == ns) {
+				var pid int
+				fmt.Sscanf(filepath.Base(dir), "%d", &pid)
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	return d
 }
 
 // restart stops d and starts a daemon of the same kind over the same state.
@@ -29,7 +59,7 @@ func restart(t *testing.T, d *daemontest.Daemon, o daemontest.Options) *daemonte
 		t.Fatalf("%s exited with %d on SIGTERM:\n%s", d.Name, code, d.Log())
 	}
 	o.Dir = d.Dir
-	return daemontest.Start(t, d.Name, o)
+	return startDaemon(t, d.Name, o)
 }
 
 // domainXML is a minimal guest definition; extra goes inside <devices>.

@@ -243,8 +243,10 @@ func TestRestartSurvival(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Wait(10 * time.Second)
-	syscall.Kill(pids["r3"], syscall.SIGKILL) // dies while no daemon watches
-	d = daemontest.Start(t, "virtqemud", daemontest.Options{Dir: d.Dir})
+	if err := syscall.Kill(pids["r3"], syscall.SIGKILL); err != nil { // dies while no daemon watches
+		t.Fatalf("kill QEMU of r3 (pid %d): %v", pids["r3"], err)
+	}
+	d = startDaemon(t, "virtqemud", daemontest.Options{Dir: d.Dir})
 	check("after kill -9 of the daemon")
 	wantState(t, d, "r3", "shut off (crashed)")
 	d.Virsh(t, "start", "r3")
@@ -268,7 +270,7 @@ func TestAutostart(t *testing.T) {
 		t.Fatalf("daemon exit %d", err)
 	}
 	os.Remove(filepath.Join(d.Dir, "run", "libvirt", "qemu", "run", "autostarted")) // as a reboot would
-	d = daemontest.Start(t, "virtqemud", daemontest.Options{Dir: d.Dir})
+	d = startDaemon(t, "virtqemud", daemontest.Options{Dir: d.Dir})
 	waitState(t, d, "auto", "running (booted)")
 	wantState(t, d, "manual", "shut off (unknown)")
 	d.Virsh(t, "destroy", "auto")

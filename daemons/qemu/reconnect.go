@@ -2,7 +2,6 @@ package qemu
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,10 +11,11 @@ import (
 	"github.com/virtunit/virtunit/daemons/qemu/qmp"
 )
 
-// loadRunning brings back the guests a previous daemon left running. Each appears at
-// once with the id and state its status file records; in the background the driver
-// adopts its unit and reconnects its monitor, holding the guest's job meanwhile so calls
-// on it wait. A guest whose QEMU died while no daemon watched is then shown shut off.
+// loadRunning brings back the guests a previous daemon left running, with the id and
+// state their status files record. For each, in parallel, the driver adopts the unit
+// and reconnects the monitor, holding the guest's job meanwhile so calls on it wait; a
+// guest whose QEMU died while no daemon watched is then shut off. New waits for all of
+// that (up to reconnectWait), so the first client sees the truth.
 func (d *Driver) loadRunning() {
 	for _, st := range d.readStatuses() {
 		live := st.Domain
@@ -119,10 +119,14 @@ func (d *Driver) reattach(ctx context.Context, dom *domain, r *running) error {
 		if st, _ := dom.getState(); st != libvirt.DomainPaused {
 			dom.setState(libvirt.DomainPaused, int32(libvirt.DomainPausedUnknown))
 		}
+	case "prelaunch":
+		// Never let run: started with --paused. (A start the daemon did not finish
+		// left no status file, so it is not adopted at all.)
+		if st, _ := dom.getState(); st != libvirt.DomainPaused {
+			dom.setState(libvirt.DomainPaused, int32(libvirt.DomainPausedUser))
+		}
 	case "shutdown":
 		r.set(func(r *running) { r.gotShutdown = true })
-	case "prelaunch", "inmigrate":
-		return errStartingUp
 	}
 	d.saveStatusLogged(dom)
 	d.wg.Add(1)
@@ -139,8 +143,6 @@ func (d *Driver) reattach(ctx context.Context, dom *domain, r *running) error {
 	return nil
 }
 
-// errStartingUp: the daemon died while starting the guest, before its vCPUs ran.
-var errStartingUp = errors.New("the guest was still starting up when the daemon stopped")
 
 func mustUUID(s string) libvirt.UUID {
 	u, _ := parseUUID(s) // checked when the status file was read

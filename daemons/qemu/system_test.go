@@ -65,7 +65,7 @@ func TestSystemLinuxGuest(t *testing.T) {
 	if out, err := exec.Command("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M").CombinedOutput(); err != nil {
 		t.Fatalf("qemu-img: %v\n%s", err, out)
 	}
-	d := daemontest.Start(t, "virtqemud", daemontest.Options{System: true, NetNS: ns})
+	d := startDaemon(t, "virtqemud", daemontest.Options{System: true, NetNS: ns})
 	ev := watchEvents(t, d)
 	define(t, d, fmt.Sprintf(`<domain type='qemu'>
   <name>linux</name>
