@@ -56,15 +56,15 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	for content, want := range map[string]string{
-		"user = 0\n":                        ":1: expected a string for 'user' parameter",
-		"\nmax_files = \"many\"\n":          ":2: expected an unsigned integer for 'max_files' parameter",
-		"log_timestamp = 2\n":               "value for 'log_timestamp' parameter must be 0 or 1",
-		"stdio_handler = \"syslog\"\n":      ":1: Unknown stdio handler syslog",
-		"security_driver = \"selinux\"\n":   ":1: Security driver selinux not enabled",
-		"vnc_listen = \"localhost\"\n":      ":1: vnc_listen 'localhost' is not an IP address",
-		"user = \"no-such-user-here\"\n":    ":1: Failed to parse user 'no-such-user-here'",
+		"user = 0\n":                         ":1: expected a string for 'user' parameter",
+		"\nmax_files = \"many\"\n":           ":2: expected an unsigned integer for 'max_files' parameter",
+		"log_timestamp = 2\n":                "value for 'log_timestamp' parameter must be 0 or 1",
+		"stdio_handler = \"syslog\"\n":       ":1: Unknown stdio handler syslog",
+		"security_driver = \"selinux\"\n":    ":1: Security driver selinux not enabled",
+		"vnc_listen = \"localhost\"\n":       ":1: vnc_listen 'localhost' is not an IP address",
+		"user = \"no-such-user-here\"\n":     ":1: Failed to parse user 'no-such-user-here'",
 		"user = \"root\"\ngroup = \"nix\"\n": ":2: Failed to parse group 'nix'",
-		"user = \"root\"\nuser =\n":         "qemu.conf:2:",
+		"user = \"root\"\nuser =\n":          "qemu.conf:2:",
 	} {
 		_, err := loadConfig(writeConf(t, content), true)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -143,7 +143,6 @@ func (d *Driver) reattach(ctx context.Context, dom *domain, r *running) error {
 	return nil
 }
 
-
 func mustUUID(s string) libvirt.UUID {
 	u, _ := parseUUID(s) // checked when the status file was read
 	return u
