@@ -21,9 +21,10 @@ const Nobody = 65534
 // Options shape a daemon start.
 type Options struct {
 	// System runs the daemon as root with system paths, inside a private mount
-	// namespace whose /run and /etc/libvirt are fresh tmpfs mounts, so nothing on the
-	// host is touched. Otherwise the daemon runs in session mode with its XDG
-	// directories in a scratch directory.
+	// namespace whose /run, /etc/libvirt and /var/{lib,log,cache}/libvirt are
+	// directories of the scratch directory, so nothing on the host is touched and a
+	// daemon started again with the same Dir finds its state. Otherwise the daemon
+	// runs in session mode with its XDG directories in a scratch directory.
 	System bool
 	// Config is the content of the daemon's default config file (NAME.conf).
 	Config string
@@ -161,18 +162,23 @@ func Start(t testing.TB, name string, o Options) *Daemon {
 			t.Fatal(err)
 		}
 		script := fmt.Sprintf(`set -e
-mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs -o mode=755 tmpfs /etc/libvirt
-for d in /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
-  if [ -d "$d" ]; then mount -t tmpfs -o mode=755 tmpfs "$d"; continue; fi
-  # No mount point on this host: cover the parent instead (in this namespace only),
-  # so the daemon's writes never reach the host.
-  p=$(dirname "$d")
-  if ! grep -q " $p tmpfs " /proc/self/mounts; then mount -t tmpfs -o mode=755 tmpfs "$p"; fi
-  mkdir -p "$d"
+S=%q
+mkdir -p "$S/run" "$S/etc" "$S/lib" "$S/log" "$S/cache"
+mount --bind "$S/run" /run
+mount --bind "$S/etc" /etc/libvirt
+for pair in lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt; do
+  d=${pair#*:}
+  if [ ! -d "$d" ]; then
+    # No mount point on this host: cover the parent instead (in this namespace
+    # only), so the daemon's writes never reach the host.
+    p=$(dirname "$d")
+    if ! grep -q " $p tmpfs " /proc/self/mounts; then mount -t tmpfs -o mode=755 tmpfs "$p"; fi
+    mkdir -p "$d"
+  fi
+  mount --bind "$S/${pair%%:*}" "$d"
 done
 cp %q /etc/libvirt/%s.conf
-exec %q "$@"`, confFile, name, bin)
+exec %q "$@"`, filepath.Join(d.Dir, "system"), confFile, name, bin)
 		args := append([]string{"unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, name}, o.Args...)
 		if o.NetNS != "" {
 			args = append([]string{"ip", "netns", "exec", o.NetNS}, args...)

@@ -33,9 +33,17 @@ func (d *Driver) stopGuest(ctx context.Context, dom *domain, reason libvirt.Doma
 			r.set(func(r *running) { r.stopping = false })
 			return virerror.New(libvirt.ErrOperationFailed, virerror.FromQEMU, "failed to kill qemu process with SIGTERM")
 		}
-	} else if _, err := d.units.Stop(ctx, r.unit); err != nil && !isNotFound(err) {
-		r.set(func(r *running) { r.stopping = false })
-		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Failed to kill process %d: %v", r.pid, err)
+	} else {
+		// Signal first: systemd answers a stop of a scope the daemon controls with
+		// RequestStop to the daemon, and would wait out the stop timeout before
+		// killing anything itself.
+		if err := d.units.Kill(ctx, r.unit, syscall.SIGTERM); err != nil && !isNotFound(err) {
+			d.log.Warn("cannot signal QEMU", "domain", dom.name, "err", err)
+		}
+		if _, err := d.units.Stop(ctx, r.unit); err != nil && !isNotFound(err) {
+			r.set(func(r *running) { r.stopping = false })
+			return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Failed to kill process %d: %v", r.pid, err)
+		}
 	}
 	d.finishStop(dom, r, reason, detail, graceful)
 	return nil

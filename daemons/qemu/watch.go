@@ -33,7 +33,7 @@ func (d *Driver) watchGuest(ctx context.Context, dom *domain, r *running, evs <-
 				continue
 			}
 			switch {
-			case ev.Kind == units.ProcessExited, ev.Kind == units.StateChanged && !ev.Status.State.Up() && ev.Status.State != units.Starting:
+			case ev.Kind == units.ProcessExited, ev.Status.State == units.Dead, ev.Status.State == units.Failed:
 				d.guestGone(dom, r)
 				return
 			case ev.Kind == units.StopRequested:
