@@ -56,6 +56,7 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 		doms:       newRegistry(),
 		units:      env.Units,
 	}
+	d.emulators.cacheDir = d.dirs.capabilities
 	cfg, err := loadConfig(d.dirs.confFile, d.privileged)
 	if err != nil {
 		return nil, fmt.Errorf("qemu: %w", err)
@@ -95,15 +96,6 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 		defer d.wg.Done()
 		d.reconnecting.Wait() // autostart must not start a guest being adopted
 		d.autostart()
-	}()
-	// Probe the default emulator in the background: the first define or capabilities
-	// call then finds the answer ready, and start-up does not wait for it.
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		if _, err := d.emulators.get(d.ctx, defaultEmulator); err != nil {
-			d.log.Warn("default emulator not usable", "err", err)
-		}
 	}()
 	return d, nil
 }

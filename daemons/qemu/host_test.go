@@ -79,3 +79,22 @@ func TestProbeEmulator(t *testing.T) {
 		t.Error("probing a missing binary succeeded")
 	}
 }
+
+// TestEmulatorCache: a probe is kept on disk and used again while the binary is the
+// same; a changed binary is probed anew.
+func TestEmulatorCache(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "qemu")
+	os.WriteFile(bin, []byte("v1"), 0o755)
+	e := &emulators{cacheDir: filepath.Join(dir, "cache")}
+	em := &emulator{path: bin, version: 7002022, machines: []machine{{name: "pc-i440fx-7.2", alias: "pc", isDefault: true}}}
+	e.save(em)
+	got := e.load(bin)
+	if got == nil || got.version != em.version || len(got.machines) != 1 || got.machines[0] != em.machines[0] {
+		t.Fatalf("load after save: %+v", got)
+	}
+	os.WriteFile(bin, []byte("version 2"), 0o755)
+	if got := e.load(bin); got != nil {
+		t.Errorf("stale cache used for a changed binary: %+v", got)
+	}
+}

@@ -22,6 +22,8 @@ type dirs struct {
 	log string
 	// confFile is qemu.conf, whose location no option changes.
 	confFile string
+	// capabilities caches what the emulators said when probed.
+	capabilities string
 }
 
 func dirsFor(p daemon.Paths) dirs {
@@ -34,9 +36,11 @@ func dirsFor(p daemon.Paths) dirs {
 	if p.Privileged {
 		d.run = filepath.Join(p.RunDir, "qemu")
 		d.log = filepath.Join(p.LogDir, "qemu")
+		d.capabilities = filepath.Join(p.CacheDir, "qemu", "capabilities")
 	} else {
 		d.run = filepath.Join(p.RunDir, "qemu", "run")
 		d.log = filepath.Join(p.CacheDir, "qemu", "log")
+		d.capabilities = filepath.Join(p.CacheDir, "qemu", "cache", "capabilities")
 	}
 	return d
 }
