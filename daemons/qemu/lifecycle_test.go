@@ -312,3 +312,20 @@ func TestGuestCrash(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeoutWaitsForGuests: a daemon started with --timeout stays while a guest runs
+// (its inhibition), and leaves once the guest is gone and no client is connected.
+func TestTimeoutWaitsForGuests(t *testing.T) {
+	t.Parallel()
+	d := startQemud(t, daemontest.Options{Args: []string{"--timeout", "1"}})
+	define(t, d, domainXML("held", ""))
+	d.Virsh(t, "start", "held")
+	// Showing that something does not happen takes waiting past the moment it would.
+	if _, err := d.Wait(2 * time.Second); err == nil {
+		t.Fatalf("daemon exited on --timeout with a guest running:\n%s", d.Log())
+	}
+	d.Virsh(t, "destroy", "held")
+	if code, err := d.Wait(10 * time.Second); err != nil || code != 0 {
+		t.Fatalf("daemon did not leave on --timeout after the guest stopped: %d %v", code, err)
+	}
+}
