@@ -8,9 +8,14 @@
 // qemu.conf) closely enough that virsh and python3-libvirt cannot tell the difference
 // in what they see: procedures, states and reasons, events, error codes and texts.
 //
-// Layout: driver.go builds the driver, procedures.go is the dispatch table; the domain
-// objects and their files live in domain.go, registry.go, config.go and status.go;
-// xml.go reads and checks domain XML; command.go turns a definition into QEMU's argv;
-// conf.go reads qemu.conf; host.go probes the emulator and KVM; events.go publishes
-// lifecycle events. Package qmp is the monitor.
+// Layout: driver.go builds the driver and procedures.go is its dispatch table.
+// Definitions: xml.go and definition.go read, check and complete domain XML; domain.go
+// and registry.go hold the domains; config.go and status.go are their files; define.go,
+// lookup.go, list.go and info.go answer for them. Running guests: command.go, devices.go
+// and disks.go build QEMU's command line; start.go, unit.go and tap.go start a guest as a
+// unit; lifecycle.go and stop.go change its state; watch.go follows its QMP events;
+// reconnect.go and autostart.go run at daemon start; console.go streams its serial
+// console. conf.go reads qemu.conf; host.go and emucache.go probe the emulator and KVM;
+// events.go publishes lifecycle events. Package qmp is the monitor, package qemutest
+// builds the test guests.
 package qemu

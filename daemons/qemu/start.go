@@ -3,7 +3,6 @@ package qemu
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -214,55 +213,6 @@ func (d *Driver) abandon(r *running) {
 	os.RemoveAll(r.dir)
 }
 
-// unitSpec describes the guest's QEMU as a unit: a scope in machine.slice named after
-// the machine, as libvirt names it, registered with machined in root mode.
-func (d *Driver) unitSpec(dom *domain, live *libvirtxml.Domain, id int, cmd *command, dir, logPath string, files []*os.File) units.Spec {
-	machine := machineName(id, dom.name)
-	spec := units.Spec{
-		Name:        units.MachineScope(machine),
-		Kind:        units.Scope,
-		Description: "QEMU guest " + dom.name,
-		Argv:        cmd.argv,
-		Env:         cmd.env,
-		Dir:         dir,
-		LogFile:     logPath,
-		Files:       append([]*os.File(nil), files...),
-		Slice:       "machine.slice",
-		StopTimeout: stopTimeout,
-	}
-	if d.privileged {
-		spec.Machine = &units.Machine{Name: machine, UUID: dom.uuid, Service: "libvirt-qemu", Class: "vm"}
-		if d.cfg.UID > 0 || d.cfg.GID > 0 {
-			spec.User = &units.Credential{UID: uint32(d.cfg.UID), GID: uint32(d.cfg.GID)}
-		}
-	}
-	if d.cfg.MaxProcesses > 0 {
-		n := uint64(d.cfg.MaxProcesses)
-		spec.Rlimits = append(spec.Rlimits, units.Rlimit{Resource: units.RlimitNPROC, Soft: n, Hard: n})
-	}
-	if d.cfg.MaxFiles > 0 {
-		n := uint64(d.cfg.MaxFiles)
-		spec.Rlimits = append(spec.Rlimits, units.Rlimit{Resource: units.RlimitNOFILE, Soft: n, Hard: n})
-	}
-	return spec
-}
-
-// machineName is libvirt's virDomainDriverGenerateMachineName: "qemu-ID-NAME" with the
-// name cut down to host-name characters, at most 64 in all.
-func machineName(id int, name string) string {
-	var b strings.Builder
-	b.WriteString("qemu-" + strconv.Itoa(id) + "-")
-	for _, c := range name {
-		if b.Len() >= 64 {
-			break
-		}
-		if c < 0x80 && (c == '-' || c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			b.WriteRune(c)
-		}
-	}
-	return strings.TrimRight(b.String(), "-.")
-}
-
 // listenUnix makes the listening socket QEMU's monitor uses; QEMU inherits it.
 func listenUnix(path string) (*os.File, error) {
 	os.Remove(path)
@@ -298,104 +248,4 @@ func guestPath() string {
 	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 }
 
-// writeLogHeader starts the guest's log as libvirt does: a line saying who starts it,
-// then the environment and command line. It returns where this start's part of the log
-// begins, for error messages.
-func writeLogHeader(path string, id int, cmd *command) int64 {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	off, _ := f.Seek(0, 2)
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: starting up virtunit, domain id=%d\n", time.Now().UTC().Format("2006-01-02 15:04:05.000-0700"), id)
-	for _, e := range cmd.env {
-		b.WriteString(e + " \\\n")
-	}
-	// One option per line with its value, as libvirt's logs show them.
-	for i, a := range cmd.argv {
-		b.WriteString(shellQuote(a))
-		switch {
-		case i == len(cmd.argv)-1:
-			b.WriteString("\n")
-		case strings.HasPrefix(a, "-") && !strings.HasPrefix(cmd.argv[i+1], "-"):
-			b.WriteString(" ")
-		default:
-			b.WriteString(" \\\n")
-		}
-	}
-	f.WriteString(b.String())
-	return off
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '-' || r == '_' || r == '.' || r == '/' || r == ',' || r == '=' || r == ':' || r == '+' ||
-			r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// logTail is QEMU's own words about a failed start: the log after this start's header.
-func logTail(path string, from int64) string {
-	data, err := os.ReadFile(path)
-	if err != nil || int64(len(data)) <= from {
-		return ""
-	}
-	lines := strings.Split(strings.TrimSpace(string(data[from:])), "\n")
-	var out []string
-	for _, l := range lines {
-		if !strings.HasSuffix(l, "\\") && !strings.Contains(l, "starting up virtunit") {
-			out = append(out, strings.TrimSpace(l))
-		}
-	}
-	if len(out) > 1 {
-		out = out[1:] // the last line of the command line
-	}
-	if len(out) > 5 {
-		out = out[len(out)-5:]
-	}
-	if len(out) == 0 {
-		return ""
-	}
-	return ": " + strings.Join(out, "\n")
-}
-
 func isNotFound(err error) bool { return errors.Is(err, units.ErrNotFound) }
-
-// prepareFiles gives the guest's user what it must open itself, as dynamic_ownership
-// asks: its directory, its console log, its disks, kernel and initrd. Root-mode guests
-// running as root, and session guests, need nothing.
-func (d *Driver) prepareFiles(live *libvirtxml.Domain, dir, consoleLog string) error {
-	if !d.privileged || d.cfg.UID <= 0 {
-		return nil
-	}
-	paths := []string{dir}
-	if d.cfg.DynamicOwnership {
-		if f, err := os.OpenFile(consoleLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
-			f.Close()
-			paths = append(paths, consoleLog)
-		}
-		paths = append(paths, live.OS.Kernel, live.OS.Initrd, nvramPath(live))
-		for _, disk := range live.Devices.Disks {
-			if disk.Source != nil && disk.Source.File != nil {
-				paths = append(paths, disk.Source.File.File)
-			}
-			if disk.Source != nil && disk.Source.Block != nil {
-				paths = append(paths, disk.Source.Block.Dev)
-			}
-		}
-	}
-	for _, p := range paths {
-		if p == "" {
-			continue
-		}
-		if err := os.Chown(p, d.cfg.UID, d.cfg.GID); err != nil {
-			return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "unable to set ownership of '%s' to %d:%d: %v", p, d.cfg.UID, d.cfg.GID, errText(err))
-		}
-	}
-	return nil
-}
