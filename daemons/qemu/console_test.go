@@ -108,9 +108,20 @@ func (c *console) expect(t *testing.T, want string) {
 	}
 }
 
-// quit types virsh's escape character and waits for virsh to exit.
+// quit types virsh's escape character and waits for virsh to exit. virsh only sees the
+// character once it has put the terminal in raw mode, which it does after printing its
+// greeting; nothing announces that but the terminal's own settings.
 func (c *console) quit(t *testing.T) {
 	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		tio, err := unix.IoctlGetTermios(int(c.master.Fd()), unix.TCGETS)
+		if err == nil && tio.Lflag&unix.ICANON == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("virsh console never put its terminal in raw mode: %v", err)
+		}
+	}
 	c.master.Write([]byte{0x1d})
 	done := make(chan error, 1)
 	go func() { done <- c.cmd.Wait() }()

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"context"
+	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	goqmp "github.com/digitalocean/go-qemu/qmp"
@@ -16,6 +17,9 @@ import (
 func (d *Driver) watchGuest(ctx context.Context, dom *domain, r *running, evs <-chan goqmp.Event) {
 	defer d.wg.Done()
 	unitEvents := r.watch.C
+	// When the unit reports QEMU gone first, its last events (a SHUTDOWN saying why)
+	// may still be on their way from the monitor: drain them before deciding.
+	var drained <-chan time.Time
 	for {
 		select {
 		case ev, ok := <-evs:
@@ -34,8 +38,8 @@ func (d *Driver) watchGuest(ctx context.Context, dom *domain, r *running, evs <-
 			}
 			switch {
 			case ev.Kind == units.ProcessExited, ev.Status.State == units.Dead, ev.Status.State == units.Failed:
-				d.guestGone(dom, r)
-				return
+				unitEvents = nil
+				drained = time.After(time.Second)
 			case ev.Kind == units.StopRequested:
 				// systemctl stop of the scope, or the host shutting down: ask the guest
 				// to power down, as libvirt-guests would.
@@ -44,6 +48,9 @@ func (d *Driver) watchGuest(ctx context.Context, dom *domain, r *running, evs <-
 					d.log.Warn("system_powerdown failed", "domain", dom.name, "err", err)
 				}
 			}
+		case <-drained:
+			d.guestGone(dom, r) // the monitor never closed: QEMU is gone all the same
+			return
 		case <-ctx.Done():
 			return
 		}
