@@ -24,15 +24,34 @@ func startQemud(t *testing.T, o daemontest.Options) *daemontest.Daemon {
 }
 
 // startDaemon starts a daemon for a test. Guests outlive their daemon by design, so
-// when the test ends it kills the QEMU processes this daemon started: those whose
-// HOME is under the daemon's scratch directory (session mode) or that live in the
-// daemon's mount namespace (system mode).
+// when the test ends it kills the QEMU processes this daemon started.
 func startDaemon(t *testing.T, name string, o daemontest.Options) *daemontest.Daemon {
 	t.Helper()
 	d := daemontest.Start(t, name, o)
-	ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", d.Pid()))
-	home := "HOME=" + d.Dir + "/"
+	owned := guestsOf(d)
 	t.Cleanup(func() {
+		for pid := range owned() {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	return d
+}
+
+// guestsOf returns a function listing the QEMU processes d's daemons started, by
+// guest name: those working in a directory of d's run directory (QEMU runs in its
+// guest's private directory there). Other tests' guests, even of the same name, are
+// never included, and restarting the daemon over the same state changes nothing.
+func guestsOf(d *daemontest.Daemon) func() map[int]string {
+	run := filepath.Join(d.Dir, "run", "libvirt", "qemu", "run")
+	if d.System {
+		run = filepath.Join(d.Dir, "system", "run", "libvirt", "qemu")
+	}
+	return func() map[int]string {
+		out := map[int]string{}
+		want, err := os.Stat(run)
+		if err != nil {
+			return out
+		}
 		cmds, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 		for _, c := range cmds {
 			b, err := os.ReadFile(c)
@@ -40,16 +59,32 @@ func startDaemon(t *testing.T, name string, o daemontest.Options) *daemontest.Da
 				continue
 			}
 			dir := filepath.Dir(c)
-			env, _ := os.ReadFile(filepath.Join(dir, "environ"))
-			pns, _ := os.Readlink(filepath.Join(dir, "ns", "mnt"))
-			if strings.Contains("\x00"+string(env), "\x00"+home) || (d.System && pns == ns) {
-				var pid int
-				fmt.Sscanf(filepath.Base(dir), "%d", &pid)
-				syscall.Kill(pid, syscall.SIGKILL)
+			// Not filepath.Join: it would clean the ".." away.
+			if parent, err := os.Stat(dir + "/cwd/.."); err != nil || !os.SameFile(parent, want) {
+				continue
 			}
+			var pid int
+			fmt.Sscanf(filepath.Base(dir), "%d", &pid)
+			name := ""
+			for _, a := range strings.Split(string(b), "\x00") {
+				if n, ok := strings.CutPrefix(a, "guest="); ok {
+					name, _, _ = strings.Cut(n, ",debug-threads")
+				}
+			}
+			out[pid] = name
 		}
-	})
-	return d
+		return out
+	}
+}
+
+// qemuPid is the pid of the QEMU process of guest name that d started, or 0.
+func qemuPid(d *daemontest.Daemon, name string) int {
+	for pid, n := range guestsOf(d)() {
+		if n == name {
+			return pid
+		}
+	}
+	return 0
 }
 
 // restart stops d and starts a daemon of the same kind over the same state.

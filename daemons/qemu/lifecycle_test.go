@@ -177,22 +177,6 @@ func TestTransientGuest(t *testing.T) {
 	}
 }
 
-// qemuPid finds the QEMU process of a guest by its -name argument.
-func qemuPid(t *testing.T, name string) int {
-	t.Helper()
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		b, err := os.ReadFile(p)
-		if err != nil || !strings.Contains(string(b), "\x00guest="+name+",debug-threads=on\x00") {
-			continue
-		}
-		var pid int
-		fmt.Sscanf(strings.TrimPrefix(p, "/proc/"), "%d", &pid)
-		return pid
-	}
-	return 0
-}
-
 func readFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -216,7 +200,7 @@ func TestRestartSurvival(t *testing.T) {
 	d.Virsh(t, "start", "r3")
 	pids := map[string]int{}
 	for _, n := range []string{"r1", "r2", "r3"} {
-		if pids[n] = qemuPid(t, n); pids[n] == 0 {
+		if pids[n] = qemuPid(d, n); pids[n] == 0 {
 			t.Fatalf("no QEMU process for %s", n)
 		}
 	}
@@ -229,7 +213,7 @@ func TestRestartSurvival(t *testing.T) {
 			}
 		}
 		for _, n := range []string{"r1", "r2"} {
-			if p := qemuPid(t, n); p != pids[n] {
+			if p := qemuPid(d, n); p != pids[n] {
 				t.Errorf("%s: %s has QEMU pid %d, had %d", when, n, p, pids[n])
 			}
 		}

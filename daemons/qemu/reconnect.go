@@ -2,6 +2,8 @@ package qemu
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
@@ -77,12 +79,20 @@ func (d *Driver) reconnect(dom *domain, r *running) {
 		r.pid = st.MainPID
 	}
 	if err := d.reattach(ctx, dom, r); err != nil {
-		d.log.Error("cannot reconnect to the guest's monitor; killing it so it never runs twice", "domain", dom.name, "err", err)
+		// As libvirt: a QEMU whose monitor cannot be reached again (run with
+		// -no-shutdown) crashed; one that answered but could not be brought up to
+		// date is the daemon's failure. Either way it is killed, so it never runs
+		// twice.
+		reason := libvirt.DomainShutoffDaemon
+		if errors.Is(err, errNoMonitor) {
+			reason = libvirt.DomainShutoffCrashed
+		}
+		d.log.Error("cannot reconnect to the guest; killing it so it never runs twice", "domain", dom.name, "err", err)
 		r.set(func(r *running) { r.stopping = true })
 		if _, err := d.units.Stop(ctx, r.unit); err != nil && !isNotFound(err) {
 			d.log.Error("cannot stop guest", "domain", dom.name, "err", err)
 		}
-		d.finishStop(dom, r, libvirt.DomainShutoffDaemon, libvirt.DomainEventStoppedFailed, false)
+		d.finishStop(dom, r, reason, libvirt.DomainEventStoppedFailed, false)
 		return
 	}
 	d.log.Info("guest reconnected", "domain", dom.name, "id", dom.ref().ID, "pid", r.pid)
@@ -99,7 +109,7 @@ func (d *Driver) reattach(ctx context.Context, dom *domain, r *running) error {
 		return err
 	}
 	if err := r.mon.ConnectContext(ctx); err != nil {
-		return err
+		return fmt.Errorf("%w: %v", errNoMonitor, err)
 	}
 	var qs struct {
 		Status string `json:"status"`
@@ -139,6 +149,9 @@ func (d *Driver) reattach(ctx context.Context, dom *domain, r *running) error {
 	}
 	return nil
 }
+
+// errNoMonitor: the guest's monitor could not be reached again.
+var errNoMonitor = errors.New("monitor unreachable")
 
 func mustUUID(s string) libvirt.UUID {
 	u, _ := parseUUID(s) // checked when the status file was read

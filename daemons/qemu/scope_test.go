@@ -87,7 +87,7 @@ func TestGuestsAsScopes(t *testing.T) {
 // the host's here (the daemon runs in a mount namespace, not a pid namespace).
 func qemuPidIn(t *testing.T, d *daemontest.Daemon, name string) int {
 	t.Helper()
-	if p := qemuPid(t, name); p != 0 {
+	if p := qemuPid(d, name); p != 0 {
 		return p
 	}
 	t.Fatalf("no QEMU process for %s", name)
