@@ -313,3 +313,15 @@ func TestTimeoutWaitsForGuests(t *testing.T) {
 		t.Fatalf("daemon did not leave on --timeout after the guest stopped: %d %v", code, err)
 	}
 }
+
+// TestLibvirtdServesGuests: the monolithic libvirtd has the QEMU driver too.
+func TestLibvirtdServesGuests(t *testing.T) {
+	t.Parallel()
+	daemontest.RequireTool(t, "virsh", "qemu-system-x86_64")
+	d := startDaemon(t, "libvirtd", daemontest.Options{})
+	define(t, d, domainXML("mono", ""))
+	d.Virsh(t, "start", "mono")
+	wantState(t, d, "mono", "running (booted)")
+	d.Virsh(t, "destroy", "mono")
+	wantState(t, d, "mono", "shut off (destroyed)")
+}
