@@ -42,12 +42,7 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	id := d.doms.nextID()
 	dir := d.dirs.domainDir(id, dom.name)
 	os.RemoveAll(dir)
-	// Chmod as well: the daemon may have its umask tightened while it binds sockets.
-	err = os.MkdirAll(dir, 0o750)
-	if err == nil {
-		err = os.Chmod(dir, 0o750)
-	}
-	if err != nil {
+	if err = os.MkdirAll(dir, 0o750); err != nil {
 		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "cannot create domain directory %s: %v", dir, err)
 	}
 	var files []*os.File
@@ -88,7 +83,7 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	}
 	logPath := d.dirs.logFile(dom.name)
 	logStart := writeLogHeader(logPath, id, cmd)
-	spec := d.unitSpec(dom, live, id, cmd, dir, logPath, files)
+	spec := d.unitSpec(dom, id, cmd, dir, logPath, files)
 	w, err := d.units.Watch(spec.Name)
 	if err != nil {
 		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "cannot watch unit %s: %v", spec.Name, err)

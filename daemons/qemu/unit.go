@@ -14,7 +14,7 @@ import (
 
 // unitSpec describes the guest's QEMU as a unit: a scope in machine.slice named after
 // the machine, as libvirt names it, registered with machined in root mode.
-func (d *Driver) unitSpec(dom *domain, live *libvirtxml.Domain, id int, cmd *command, dir, logPath string, files []*os.File) units.Spec {
+func (d *Driver) unitSpec(dom *domain, id int, cmd *command, dir, logPath string, files []*os.File) units.Spec {
 	machine := machineName(id, dom.name)
 	spec := units.Spec{
 		Name:        units.MachineScope(machine),
