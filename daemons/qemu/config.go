@@ -131,8 +131,15 @@ func completeStored(def *libvirtxml.Domain) (libvirt.UUID, error) {
 	if err != nil {
 		return uuid, fmt.Errorf("domain '%s': %w", def.Name, err)
 	}
-	if def.OS == nil || def.OS.Type == nil || def.Memory == nil || def.Devices == nil {
+	if def.OS == nil || def.OS.Type == nil || def.Devices == nil {
 		return uuid, fmt.Errorf("domain '%s' is incomplete: written by another program?", def.Name)
+	}
+	// Files another program wrote may use other units or leave parts out.
+	if err := completeMemory(def); err != nil {
+		return uuid, err
+	}
+	if def.VCPU == nil {
+		def.VCPU = &libvirtxml.DomainVCPU{Placement: "static", Value: 1}
 	}
 	return uuid, nil
 }
