@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -56,6 +57,12 @@ type unit struct {
 func New(runDir string, opts Options) (*Realizer, error) {
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
 		return nil, fmt.Errorf("unit state directory: %w", err)
+	}
+	// Temporary files of saves that a crash interrupted.
+	if stale, err := filepath.Glob(filepath.Join(runDir, ".tmp-*")); err == nil {
+		for _, f := range stale {
+			os.Remove(f)
+		}
 	}
 	r := &Realizer{dir: runDir, log: opts.Logger, units: map[string]*unit{}}
 	if r.log == nil {
@@ -126,6 +133,9 @@ func (r *Realizer) endLocked(u *unit, state units.State) {
 		delete(r.units, u.rec.Spec.Name)
 	}
 	u.release()
+	if !u.stopping { // Stop takes care of bound units first
+		r.endedBound(u.rec.Spec.Name)
+	}
 }
 
 // Status implements units.Realizer. A unit recorded but not adopted is reported from its

@@ -44,7 +44,7 @@ func (r *Realizer) save(rec *record) error {
 		return fmt.Errorf("save state of %s: %w", rec.Spec.Name, err)
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	if _, err := tmp.Write(data); err == nil {
+	if _, err = tmp.Write(data); err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {

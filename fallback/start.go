@@ -23,6 +23,9 @@ func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, er
 	if err := spec.Validate(); err != nil {
 		return units.Status{Name: spec.Name}, err
 	}
+	if err := r.checkBindsTo(ctx, &spec); err != nil {
+		return fail(err)
+	}
 	u := &unit{rec: record{Spec: spec, Files: len(spec.Files)}, state: units.Starting, done: make(chan struct{})}
 	u.rec.Spec.Files = nil
 	if err := r.reserve(u); err != nil {
@@ -37,6 +40,7 @@ func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, er
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
+		u.state = units.Failed
 		st := u.status()
 		if r.units[spec.Name] == u {
 			delete(r.units, spec.Name)
@@ -62,7 +66,9 @@ func (r *Realizer) reserve(u *unit) error {
 	rec, err := r.load(name)
 	if err == nil && inspect(rec).State.Up() {
 		return fmt.Errorf("%w (recorded, not adopted)", units.ErrExists)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	} else if err == nil {
+		r.forget(name)
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	r.units[name] = u
@@ -100,19 +106,25 @@ func spawn(spec *units.Spec, files []*os.File) (*launch.Process, launch.Identity
 	// The command line is what we exec'd; the start time is read now, and if the
 	// process already exited it is a zombie still, with its start time.
 	id, _ := launch.Identify(p.Pid)
-	return p, launch.Identity{StartTime: id.StartTime, Argv: s.Argv}, nil
+	return p, launch.Identity{StartTime: id.StartTime, Argv: s.Argv, PidfdID: p.ID()}, nil
 }
 
-// runLocked makes p, identified by id, the running process of u, saves the unit,
-// publishes kind and supervises the process.
-func (r *Realizer) runLocked(u *unit, p *launch.Process, id launch.Identity, kind units.EventKind) {
+// runningLocked makes p, identified by id, the running process of u, saves the unit
+// and publishes kind (StateChanged or Restarted).
+func (r *Realizer) runningLocked(u *unit, p *launch.Process, id launch.Identity, kind units.EventKind) {
 	u.proc, u.started = p, time.Now()
 	u.rec.PID, u.rec.Identity = p.Pid, id
 	if kind == units.Restarted {
 		u.rec.Restarts++
 	}
-	r.units[u.rec.Spec.Name] = u
 	r.setLocked(u, units.Running, kind)
+}
+
+// runLocked is runningLocked for a process nobody supervises yet: it also starts its
+// supervisor.
+func (r *Realizer) runLocked(u *unit, p *launch.Process, id launch.Identity, kind units.EventKind) {
+	r.units[u.rec.Spec.Name] = u
+	r.runningLocked(u, p, id, kind)
 	r.wg.Add(1)
 	go r.supervise(u)
 }

@@ -9,12 +9,15 @@ import (
 	"github.com/virtunit/virtunit/units"
 )
 
-// Stop implements units.Realizer. A unit recorded by an earlier instance is adopted
-// first, so it is stopped the same way.
+// Stop implements units.Realizer. Units bound to this one stop first. A unit recorded
+// by an earlier instance is adopted first, so it is stopped the same way.
 func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) {
 	u, ended, err := r.supervised(name)
 	if err != nil || u == nil {
 		return ended, err
+	}
+	if err := r.stopBound(ctx, name); err != nil {
+		return units.Status{Name: name}, fmt.Errorf("stop %s: %w", name, err)
 	}
 	r.mu.Lock()
 	if u.rec.Spec.Kind == units.Oneshot {
@@ -29,6 +32,7 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	if u.wake != nil {
 		close(u.wake)
 	}
+	running := u.proc != nil // else it waits to be restarted: its last exit is history
 	r.setLocked(u, units.Stopping, units.StateChanged)
 	r.signalLocked(u, syscall.SIGTERM, false)
 	timeout := u.rec.Spec.EffectiveStopTimeout()
@@ -55,7 +59,7 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	end := units.Dead
-	if exit := u.rec.Exit; killed || exit != nil && !exit.Clean() && !cleanSignal(exit.Signal) {
+	if exit := u.rec.Exit; killed || running && exit != nil && !exit.Clean() && !cleanSignal(exit.Signal) {
 		end = units.Failed
 	}
 	if killed {
@@ -70,6 +74,7 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 // stopOneshot runs a Oneshot's StopArgv to completion.
 func (r *Realizer) stopOneshot(ctx context.Context, u *unit) (units.Status, error) {
 	r.mu.Lock()
+	u.stopping = true
 	r.setLocked(u, units.Stopping, units.StateChanged)
 	spec := u.rec.Spec
 	r.mu.Unlock()

@@ -120,10 +120,7 @@ func (r *Realizer) restart(u *unit) bool {
 		r.endLocked(u, units.Failed)
 		return false
 	}
-	u.proc, u.started = p, time.Now()
-	u.rec.PID, u.rec.Identity = p.Pid, id
-	u.rec.Restarts++
-	r.setLocked(u, units.Running, units.Restarted)
+	r.runningLocked(u, p, id, units.Restarted)
 	if u.stopping { // Stop came while we spawned; it waits for this process too
 		r.signalLocked(u, syscall.SIGTERM, false)
 	}

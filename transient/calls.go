@@ -50,12 +50,19 @@ func (r *Realizer) track(ctx context.Context, name string) (*tracked, error) {
 	u.pending = 1
 	r.units[path] = u
 	r.mu.Unlock()
-	if err := r.conn.AddMatchSignalContext(ctx, dbus.WithMatchSender(systemdName), dbus.WithMatchObjectPath(path),
-		dbus.WithMatchInterface(propertiesIface), dbus.WithMatchMember("PropertiesChanged")); err != nil {
+	// No need to wait for the reply: the bus applies our messages in order, so the
+	// match is in place before any call we make next reaches systemd.
+	if err := r.conn.BusObject().Go("org.freedesktop.DBus.AddMatch", dbus.FlagNoReplyExpected, nil, matchRule(path)).Err; err != nil {
 		r.release(u)
 		return nil, fmt.Errorf("watch %s: %w", name, err)
 	}
 	return u, nil
+}
+
+// matchRule selects the PropertiesChanged signals of one unit.
+func matchRule(path dbus.ObjectPath) string {
+	return fmt.Sprintf("type='signal',sender='%s',path='%s',interface='%s',member='PropertiesChanged'",
+		systemdName, path, propertiesIface)
 }
 
 // release ends a call on u; a unit that has ended for good is then forgotten.
@@ -80,13 +87,16 @@ func (r *Realizer) untrackLocked(u *tracked) {
 	go func() {
 		ctx, cancel := context.WithTimeout(r.conn.Context(), 10*time.Second)
 		defer cancel()
-		r.conn.RemoveMatchSignalContext(ctx, dbus.WithMatchSender(systemdName), dbus.WithMatchObjectPath(u.path),
-			dbus.WithMatchInterface(propertiesIface), dbus.WithMatchMember("PropertiesChanged"))
+		r.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.RemoveMatch", 0, matchRule(u.path))
 		if referred {
 			r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Unref", 0)
 		}
 	}()
 }
+
+// known says whether u's state came with a signal. systemd sends a unit's pending
+// PropertiesChanged before the JobRemoved of its job, so after a job it is current.
+func (u *tracked) known() bool { return u.props["ActiveState"].seq != 0 }
 
 // readAll reads every watched property of u.
 func (r *Realizer) readAll(ctx context.Context, u *tracked) error {
@@ -123,12 +133,9 @@ func (r *Realizer) read(ctx context.Context, u *tracked, which map[string][]stri
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if then != nil {
-		defer r.changedLocked(u)
-		defer then()
-	}
+	var err error
 	if len(calls) == 0 {
-		return fmt.Errorf("read %s: %w", u.name, firstErr)
+		err = fmt.Errorf("read %s: %w", u.name, firstErr)
 	}
 	gone := false
 	for _, c := range calls {
@@ -137,16 +144,15 @@ func (r *Realizer) read(ctx context.Context, u *tracked, which map[string][]stri
 		}
 	}
 	for _, c := range calls {
-		name := c.Args[1].(string)
-		if gone && name != "LoadState" {
-			continue
-		}
-		if v, ok := c.Body[0].(dbus.Variant); ok {
-			u.set(name, v.Value(), c.ResponseSequence)
+		if name := c.Args[1].(string); !gone || name == "LoadState" {
+			u.set(name, c.Body[0].(dbus.Variant).Value(), c.ResponseSequence)
 		}
 	}
+	if then != nil {
+		then()
+	}
 	r.changedLocked(u)
-	return nil
+	return err
 }
 
 // auxUnit is an auxiliary unit of StartTransientUnit, D-Bus type (sa(sv)); we send none.
@@ -181,7 +187,7 @@ func (r *Realizer) usable(props []property) []sddbus.Property {
 	out := make([]sddbus.Property, 0, len(props))
 	for _, p := range props {
 		switch {
-		case !r.unsupported[p.Name]:
+		case !r.unsupported[p.Name] || !p.optional && p.instead == nil:
 			out = append(out, p.Property)
 		case p.instead != nil:
 			out = append(out, *p.instead)

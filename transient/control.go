@@ -46,7 +46,12 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 			return units.Status{Name: name}, fmt.Errorf("stop %s: %w", name, ctx.Err())
 		}
 	}
-	r.readAll(ctx, u) // best effort: the unit may be collected already
+	r.mu.Lock()
+	known := u.known()
+	r.mu.Unlock()
+	if !known {
+		r.readAll(ctx, u) // best effort: the unit may be collected already
+	}
 	r.mu.Lock()
 	referred := u.referred
 	u.referred = false
@@ -141,12 +146,23 @@ func (r *Realizer) List(ctx context.Context, pattern string) ([]units.Status, er
 // when the previous daemon left the bus, so a stop of an adopted scope is a plain
 // SIGTERM from systemd.
 func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error) {
+	r.mu.Lock()
+	if u := r.units[unitPath(name)]; u != nil && u.pending == 0 {
+		defer r.mu.Unlock()
+		return u.status(), nil // ours already
+	}
+	r.mu.Unlock()
 	u, err := r.track(ctx, name)
 	if err != nil {
 		return units.Status{Name: name}, fmt.Errorf("adopt %s: %w", name, err)
 	}
 	defer r.release(u)
-	if err := r.readAll(ctx, u); err != nil {
+	all := map[string][]string{unitIface: watched[unitIface], typeIface(name): watched[typeIface(name)]}
+	if err := r.read(ctx, u, all, func() {
+		// What happened before is history, not events.
+		u.last = u.status()
+		u.exitSeen, u.runs = u.num("ExecMainExitTimestampMonotonic"), u.last.Restarts
+	}); err != nil {
 		return units.Status{Name: name}, fmt.Errorf("adopt %s: %w", name, err)
 	}
 	r.mu.Lock()
@@ -160,7 +176,11 @@ func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error)
 	}
 	var leader *launch.Process
 	if typeIface(name) == scopeIface {
-		leader = r.scopeLeader(ctx, name)
+		if leader = r.scopeLeader(ctx, name); leader == nil {
+			// Its processes are gone; systemd has not noticed yet.
+			st.State, st.MainPID = units.Dead, 0
+			return st, nil
+		}
 	}
 	referred := r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Ref", 0).Err == nil
 	r.mu.Lock()
@@ -169,12 +189,11 @@ func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error)
 	if leader != nil {
 		r.watchLocked(u, leader)
 	}
-	u.last = u.status() // what happened before is history, not events
-	u.exitSeen, u.runs = u.num("ExecMainExitTimestampMonotonic"), u.last.Restarts
-	return u.last, nil
+	return u.status(), nil
 }
 
-// scopeLeader finds the process in a scope that leads its own session, or nil.
+// scopeLeader finds the live process in a scope that leads its own session, or nil. A
+// leader that has exited is reaped if it happens to be our child.
 func (r *Realizer) scopeLeader(ctx context.Context, name string) *launch.Process {
 	var procs []struct {
 		Cgroup  string
@@ -186,11 +205,19 @@ func (r *Realizer) scopeLeader(ctx context.Context, name string) *launch.Process
 	}
 	for _, p := range procs {
 		// Identified before Open, which checks that the pid still is that process.
-		if id, err := launch.Identify(int(p.PID)); err == nil && id.Session == int(p.PID) {
-			if proc, err := launch.Open(int(p.PID), id); err == nil {
-				return proc
-			}
+		id, err := launch.Identify(int(p.PID))
+		if err != nil || id.Session != int(p.PID) {
+			continue
 		}
+		proc, err := launch.Open(int(p.PID), id)
+		if err != nil {
+			continue
+		}
+		if !proc.Exited() {
+			return proc
+		}
+		proc.TryReap()
+		proc.Close()
 	}
 	return nil
 }

@@ -128,7 +128,11 @@ func (r *Realizer) DeliverSignal(iface, member string, sig *dbus.Signal) {
 }
 
 // changedLocked publishes what changed in u and forgets u once it has ended for good.
+// Units that are only read, not tracked, have nothing to publish.
 func (r *Realizer) changedLocked(u *tracked) {
+	if r.units[u.path] != u {
+		return
+	}
 	for _, ev := range u.events() {
 		r.hub.Publish(ev)
 	}

@@ -24,6 +24,11 @@ func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, er
 		return units.Status{Name: spec.Name}, fmt.Errorf("start %s: %w", spec.Name, err)
 	}
 	defer r.release(u)
+	r.mu.Lock()
+	// Constant properties, which signals do not carry.
+	u.set("Type", map[units.Kind]string{units.Service: "exec", units.Oneshot: "oneshot"}[spec.Kind], 0)
+	u.set("Restart", restartWord(spec.Restart), 0)
+	r.mu.Unlock()
 	if spec.Kind == units.Scope {
 		err = r.startScope(ctx, &spec, u)
 	} else {
@@ -33,8 +38,11 @@ func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, er
 		r.mu.Lock()
 		// AddRef=yes gave our connection a reference, unless machined made the unit.
 		u.referred = !r.unsupported["AddRef"] && (spec.Machine == nil || !r.machined)
+		known := u.known()
 		r.mu.Unlock()
-		err = r.readAll(ctx, u)
+		if !known {
+			err = r.readAll(ctx, u)
+		}
 	}
 	r.mu.Lock()
 	st := u.status()

@@ -46,4 +46,23 @@
 // Several drivers may share one Realizer: each Watch has its own queue, so events go to
 // every watcher of a unit and a slow watcher delays nobody else. Close stops watching and
 // never stops units.
+//
+// # Choosing a realizer (daemon code)
+//
+//	if err := transient.Available(ctx, transient.Options{}); err == nil { // unit_backend "auto"
+//		r, err = transient.New(ctx, transient.Options{Logger: log}) // root: system bus; else user bus
+//	} else {
+//		r, err = fallback.New(runDir, fallback.Options{Logger: log}) // e.g. /run/libvirt/units
+//	}
+//
+// Available checks that /run/systemd/system exists and that the manager answers on the
+// bus (DBUS_SYSTEM_BUS_ADDRESS is honoured, never /run/systemd/private). Neither
+// realizer needs anything from the daemon's main: scopes and rlimits use a stub that is
+// the daemon's own binary re-executed, recognised by an init function in units/launch.
+//
+// # Tests
+//
+// units/unitstest is the conformance suite both realizers pass; transient/systemdtest
+// gives any package's tests a private systemd user manager (call systemdtest.Main from
+// TestMain), so drivers can test against the real thing.
 package units

@@ -3,6 +3,7 @@ package systemdtest
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -37,5 +38,21 @@ func TestManagerRuns(t *testing.T) {
 	}
 	if out, err := m.Command("machinectl", "list").CombinedOutput(); err != nil {
 		t.Errorf("machinectl list: %v\n%s", err, out)
+	}
+}
+
+// TestMissingToolFails runs this test binary afresh with no PATH: Main must fail, naming
+// what to install, rather than skip.
+func TestMissingToolFails(t *testing.T) {
+	self, _ := os.Executable()
+	cmd := exec.Command(self, "-test.run=^$")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, nsEnv+"=") && !strings.HasPrefix(kv, "PATH=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "unshare is missing (install the Debian package util-linux)") {
+		t.Errorf("without PATH: %v\n%s", err, out)
 	}
 }

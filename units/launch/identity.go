@@ -23,6 +23,11 @@ type Identity struct {
 	StartTime uint64 `json:"start_time"`
 	// Argv is the command line as /proc/PID/cmdline shows it.
 	Argv []string `json:"argv"`
+	// PidfdID is the inode of a pidfd of the process (Process.ID). Since Linux 6.9
+	// (pidfs) it is unique for the life of the system, which tells apart even two
+	// processes started within one clock tick; on older kernels every pidfd has the
+	// same one and it tells nothing. Zero means unknown.
+	PidfdID uint64 `json:"pidfd_id,omitempty"`
 	// Session is the process's session id; our units lead their own.
 	Session int `json:"-"`
 	// Zombie means the process has exited but is not reaped yet (Argv is then empty).
@@ -60,8 +65,9 @@ func Identify(pid int) (Identity, error) {
 }
 
 // Open takes hold of a running process that a previous instance of the daemon started,
-// if pid still is that process: same start time and, unless it has already exited, same
-// command line. Otherwise it returns ErrGone: a recycled pid is never adopted.
+// if pid still is that process: same start time, same pidfd id where recorded and,
+// unless it has already exited, same command line. Otherwise it returns ErrGone: a
+// recycled pid is never adopted.
 func Open(pid int, want Identity) (*Process, error) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
@@ -70,8 +76,11 @@ func Open(pid int, want Identity) (*Process, error) {
 	// Checked after the pidfd is open: if pid was recycled before, the check sees the
 	// new process and fails; if the process dies after, the pidfd reports that.
 	got, err := Identify(pid)
+	var st unix.Stat_t
 	switch {
 	case err != nil:
+	case want.PidfdID != 0 && (unix.Fstat(fd, &st) != nil || st.Ino != want.PidfdID):
+		err = fmt.Errorf("pid %d is another process (pidfd id %d, not %d): %w", pid, st.Ino, want.PidfdID, ErrGone)
 	case got.StartTime != want.StartTime:
 		err = fmt.Errorf("pid %d was reused (started at tick %d, not %d): %w", pid, got.StartTime, want.StartTime, ErrGone)
 	case !got.Zombie && !slices.Equal(got.Argv, want.Argv):

@@ -85,6 +85,9 @@ func Start(spec *units.Spec, argv []string, hold bool) (*Process, error) {
 	cmd.Process.Release()
 	p, err := newProcess(pid, pidfd, true)
 	if err != nil {
+		if ctl != nil {
+			ctl.Close()
+		}
 		syscall.Kill(pid, syscall.SIGKILL)
 		syscall.Wait4(pid, nil, 0, nil)
 		return nil, err

@@ -271,10 +271,12 @@ func TestOpenChecksIdentity(t *testing.T) {
 	if id.Session != p.Pid {
 		t.Errorf("session %d, want the process's own %d", id.Session, p.Pid)
 	}
-	wrongStart, wrongArgv := id, id
+	id.PidfdID = p.ID()
+	wrongStart, wrongArgv, wrongID := id, id, id
 	wrongStart.StartTime++
 	wrongArgv.Argv = []string{"qemu"}
-	for _, bad := range []Identity{wrongStart, wrongArgv} {
+	wrongID.PidfdID++
+	for _, bad := range []Identity{wrongStart, wrongArgv, wrongID} {
 		if _, err := Open(p.Pid, bad); !errors.Is(err, ErrGone) {
 			t.Errorf("Open with %+v = %v, want ErrGone", bad, err)
 		}

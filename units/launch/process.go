@@ -145,6 +145,21 @@ func readable(fd int) bool {
 	}
 }
 
+// ID is the inode of the process's pidfd: see Identity.PidfdID.
+func (p *Process) ID() uint64 {
+	rc, err := p.pidfd.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	var st unix.Stat_t
+	var serr error
+	rc.Control(func(fd uintptr) { serr = unix.Fstat(int(fd), &st) })
+	if serr != nil {
+		return 0
+	}
+	return st.Ino
+}
+
 // DupPidFD returns a new close-on-exec descriptor for the process's pidfd, to hand to
 // systemd (a scope's PIDFDs). The caller closes it.
 func (p *Process) DupPidFD() (int, error) {

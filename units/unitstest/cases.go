@@ -2,11 +2,13 @@ package unitstest
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/virtunit/virtunit/units"
@@ -20,13 +22,15 @@ var cases = []struct {
 	{"start and stop a service", startStop},
 	{"a crashed service is restarted and counted", crashRestart},
 	{"an exit status is reported", exitStatus},
-	{"stop escalates to SIGKILL after the stop timeout", stopEscalates},
+	{"stop escalates to SIGKILL after the stop timeout", forKinds(stopEscalates)},
 	{"a scope's process inherits fds", scopeInheritsFD},
 	{"oneshot setup and teardown run in order", oneshot},
+	{"a bound service stops before its oneshot", bound},
 	{"SIGHUP reaches the main process", sighup},
 	{"each watcher sees its own units", watchers},
+	{"concurrent starts and stops", concurrent},
 	{"units are adopted after a daemon restart", adopt},
-	{"a unit that died while the daemon was down is reported", deadWhileDown},
+	{"a unit that died while the daemon was down is reported", forKinds(deadWhileDown)},
 	{"a reused pid is not adopted", pidReuse},
 	{"bad specs are rejected before anything starts", badSpecs},
 	{"name clashes and unknown names", names},
@@ -106,8 +110,30 @@ func exitStatus(e *env) {
 	}
 }
 
+// forKinds runs a case for a Service and for a Scope, as e.kind.
+func forKinds(run func(*env)) func(*env) {
+	return func(e *env) {
+		for _, k := range []units.Kind{units.Service, units.Scope} {
+			e.t.Run(k.String(), func(t *testing.T) {
+				sub := &env{t: t, h: e.h, dir: t.TempDir(), rep: newReports(t), kind: k}
+				sub.r = e.h.New(t, sub.dir)
+				t.Cleanup(sub.cleanup)
+				run(sub)
+			})
+		}
+	}
+}
+
+// suffix is the unit-name suffix of e.kind.
+func (e *env) suffix() string {
+	if e.kind == units.Scope {
+		return ".scope"
+	}
+	return ".service"
+}
+
 func stopEscalates(e *env) {
-	spec := e.spec(units.Service, ".service", "ignore-term")
+	spec := e.spec(e.kind, e.suffix(), "ignore-term")
 	spec.StopTimeout = 300 * time.Millisecond
 	e.start(spec)
 	pid := e.rep.expect(e.t, "ready") // SIGTERM is ignored from here on
@@ -175,6 +201,32 @@ func oneshot(e *env) {
 	}
 }
 
+// bound is a network: a oneshot sets the host up, a service (dnsmasq) is bound to it and
+// ordered after it; stopping the oneshot stops the service first.
+func bound(e *env) {
+	exe, _ := os.Executable()
+	log := filepath.Join(e.dir, "log")
+	net := e.spec(units.Oneshot, ".service", "append", log, "up")
+	net.StopArgv = []string{exe, "unitstest-helper", "append", log, "down"}
+	dnsmasq := e.spec(units.Service, "-dnsmasq.service", "serve")
+	dnsmasq.BindsTo, dnsmasq.After = []string{net.Name}, []string{net.Name}
+	dnsmasq.Restart, dnsmasq.RestartDelay = units.RestartOnFailure, 100*time.Millisecond
+	e.start(net)
+	e.start(dnsmasq)
+	pid := e.rep.expect(e.t, "ready")
+	w := e.watch(dnsmasq.Name)
+	if _, err := e.r.Stop(e.ctx(), net.Name); err != nil {
+		e.t.Fatal(err)
+	}
+	if alive(pid) {
+		e.t.Errorf("the bound service (pid %d) outlived the unit it is bound to", pid)
+	}
+	e.next(w, "bound service ended", func(ev units.Event) bool { return ended(ev.Status.State) })
+	if b, _ := os.ReadFile(log); string(b) != "up\ndown\n" {
+		e.t.Errorf("log %q", b)
+	}
+}
+
 func sighup(e *env) {
 	spec := e.spec(units.Service, ".service", "serve")
 	e.start(spec)
@@ -213,6 +265,47 @@ func watchers(e *env) {
 	})
 }
 
+func concurrent(e *env) {
+	const n = 8
+	specs := make([]units.Spec, n)
+	for i := range specs {
+		specs[i] = e.spec(units.Service, fmt.Sprintf("-%d.service", i), "serve")
+		e.started = append(e.started, specs[i].Name)
+	}
+	errs := make(chan error, n)
+	for _, s := range specs {
+		go func() {
+			st, err := e.r.Start(e.ctx(), s)
+			if err == nil && st.State != units.Running {
+				err = fmt.Errorf("Start(%s) = %v", s.Name, st)
+			}
+			errs <- err
+		}()
+	}
+	for range specs {
+		if err := <-errs; err != nil {
+			e.t.Error(err)
+		}
+	}
+	for range specs {
+		e.rep.expect(e.t, "ready")
+	}
+	for _, s := range specs {
+		go func() {
+			st, err := e.r.Stop(e.ctx(), s.Name)
+			if err == nil && !ended(st.State) {
+				err = fmt.Errorf("Stop(%s) = %v", s.Name, st)
+			}
+			errs <- err
+		}()
+	}
+	for range specs {
+		if err := <-errs; err != nil {
+			e.t.Error(err)
+		}
+	}
+}
+
 func adopt(e *env) {
 	svc := e.spec(units.Service, ".service", "serve")
 	svc.Restart, svc.RestartDelay = units.RestartOnFailure, 100*time.Millisecond
@@ -243,11 +336,12 @@ func adopt(e *env) {
 }
 
 func deadWhileDown(e *env) {
-	spec := e.spec(units.Service, ".service", "serve")
+	spec := e.spec(e.kind, e.suffix(), "serve")
 	e.start(spec)
 	pid := e.rep.expect(e.t, "ready")
 	e.r.Close()
 	killAndWait(e.t, pid)
+	waitReaped(e.t, pid) // as the dead daemon's children are, by init
 	r := e.restart()
 	st, err := r.Adopt(e.ctx(), spec.Name)
 	if err != nil && !errors.Is(err, units.ErrNotFound) || err == nil && !ended(st.State) {
@@ -263,8 +357,11 @@ func pidReuse(e *env) {
 	e.r.Close()
 	killAndWait(e.t, pid)
 	waitReaped(e.t, pid)
+	// Two clock ticks, so that the start times differ even where pidfds have no unique
+	// ids (before Linux 6.9).
+	time.Sleep(20 * time.Millisecond)
 	// Same pid, same command line, same environment (but no reports): only the start
-	// time tells it apart.
+	// time (and the pidfd id) tells it apart.
 	env := []string{}
 	for _, kv := range spec.Env {
 		if !strings.HasPrefix(kv, reportEnv+"=") {
@@ -330,5 +427,8 @@ func names(e *env) {
 	}
 	if _, err := e.r.Adopt(e.ctx(), unknown); !errors.Is(err, units.ErrNotFound) {
 		e.t.Errorf("Adopt(unknown) = %v, want ErrNotFound", err)
+	}
+	if err := e.r.ResetFailed(e.ctx(), unknown); !errors.Is(err, units.ErrNotFound) {
+		e.t.Errorf("ResetFailed(unknown) = %v, want ErrNotFound", err)
 	}
 }

@@ -57,6 +57,7 @@ type env struct {
 	rep     *reports
 	r       units.Realizer
 	started []string
+	kind    units.Kind // for cases run per kind (forKinds)
 }
 
 // restart closes the realizer and makes a new one, as a restarted daemon would.
@@ -89,7 +90,7 @@ func (e *env) name(suffix string) string {
 		}
 		return '-'
 	}, strings.ToLower(e.t.Name()))
-	if i := strings.LastIndexByte(slug, '-'); len(slug) > 60 && i > 0 {
+	if len(slug) > 60 { // the end of a test name tells tests apart
 		slug = slug[len(slug)-60:]
 	}
 	return fmt.Sprintf("ut-%s%s", strings.Trim(slug, "-"), suffix)
