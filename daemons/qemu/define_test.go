@@ -18,6 +18,13 @@ func TestDefinedDomains(t *testing.T) {
 	t.Parallel()
 	d := startQemud(t, daemontest.Options{})
 	ev := watchEvents(t, d)
+	wantContains(t, "virsh version", d.Virsh(t, "version"), "Running hypervisor: QEMU ")
+	caps := d.Virsh(t, "capabilities")
+	wantContains(t, "capabilities", caps, "<os_type>hvm</os_type>", "<arch name='x86_64'>",
+		"<emulator>/usr/bin/qemu-system-x86_64</emulator>", "canonical='pc-i440fx-", "<domain type='qemu'/>")
+	if strings.Contains(caps, "<domain type='kvm'/>") {
+		t.Errorf("capabilities offer kvm on a host without usable KVM (the session user cannot open /dev/kvm)")
+	}
 
 	define(t, d, domainXML("vm1", ""))
 	ev.expect(t, "event 'lifecycle' for domain 'vm1': Defined Added")
