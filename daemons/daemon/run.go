@@ -102,7 +102,7 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	env := &Env{Name: d.Name, Paths: paths, Host: host.New(uuidCfg), Events: rpc.NewHub(), logs: rt.logs}
 	if len(d.Drivers) > 0 {
 		if env.Units, err = newRealizer(ctx, cfg.UnitBackend, paths, rt.logs.Slog("units")); err != nil {
-			return exitDriver, fmt.Errorf("Driver state initialization failed: %w", err)
+			return exitDriver, fmt.Errorf("cannot run units: %w", err)
 		}
 		defer env.Units.Close()
 	}
