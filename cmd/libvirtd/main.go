@@ -9,6 +9,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/iface"
 	"github.com/virtunit/virtunit/daemons/network"
 	"github.com/virtunit/virtunit/daemons/nodedev"
+	"github.com/virtunit/virtunit/daemons/qemu"
 )
 
 func main() {
@@ -17,8 +18,8 @@ func main() {
 		SocketPrefix: "libvirt",
 		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
 		Listen:       true,
-		// Networks first: libvirt starts them before guests that may need them.
-		Drivers:     []daemon.DriverFactory{network.New, iface.New, nodedev.New},
+		// In libvirt's order: networks come up before the guests that use them.
+		Drivers:     []daemon.DriverFactory{network.New, iface.New, nodedev.New, qemu.New},
 		Description: "libvirt management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

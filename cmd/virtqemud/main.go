@@ -7,16 +7,20 @@ import (
 
 	"github.com/virtunit/virtunit/daemons/daemon"
 	"github.com/virtunit/virtunit/daemons/forward"
+	"github.com/virtunit/virtunit/daemons/qemu"
 )
 
 func main() {
 	d := daemon.Daemon{
-		Name:        "virtqemud",
-		Schemes:     []string{"qemu"},
+		Name:    "virtqemud",
+		Schemes: []string{"qemu"},
+		Drivers: []daemon.DriverFactory{
+			qemu.New,
+			// Network, interface and node-device calls go to their own daemons, as
+			// with libvirt's virtqemud.
+			forward.Driver(forward.Network, forward.Interface, forward.NodeDevice),
+		},
 		Description: "libvirt QEMU management daemon",
-		// Network, interface and node-device calls go to their own daemons, as with
-		// libvirt's virtqemud.
-		Drivers: []daemon.DriverFactory{forward.Driver(forward.Network, forward.Interface, forward.NodeDevice)},
 	}
 	os.Exit(d.Main(os.Args[1:]))
 }

@@ -1,7 +1,8 @@
-// Package atomicfile writes files so that a reader, or a daemon restarted after a crash,
-// sees either the old content or the new one, never a torn mix: the data goes to a
-// temporary file in the same directory, is synced, renamed over the target, and the
-// directory is synced so the rename itself survives a power loss.
+// Package atomicfile writes files so that a reader, or a daemon restarted after a crash
+// or power loss, sees either the old content or the new, never a torn mix: the data goes
+// to a temporary file in the same directory, is synced, renamed over the target, and the
+// directory is synced so the rename itself is durable. Every state file of the drivers
+// (domain and network configs, status files) is written this way.
 package atomicfile
 
 import (
@@ -10,44 +11,45 @@ import (
 	"path/filepath"
 )
 
-// WriteFile atomically replaces path with data, with permissions perm.
+// WriteFile replaces path with data, created with perm. The temporary file is removed
+// on failure; the old content stays in place.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+	f, err := os.CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	name := tmp.Name()
+	tmp := f.Name()
 	ok := false
 	defer func() {
 		if !ok {
-			tmp.Close()
-			os.Remove(name)
+			f.Close()
+			os.Remove(tmp)
 		}
 	}()
-	if err := tmp.Chmod(perm); err != nil {
+	if err := f.Chmod(perm); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if _, err := tmp.Write(data); err != nil {
+	if _, err := f.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := f.Sync(); err != nil {
 		return fmt.Errorf("write %s: sync: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(name, path); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	ok = true
 	return SyncDir(dir)
 }
 
-// SyncDir makes the directory entries of dir durable, after a rename or a removal.
+// SyncDir makes the latest renames and removals in dir durable.
 func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -58,4 +60,14 @@ func SyncDir(dir string) error {
 		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
+}
+
+// Remove deletes path, if it exists, durably.
+func Remove(path string) error {
+	if err := os.Remove(path); os.IsNotExist(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("remove %s: %w", path, err)
+	}
+	return SyncDir(filepath.Dir(path))
 }

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-func TestWriteFileReplacesAndLeavesNoTemp(t *testing.T) {
+func TestWriteFileReplaces(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "net.xml")
-	for _, content := range []string{"first", "second, longer"} {
+	p := filepath.Join(dir, "vm1.xml")
+	for _, content := range []string{"first", "second, longer than the first"} {
 		if err := WriteFile(p, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -20,16 +20,45 @@ func TestWriteFileReplacesAndLeavesNoTemp(t *testing.T) {
 	}
 	fi, err := os.Stat(p)
 	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v, %v", fi.Mode(), err)
+		t.Fatalf("mode %v, %v; want 0600", fi.Mode(), err)
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Fatalf("directory holds %d entries, want only the target: %v", len(entries), entries)
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Fatalf("temporary files left behind: %v", ents)
 	}
 }
 
-func TestWriteFileMissingDirFails(t *testing.T) {
-	if err := WriteFile(filepath.Join(t.TempDir(), "no", "such"), []byte("x"), 0o644); err == nil {
-		t.Fatal("write into a missing directory succeeded")
+func TestWriteFileFailureKeepsOld(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "sub")
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Renaming a file over a non-empty directory fails: the old content must stay.
+	if err := os.WriteFile(filepath.Join(p, "keep"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(p, []byte("x"), 0o600); err == nil {
+		t.Fatal("WriteFile over a directory succeeded")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != "sub" {
+		t.Fatalf("directory after failed write: %v", ents)
+	}
+}
+
+func TestRemove(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := Remove(p); err != nil {
+		t.Fatalf("removing a missing file: %v", err)
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Fatalf("file still there: %v", err)
 	}
 }

@@ -86,10 +86,23 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 
+	// Sockets first: binding them narrows the process umask for a moment, which must
+	// not happen while drivers already create files from other goroutines. Clients
+	// that connect meanwhile wait in the backlog until the drivers are ready.
+	prefix := d.SocketPrefix
+	if prefix == "" {
+		prefix = d.Name
+	}
+	socks, err := openSockets(d.Name, socketsFor(prefix, sockDir, privileged), cfg, privileged)
+	if err != nil {
+		return exitNetwork, err
+	}
+	defer socks.close()
+
 	env := &Env{Name: d.Name, Paths: paths, Host: host.New(uuidCfg), Events: rpc.NewHub(), logs: rt.logs}
 	if len(d.Drivers) > 0 {
 		if env.Units, err = newRealizer(ctx, cfg.UnitBackend, paths, rt.logs.Slog("units")); err != nil {
-			return exitDriver, fmt.Errorf("Driver state initialization failed: %w", err)
+			return exitDriver, fmt.Errorf("Driver state initialization failed: cannot run units: %w", err)
 		}
 		defer env.Units.Close()
 	}
@@ -129,15 +142,6 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 		},
 	})
 
-	prefix := d.SocketPrefix
-	if prefix == "" {
-		prefix = d.Name
-	}
-	socks, err := openSockets(d.Name, socketsFor(prefix, sockDir, privileged), cfg, privileged)
-	if err != nil {
-		return exitNetwork, err
-	}
-	defer socks.close()
 	fatal := make(chan error, 3)
 	serveAll(rt.log, fatal,
 		servePair{rt.main, socks.RW, false}, servePair{rt.main, socks.RO, true}, servePair{rt.adm, socks.Admin, false})

@@ -37,8 +37,8 @@ func newRealizer(ctx context.Context, backend string, paths Paths, log *slog.Log
 			useSystemd = true
 		}
 	case backendSelf:
-	default:
-		return nil, fmt.Errorf("unit_backend must be %q, %q or %q, not %q", backendAuto, backendSystemd, backendSelf, backend)
+	default: // config validation refuses anything else
+		return nil, fmt.Errorf("unknown unit_backend %q", backend)
 	}
 	if useSystemd {
 		r, err := transient.New(ctx, topts)

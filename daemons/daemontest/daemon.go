@@ -21,9 +21,10 @@ const Nobody = 65534
 // Options shape a daemon start.
 type Options struct {
 	// System runs the daemon as root with system paths, inside a private mount
-	// namespace whose /run and /etc/libvirt are fresh tmpfs mounts, so nothing on the
-	// host is touched. Otherwise the daemon runs in session mode with its XDG
-	// directories in a scratch directory.
+	// namespace whose /run, /etc/libvirt and /var/{lib,log,cache}/libvirt are
+	// directories of the scratch directory, so nothing on the host is touched and a
+	// daemon started again with the same Dir finds its state. Otherwise the daemon
+	// runs in session mode with its XDG directories in a scratch directory.
 	System bool
 	// Config is the content of the daemon's default config file (NAME.conf).
 	Config string
@@ -39,10 +40,10 @@ type Options struct {
 	// Dir shares another session daemon's scratch directory (and so its sockets
 	// directory), as virtproxyd needs to find the modular daemons.
 	Dir string
-	// State, for a system-mode daemon, is a directory whose etc, run and lib
-	// subdirectories are bind-mounted over /etc/libvirt, /run/libvirt and
-	// /var/lib/libvirt instead of fresh tmpfs mounts, so that a daemon started again
-	// with the same State finds what the first one left: restart tests.
+	// State, for a system-mode daemon, is the directory whose run, etc, lib, log and
+	// cache subdirectories are bind-mounted over /run, /etc/libvirt and
+	// /var/{lib,log,cache}/libvirt; by default Dir/system. A daemon started again with
+	// the same State (or Dir) finds what the first one left: restart tests.
 	State string
 }
 
@@ -169,26 +170,28 @@ func Start(t testing.TB, name string, o Options) *Daemon {
 		if err := os.WriteFile(confFile, []byte(o.Config), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		stateDir := o.State
+		if stateDir == "" {
+			stateDir = filepath.Join(d.Dir, "system")
+		}
 		script := fmt.Sprintf(`set -e
-mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs -o mode=755 tmpfs /etc/libvirt
-for d in /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
-  if [ -d "$d" ]; then mount -t tmpfs -o mode=755 tmpfs "$d"; continue; fi
-  # No mount point on this host: cover the parent instead (in this namespace only),
-  # so the daemon's writes never reach the host.
-  p=$(dirname "$d")
-  if ! grep -q " $p tmpfs " /proc/self/mounts; then mount -t tmpfs -o mode=755 tmpfs "$p"; fi
-  mkdir -p "$d"
+S=%q
+mkdir -p "$S/run" "$S/etc" "$S/lib" "$S/log" "$S/cache"
+mount --bind "$S/run" /run
+mount --bind "$S/etc" /etc/libvirt
+for pair in lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt; do
+  d=${pair#*:}
+  if [ ! -d "$d" ]; then
+    # No mount point on this host: cover the parent instead (in this namespace
+    # only), so the daemon's writes never reach the host.
+    p=$(dirname "$d")
+    if ! grep -q " $p tmpfs " /proc/self/mounts; then mount -t tmpfs -o mode=755 tmpfs "$p"; fi
+    mkdir -p "$d"
+  fi
+  mount --bind "$S/${pair%%:*}" "$d"
 done
-state=%q
-if [ -n "$state" ]; then
-  mkdir -p "$state/etc" "$state/run" "$state/lib" /run/libvirt
-  mount --bind "$state/etc" /etc/libvirt
-  mount --bind "$state/run" /run/libvirt
-  mount --bind "$state/lib" /var/lib/libvirt
-fi
 cp %q /etc/libvirt/%s.conf
-exec %q "$@"`, o.State, confFile, name, bin)
+exec %q "$@"`, stateDir, confFile, name, bin)
 		args := append([]string{"unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, name}, o.Args...)
 		if o.NetNS != "" {
 			args = append([]string{"ip", "netns", "exec", o.NetNS}, args...)

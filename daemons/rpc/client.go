@@ -51,6 +51,9 @@ type Client struct {
 	qmu     sync.Mutex // guards the asynchronous message queue
 	queue   [][]byte
 	sending bool
+
+	smu     sync.Mutex // guards streams
+	streams map[uint32]*DataStream
 }
 
 type clientKey struct{}
@@ -205,10 +208,10 @@ func (c *Client) serve() {
 				return
 			}
 		case Stream:
-			// No stream is open in this server (yet): drop the data, answer with an
-			// empty reply so the sender's queue moves on, as libvirt does.
-			c.srv.log.Info("ignoring unexpected stream data", "client", c.id, "serial", h.Serial, "proc", h.Procedure)
-			c.send(Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}, nil)
+			if !c.streamPacket(h, payload) {
+				c.srv.log.Warn("closing client that broke the stream protocol", "client", c.id, "serial", h.Serial)
+				return
+			}
 		default:
 			c.srv.log.Info("ignoring unexpected message", "client", c.id, "type", h.Type, "serial", h.Serial)
 		}
@@ -309,6 +312,7 @@ func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.F
 		pkt, _ = EncodePacket(reply, wireError(c.srv.log, err))
 	}
 	c.write(pkt)
+	c.callAnswered(h.Serial, reply.Status == StatusOK)
 	if c.closeAfter.Load() {
 		c.Close()
 	}
@@ -330,7 +334,7 @@ func (c *Client) invoke(prog *Program, h Header, payload []byte, files []*os.Fil
 	if !p.readOnly && c.ReadOnly() {
 		return nil, virerror.New(libvirt.ErrOperationDenied, p.Domain, "read only access prevents %s", p.API)
 	}
-	ctx := c.ctx
+	ctx := context.WithValue(c.ctx, callKey{}, h)
 	if len(files) > 0 {
 		ctx = context.WithValue(ctx, filesKey{}, files)
 	}
@@ -433,6 +437,7 @@ func (c *Client) finish() {
 	}
 	c.ka.stop()
 	c.Close()
+	c.closeStreams()
 	if c.rd != nil {
 		c.rd.closeAll()
 	}

@@ -1,0 +1,213 @@
+package qemu
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// launch is what a start decided beside the definition: the guest's id and private
+// directory, the accelerator, and the descriptor numbers QEMU inherits.
+type launch struct {
+	id         int
+	dir        string // the domain's private directory: HOME, sockets
+	accel      string // "kvm" or "tcg"
+	monitorFD  int    // the listening QMP socket
+	taps       []int  // per interface (in definition order), its tap fd; -1 if none
+	consoleLog string // where the serial console's output is kept
+	path       string // PATH for QEMU
+}
+
+// command is QEMU's command line and environment.
+type command struct {
+	argv []string
+	env  []string
+}
+
+func (c *command) add(args ...string) { c.argv = append(c.argv, args...) }
+
+// buildCommand turns a completed definition into QEMU's command line, option for option
+// in the order libvirt 9.0's qemuBuildCommandLine writes it, so that people who know
+// libvirt's logs find their way in ours. A definition asking for something the builder
+// does not know is refused here, at start, with VIR_ERR_CONFIG_UNSUPPORTED; it stays
+// stored as written.
+func buildCommand(def *libvirtxml.Domain, l launch, cfg *Config) (*command, error) {
+	if err := checkSupported(def); err != nil {
+		return nil, err
+	}
+	c := &command{env: []string{
+		"LC_ALL=C",
+		"PATH=" + l.path,
+		"HOME=" + l.dir,
+		"XDG_DATA_HOME=" + l.dir + "/.local/share",
+		"XDG_CACHE_HOME=" + l.dir + "/.cache",
+		"XDG_CONFIG_HOME=" + l.dir + "/.config",
+	}}
+	name := "guest=" + escapeComma(def.Name) + ",debug-threads=on"
+	if cfg.SetProcessName {
+		name += ",process=qemu:" + escapeComma(def.Name)
+	}
+	c.add(def.Devices.Emulator, "-name", name, "-S")
+	c.add("-machine", def.OS.Type.Machine+",usb=off,dump-guest-core=off")
+	c.add("-accel", l.accel)
+	c.add("-cpu", cpuModel(def, l.accel))
+	if err := addFirmware(c, def); err != nil {
+		return nil, err
+	}
+	c.add("-m", strconv.FormatUint((uint64(def.Memory.Value)+1023)/1024, 10))
+	c.add("-overcommit", "mem-lock=off")
+	c.add("-smp", smp(def))
+	c.add("-uuid", def.UUID)
+	if len(def.Devices.Graphics) == 0 {
+		c.add("-display", "none")
+	}
+	c.add("-no-user-config", "-nodefaults")
+	c.add("-chardev", fmt.Sprintf("socket,id=charmonitor,fd=%d,server=on,wait=off", l.monitorFD))
+	c.add("-mon", "chardev=charmonitor,id=monitor,mode=control")
+	c.add("-rtc", rtc(def))
+	// QEMU never exits by itself on guest poweroff: the driver sees the SHUTDOWN event
+	// and applies on_poweroff, as libvirt does.
+	c.add("-no-shutdown")
+	if def.OnReboot == "destroy" {
+		c.add("-no-reboot")
+	}
+	if def.Features == nil || def.Features.ACPI == nil {
+		c.add("-no-acpi")
+	}
+	c.add("-boot", "strict=on")
+	if def.OS.Kernel != "" {
+		c.add("-kernel", def.OS.Kernel)
+		if def.OS.Initrd != "" {
+			c.add("-initrd", def.OS.Initrd)
+		}
+		if def.OS.Cmdline != "" {
+			c.add("-append", def.OS.Cmdline)
+		}
+	}
+	if err := addDevices(c, def, l, cfg); err != nil {
+		return nil, err
+	}
+	c.add("-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny")
+	if cfg.LogTimestamp {
+		c.add("-msg", "timestamp=on")
+	}
+	return c, nil
+}
+
+func unsupported(format string, args ...any) error {
+	return virerror.New(libvirt.ErrConfigUnsupported, virerror.FromQEMU, format, args...)
+}
+
+// checkSupported refuses devices the builder cannot express. They are valid libvirt
+// XML, kept in the definition, and only matter here.
+func checkSupported(def *libvirtxml.Domain) error {
+	d := def.Devices
+	for what, n := range map[string]int{
+		"filesystem": len(d.Filesystems), "hostdev": len(d.Hostdevs), "smartcard": len(d.Smartcards),
+		"redirdev": len(d.RedirDevs), "tpm": len(d.TPMs), "parallel": len(d.Parallels),
+		"shmem": len(d.Shmems), "memory": len(d.Memorydevs), "crypto": len(d.Crypto),
+		"lease": len(d.Leases), "hub": len(d.Hubs),
+	} {
+		if n > 0 {
+			return unsupported("<%s> devices are not supported by virtunit yet", what)
+		}
+	}
+	if def.NUMATune != nil || (def.CPU != nil && def.CPU.Numa != nil) {
+		return unsupported("NUMA placement is not supported by virtunit yet")
+	}
+	if d.IOMMU != nil || d.VSock != nil || d.PStore != nil {
+		return unsupported("<iommu>, <vsock> and <pstore> are not supported by virtunit yet")
+	}
+	return nil
+}
+
+func escapeComma(s string) string { return strings.ReplaceAll(s, ",", ",,") }
+
+// cpuModel: host-passthrough and host-model need KVM (under TCG QEMU's "max" is the
+// closest); a custom model is passed on; without <cpu> libvirt uses qemu64.
+func cpuModel(def *libvirtxml.Domain, accel string) string {
+	cpu := def.CPU
+	switch {
+	case cpu == nil:
+		return "qemu64"
+	case cpu.Mode == "host-passthrough" || cpu.Mode == "host-model":
+		if accel == "kvm" {
+			return "host"
+		}
+		return "max"
+	case cpu.Model != nil && cpu.Model.Value != "":
+		return cpu.Model.Value
+	}
+	return "qemu64"
+}
+
+func smp(def *libvirtxml.Domain) string {
+	n := def.VCPU.Value
+	sockets, cores, threads := n, uint(1), uint(1)
+	if def.CPU != nil && def.CPU.Topology != nil {
+		t := def.CPU.Topology
+		sockets, cores, threads = uint(max(t.Sockets, 1)), uint(max(t.Cores, 1)), uint(max(t.Threads, 1))
+	}
+	return fmt.Sprintf("%d,sockets=%d,cores=%d,threads=%d", n, sockets, cores, threads)
+}
+
+func rtc(def *libvirtxml.Domain) string {
+	if def.Clock != nil && def.Clock.Offset == "localtime" {
+		return "base=localtime"
+	}
+	return "base=utc"
+}
+
+// addFirmware: a ROM loader replaces the BIOS; a pflash loader (UEFI) is the first
+// flash drive and its variable store the second.
+func addFirmware(c *command, def *libvirtxml.Domain) error {
+	ld := def.OS.Loader
+	if ld == nil || ld.Path == "" {
+		return nil
+	}
+	switch ld.Type {
+	case "", "rom":
+		c.add("-bios", ld.Path)
+	case "pflash":
+		c.add("-drive", "if=pflash,format=raw,unit=0,file="+escapeComma(ld.Path)+",readonly=on")
+		if nv := nvramPath(def); nv != "" {
+			c.add("-drive", "if=pflash,format=raw,unit=1,file="+escapeComma(nv))
+		}
+	default:
+		return unsupported("loader type '%s'", ld.Type)
+	}
+	return nil
+}
+
+// props is a JSON object whose keys keep their order, as libvirt writes -device and
+// -blockdev arguments.
+type props []prop
+
+type prop struct {
+	key string
+	val any
+}
+
+func (p props) String() string {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, kv := range p {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(kv.key)
+		v, _ := json.Marshal(kv.val)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.String()
+}

@@ -1,0 +1,84 @@
+package qemu
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// testDriver is a driver with a fixed emulator, so golden files do not depend on the
+// QEMU installed.
+func testDriver(t *testing.T) *Driver {
+	t.Helper()
+	d := &Driver{cfg: defaultConfig(false), doms: newRegistry()}
+	p := &probe{em: &emulator{path: defaultEmulator, version: 7002022, machines: []machine{
+		{name: "pc-i440fx-7.2", alias: "pc", isDefault: true},
+		{name: "pc-q35-7.2", alias: "q35"},
+	}}}
+	p.once.Do(func() {})
+	d.emulators.cache = map[string]*probe{defaultEmulator: p}
+	return d
+}
+
+// TestCommandGolden builds the command line of each testdata/command/NAME.xml and
+// compares it with NAME.args (one argument per line, environment first); NAME.err
+// holds the error of a definition that must be refused at start.
+func TestCommandGolden(t *testing.T) {
+	d := testDriver(t)
+	files, _ := filepath.Glob("testdata/command/*.xml")
+	if len(files) == 0 {
+		t.Fatal("no golden inputs")
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".xml")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			def, _, err := d.parseDefinition(t.Context(), string(data))
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			taps := make([]int, len(def.Devices.Interfaces))
+			for i := range taps {
+				taps[i] = 4 + i
+			}
+			cmd, err := buildCommand(def, launch{
+				id: 7, dir: "/run/libvirt/qemu/domain-7-" + name, accel: "tcg", monitorFD: 3,
+				taps: taps, consoleLog: "/var/log/libvirt/qemu/" + name + "-console.log", path: "/usr/bin:/bin",
+			}, d.cfg)
+			var got, golden string
+			if err != nil {
+				got, golden = err.Error()+"\n", strings.TrimSuffix(f, ".xml")+".err"
+			} else {
+				got, golden = strings.Join(append(cmd.env, cmd.argv...), "\n")+"\n", strings.TrimSuffix(f, ".xml")+".args"
+			}
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", name, golden, got, want)
+			}
+		})
+	}
+}
+
+func TestDiskIndex(t *testing.T) {
+	for dev, want := range map[string]int{"vda": 0, "vdb": 1, "hdc": 2, "sdz": 25, "vdaa": 26, "xvdb": 1} {
+		if got := diskIndex(dev); got != want {
+			t.Errorf("diskIndex(%q) = %d, want %d", dev, got, want)
+		}
+	}
+}

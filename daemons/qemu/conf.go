@@ -1,0 +1,198 @@
+package qemu
+
+import (
+	"fmt"
+	"net"
+	"os/user"
+	"strconv"
+
+	"github.com/virtunit/virtunit/daemons/conf"
+)
+
+// Config is qemu.conf: the keys virtunit honours, with libvirt's defaults
+// (virQEMUDriverConfigNew, virQEMUDriverConfigLoadFile in src/qemu/qemu_conf.c).
+type Config struct {
+	// User and Group run the guests (root mode only; session guests run as the
+	// daemon's user). Resolved into UID and GID.
+	User, Group string
+	UID, GID    int
+	// DynamicOwnership chowns the files a guest needs (disks, kernels) to its user
+	// before start.
+	DynamicOwnership bool
+	// SecurityDriver is "none" or "dac"; both give the security model "none".
+	SecurityDriver string
+	// StdioHandler is "logd" or "file". virtunit has no virtlogd: both write QEMU's
+	// output to the log file.
+	StdioHandler       string
+	VNCListen          string
+	VNCAutoUnixSocket  bool
+	MaxProcesses       uint
+	MaxFiles           uint
+	SetProcessName     bool
+	LogTimestamp       bool
+	AutoStartDelayMsec uint
+
+	// Ignored lists keys libvirt knows that virtunit does not act on, for the log.
+	Ignored []string
+}
+
+// defaultUser is the unprivileged user Debian's libvirt runs guests as; when it does
+// not exist on the host, guests run as root, as they would with user = "root".
+const defaultUser = "libvirt-qemu"
+
+func defaultConfig(privileged bool) *Config {
+	c := &Config{
+		DynamicOwnership: true,
+		SecurityDriver:   "none",
+		StdioHandler:     "logd",
+		VNCListen:        "127.0.0.1",
+		LogTimestamp:     true,
+		UID:              -1,
+		GID:              -1,
+	}
+	if privileged {
+		c.User, c.Group = "root", "root"
+		if u, err := user.Lookup(defaultUser); err == nil {
+			c.User = u.Username
+			if g, err := user.LookupGroupId(u.Gid); err == nil {
+				c.Group = g.Name
+			}
+		}
+	}
+	return c
+}
+
+// loadConfig reads qemu.conf at path over the defaults. A missing file means the
+// defaults; a syntax or type error names the file and line and stops the driver, as
+// a bad daemon config stops the daemon.
+func loadConfig(path string, privileged bool) (*Config, error) {
+	c := defaultConfig(privileged)
+	f, err := conf.ReadFile(path)
+	if err != nil && !conf.IsNotExist(err) {
+		return nil, err
+	}
+	if err == nil {
+		if err := c.apply(f); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.resolve(privileged, f); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) apply(f *conf.File) error {
+	strs := map[string]*string{
+		"user": &c.User, "group": &c.Group, "security_driver": &c.SecurityDriver,
+		"stdio_handler": &c.StdioHandler, "vnc_listen": &c.VNCListen,
+	}
+	bools := map[string]*bool{
+		"dynamic_ownership": &c.DynamicOwnership, "vnc_auto_unix_socket": &c.VNCAutoUnixSocket,
+		"set_process_name": &c.SetProcessName, "log_timestamp": &c.LogTimestamp,
+	}
+	uints := map[string]*uint{
+		"max_processes": &c.MaxProcesses, "max_files": &c.MaxFiles,
+		"auto_start_delay": &c.AutoStartDelayMsec,
+	}
+	for _, k := range f.Keys() {
+		var err error
+		switch {
+		case k == "security_driver":
+			err = c.securityDriver(f)
+		case strs[k] != nil:
+			err = f.String(k, strs[k])
+		case bools[k] != nil:
+			err = f.Bool(k, bools[k])
+		case uints[k] != nil:
+			err = f.UInt(k, uints[k])
+		default:
+			c.Ignored = append(c.Ignored, k)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	at := func(key, format string, args ...any) error {
+		return &conf.Error{File: f.Name, Line: f.Line(key), Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	switch c.StdioHandler {
+	case "logd", "file":
+	default:
+		return at("stdio_handler", "Unknown stdio handler %s", c.StdioHandler)
+	}
+	if net.ParseIP(c.VNCListen) == nil {
+		return at("vnc_listen", "vnc_listen '%s' is not an IP address", c.VNCListen)
+	}
+	return nil
+}
+
+// securityDriver reads security_driver, a string or a list. virtunit labels nothing,
+// so only the drivers that label nothing are accepted: "none" and "dac" (which, with
+// dynamic_ownership, is the chown virtunit does). Anything else would promise
+// confinement the guests would not get.
+func (c *Config) securityDriver(f *conf.File) error {
+	var list []string
+	if err := f.StringList("security_driver", true, &list); err != nil {
+		return err
+	}
+	c.SecurityDriver = "none"
+	for _, d := range list {
+		switch d {
+		case "none", "dac":
+		default:
+			return &conf.Error{File: f.Name, Line: f.Line("security_driver"), Key: "security_driver",
+				Msg: fmt.Sprintf("Security driver %s not enabled", d)}
+		}
+	}
+	return nil
+}
+
+// resolve turns user and group names (or +N numbers, as libvirt allows) into ids.
+func (c *Config) resolve(privileged bool, f *conf.File) error {
+	if !privileged {
+		return nil
+	}
+	at := func(key, format string, args ...any) error {
+		if f == nil {
+			return fmt.Errorf(format, args...)
+		}
+		return &conf.Error{File: f.Name, Line: f.Line(key), Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	uid, err := lookupID(c.User, func(n string) (string, error) {
+		u, err := user.Lookup(n)
+		if err != nil {
+			return "", err
+		}
+		return u.Uid, nil
+	})
+	if err != nil {
+		return at("user", "Failed to parse user '%s'", c.User)
+	}
+	gid, err := lookupID(c.Group, func(n string) (string, error) {
+		g, err := user.LookupGroup(n)
+		if err != nil {
+			return "", err
+		}
+		return g.Gid, nil
+	})
+	if err != nil {
+		return at("group", "Failed to parse group '%s'", c.Group)
+	}
+	c.UID, c.GID = uid, gid
+	return nil
+}
+
+func lookupID(s string, byName func(string) (string, error)) (int, error) {
+	if len(s) > 1 && s[0] == '+' {
+		return strconv.Atoi(s[1:])
+	}
+	id, err := byName(s)
+	if err != nil {
+		if n, nerr := strconv.Atoi(s); nerr == nil {
+			return n, nil
+		}
+		return -1, err
+	}
+	return strconv.Atoi(id)
+}

@@ -1,0 +1,76 @@
+package qemu
+
+import (
+	"sync"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
+)
+
+// domain is one guest the driver knows: defined (persistent), running, or both.
+//
+// Two locks: job serializes whole operations (start, stop, define over it, undefine),
+// which may take a while; mu guards the fields and is only held briefly, so that list,
+// lookups and state queries never wait behind a starting guest.
+type domain struct {
+	uuid libvirt.UUID
+	name string
+
+	job sync.Mutex
+
+	mu         sync.Mutex
+	def        *libvirtxml.Domain // the persistent definition; nil for a transient guest
+	live       *libvirtxml.Domain // the running definition; nil when inactive
+	persistent bool
+	autostart  bool
+	id         int // -1 when inactive
+	state      libvirt.DomainState
+	reason     int32
+	gone       bool // removed from the registry; a waiting operation must not act
+	run        *running
+}
+
+func newDomain(uuid libvirt.UUID, name string) *domain {
+	return &domain{uuid: uuid, name: name, id: -1, state: libvirt.DomainShutoff, reason: int32(libvirt.DomainShutoffUnknown)}
+}
+
+// ref is the domain as the wire names it; the id tells clients whether it runs.
+func (dom *domain) ref() libvirt.Domain {
+	dom.mu.Lock()
+	defer dom.mu.Unlock()
+	return dom.refLocked()
+}
+
+func (dom *domain) refLocked() libvirt.Domain {
+	return libvirt.Domain{Name: dom.name, UUID: dom.uuid, ID: int32(dom.id)}
+}
+
+// activeLocked reports whether the guest has a QEMU process.
+func (dom *domain) activeLocked() bool { return dom.live != nil }
+
+func (dom *domain) active() bool {
+	dom.mu.Lock()
+	defer dom.mu.Unlock()
+	return dom.activeLocked()
+}
+
+// current is the definition that describes the guest now: the running one while it
+// runs, else the persistent one.
+func (dom *domain) currentLocked() *libvirtxml.Domain {
+	if dom.live != nil {
+		return dom.live
+	}
+	return dom.def
+}
+
+func (dom *domain) setState(s libvirt.DomainState, reason int32) {
+	dom.mu.Lock()
+	dom.state, dom.reason = s, reason
+	dom.mu.Unlock()
+}
+
+func (dom *domain) getState() (libvirt.DomainState, int32) {
+	dom.mu.Lock()
+	defer dom.mu.Unlock()
+	return dom.state, dom.reason
+}

@@ -1,0 +1,129 @@
+package qemu
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/units"
+)
+
+// Driver is the QEMU driver of one daemon.
+type Driver struct {
+	env        *daemon.Env
+	log        *slog.Logger
+	cfg        *Config
+	dirs       dirs
+	privileged bool
+	// kvm tells whether type='kvm' guests can run here (see kvmUsable).
+	kvm       bool
+	emulators emulators
+	doms      *registry
+	// units runs each guest's QEMU as a unit (a scope under systemd, a supervised
+	// process otherwise); the driver cannot tell which.
+	units units.Realizer
+	// networks is the network driver's side of interfaces of type 'network'; nil
+	// until the daemon connects one.
+	networks networkPorts
+
+	// ctx ends when the driver closes; background work (monitor readers, autostart)
+	// runs under it and is waited for in wg.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	// reconnecting counts the guests found running at start that are being adopted.
+	reconnecting sync.WaitGroup
+}
+
+var (
+	_ remote.Driver     = (*Driver)(nil)
+	_ remote.Hypervisor = (*Driver)(nil)
+)
+
+// New loads qemu.conf, the persistent definitions and the status of running guests,
+// and returns the driver. It fits daemon.DriverFactory.
+func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
+	d := &Driver{
+		env:        env,
+		log:        env.Logger("qemu"),
+		dirs:       dirsFor(env.Paths),
+		privileged: env.Paths.Privileged,
+		doms:       newRegistry(),
+		units:      env.Units,
+	}
+	d.emulators.cacheDir = d.dirs.capabilities
+	cfg, err := loadConfig(d.dirs.confFile, d.privileged)
+	if err != nil {
+		return nil, fmt.Errorf("qemu: %w", err)
+	}
+	d.cfg = cfg
+	if len(cfg.Ignored) > 0 {
+		d.log.Info("qemu.conf settings virtunit does not act on", "file", d.dirs.confFile, "keys", cfg.Ignored)
+	}
+	// Guests may run as another user (qemu.conf's user): in root mode they must be
+	// able to reach their private directory under the run directory and their
+	// console log in the log directory.
+	modes := map[string]os.FileMode{d.dirs.config: 0o700, d.dirs.run: 0o700, d.dirs.log: 0o700}
+	if d.privileged {
+		modes[d.dirs.run], modes[d.dirs.log] = 0o755, 0o711
+	}
+	for dir, mode := range modes {
+		if err := os.MkdirAll(dir, mode); err != nil {
+			return nil, fmt.Errorf("qemu: cannot create %s: %w", dir, err)
+		}
+		if err := os.Chmod(dir, mode); err != nil {
+			return nil, fmt.Errorf("qemu: %w", err)
+		}
+	}
+	var why string
+	d.kvm, why = kvmUsable("/dev/kvm", "/proc/cpuinfo")
+	if d.kvm {
+		d.log.Info("KVM acceleration available", "why", why)
+	} else {
+		d.log.Info("KVM acceleration not usable; guests run under TCG and type='kvm' is refused", "why", why)
+	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	d.loadConfigs(ctx)
+	d.loadRunning()
+	d.awaitReconnects(reconnectWait)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		d.reconnecting.Wait() // autostart must not start a guest being adopted
+		d.autostart()
+	}()
+	return d, nil
+}
+
+// Close stops background work. Running guests keep running: they are units of their
+// own, found again by the next daemon.
+func (d *Driver) Close() error {
+	d.cancel()
+	d.wg.Wait()
+	return nil
+}
+
+// Schemes says the driver is the hypervisor of qemu:// connections.
+func (d *Driver) Schemes() []string { return []string{"qemu"} }
+
+// reconnectWait bounds how long start-up waits for running guests to be reconnected;
+// one that takes longer finishes in the background, its calls waiting for it.
+const reconnectWait = 10 * time.Second
+
+func (d *Driver) awaitReconnects(limit time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		d.reconnecting.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		d.log.Warn("some running guests are still being reconnected", "after", limit)
+	}
+}

@@ -1,0 +1,190 @@
+package qemu
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+func (d *Driver) getInfo(ctx context.Context, a libvirt.DomainGetInfoArgs) (libvirt.DomainGetInfoRet, error) {
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainGetInfoRet{}, err
+	}
+	dom.mu.Lock()
+	def := dom.currentLocked()
+	ret := libvirt.DomainGetInfoRet{
+		State:     uint8(dom.state),
+		MaxMem:    uint64(def.Memory.Value),
+		Memory:    uint64(def.CurrentMemory.Value),
+		NrVirtCPU: uint16(def.VCPU.Value),
+	}
+	pid := 0
+	if dom.run != nil {
+		pid = dom.run.pid
+	}
+	dom.mu.Unlock()
+	if pid > 0 {
+		ret.CPUTime = cpuTime(pid)
+	}
+	return ret, nil
+}
+
+// cpuTime is the CPU time QEMU used, all threads, in nanoseconds (from /proc/PID/stat).
+func cpuTime(pid int) uint64 {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseUint(f[11], 10, 64)
+	stime, _ := strconv.ParseUint(f[12], 10, 64)
+	const nsPerTick = 1e9 / 100 // USER_HZ is 100 on Linux
+	return (utime + stime) * nsPerTick
+}
+
+func (d *Driver) getState(ctx context.Context, a libvirt.DomainGetStateArgs) (libvirt.DomainGetStateRet, error) {
+	if a.Flags != 0 {
+		return libvirt.DomainGetStateRet{}, unsupportedFlags(a.Flags, "qemuDomainGetState")
+	}
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainGetStateRet{}, err
+	}
+	st, reason := dom.getState()
+	return libvirt.DomainGetStateRet{State: int32(st), Reason: reason}, nil
+}
+
+func (d *Driver) getOSType(ctx context.Context, a libvirt.DomainGetOsTypeArgs) (libvirt.DomainGetOsTypeRet, error) {
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainGetOsTypeRet{}, err
+	}
+	dom.mu.Lock()
+	defer dom.mu.Unlock()
+	return libvirt.DomainGetOsTypeRet{Type: dom.currentLocked().OS.Type.Type}, nil
+}
+
+func (d *Driver) getMaxMemory(ctx context.Context, a libvirt.DomainGetMaxMemoryArgs) (libvirt.DomainGetMaxMemoryRet, error) {
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainGetMaxMemoryRet{}, err
+	}
+	dom.mu.Lock()
+	defer dom.mu.Unlock()
+	return libvirt.DomainGetMaxMemoryRet{Memory: uint64(dom.currentLocked().Memory.Value)}, nil
+}
+
+func (d *Driver) isActive(ctx context.Context, a libvirt.DomainIsActiveArgs) (libvirt.DomainIsActiveRet, error) {
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainIsActiveRet{}, err
+	}
+	return libvirt.DomainIsActiveRet{Active: boolInt(dom.active())}, nil
+}
+
+func (d *Driver) isPersistent(ctx context.Context, a libvirt.DomainIsPersistentArgs) (libvirt.DomainIsPersistentRet, error) {
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainIsPersistentRet{}, err
+	}
+	dom.mu.Lock()
+	defer dom.mu.Unlock()
+	return libvirt.DomainIsPersistentRet{Persistent: boolInt(dom.persistent)}, nil
+}
+
+// isUpdated: live changes that differ from the persistent definition are not made
+// here (no device hotplug yet), so a running guest is never "updated".
+func (d *Driver) isUpdated(ctx context.Context, a libvirt.DomainIsUpdatedArgs) (libvirt.DomainIsUpdatedRet, error) {
+	if _, err := d.get(a.Dom); err != nil {
+		return libvirt.DomainIsUpdatedRet{}, err
+	}
+	return libvirt.DomainIsUpdatedRet{}, nil
+}
+
+// hasManagedSaveImage: managed save is not implemented, so there never is one.
+func (d *Driver) hasManagedSaveImage(ctx context.Context, a libvirt.DomainHasManagedSaveImageArgs) (libvirt.DomainHasManagedSaveImageRet, error) {
+	if a.Flags != 0 {
+		return libvirt.DomainHasManagedSaveImageRet{}, unsupportedFlags(a.Flags, "qemuDomainHasManagedSaveImage")
+	}
+	_, err := d.get(a.Dom)
+	return libvirt.DomainHasManagedSaveImageRet{}, err
+}
+
+// snapshotNum: snapshots are not implemented, so there are none (virsh undefine asks).
+func (d *Driver) snapshotNum(ctx context.Context, a libvirt.DomainSnapshotNumArgs) (libvirt.DomainSnapshotNumRet, error) {
+	_, err := d.get(a.Dom)
+	return libvirt.DomainSnapshotNumRet{}, err
+}
+
+// cString is a string as libvirt sends char arrays: NUL included.
+func cString(s string) []int8 {
+	out := make([]int8, len(s)+1)
+	for i := 0; i < len(s); i++ {
+		out[i] = int8(s[i])
+	}
+	return out
+}
+
+// securityModel: guests get no confinement label, which libvirt calls model "none".
+func (d *Driver) securityModel(ctx context.Context, _ struct{}) (libvirt.NodeGetSecurityModelRet, error) {
+	return libvirt.NodeGetSecurityModelRet{Model: cString("none"), Doi: cString("0")}, nil
+}
+
+func (d *Driver) securityLabel(ctx context.Context, a libvirt.DomainGetSecurityLabelArgs) (libvirt.DomainGetSecurityLabelRet, error) {
+	if _, err := d.get(a.Dom); err != nil {
+		return libvirt.DomainGetSecurityLabelRet{}, err
+	}
+	return libvirt.DomainGetSecurityLabelRet{Label: cString("")}, nil
+}
+
+// xmlFlags are VIR_DOMAIN_XML_SECURE, _INACTIVE, _UPDATE_CPU and _MIGRATABLE.
+const xmlFlags = libvirt.DomainXMLSecure | libvirt.DomainXMLInactive | libvirt.DomainXMLUpdateCPU | libvirt.DomainXMLMigratable
+
+// getXMLDesc is dumpxml: the running definition, with its id, while the guest runs;
+// the persistent one when it does not or when --inactive asks for it.
+func (d *Driver) getXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDescArgs) (libvirt.DomainGetXMLDescRet, error) {
+	if a.Flags&^xmlFlags != 0 {
+		return libvirt.DomainGetXMLDescRet{}, unsupportedFlags(uint32(a.Flags), "qemuDomainGetXMLDesc")
+	}
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainGetXMLDescRet{}, err
+	}
+	dom.mu.Lock()
+	def := dom.currentLocked()
+	if a.Flags&libvirt.DomainXMLInactive != 0 && dom.def != nil {
+		def = dom.def
+	}
+	cp := *def
+	cp.ID = nil
+	if def == dom.live {
+		id := dom.id
+		cp.ID = &id
+	}
+	dom.mu.Unlock()
+	out, err := formatDefinition(&cp)
+	if err != nil {
+		return libvirt.DomainGetXMLDescRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "%v", err)
+	}
+	return libvirt.DomainGetXMLDescRet{XML: out}, nil
+}
+
+func boolInt(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,159 @@
+package qemu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/qemu/qmp"
+)
+
+// loadRunning brings back the guests a previous daemon left running, with the id and
+// state their status files record. For each, in parallel, the driver adopts the unit
+// and reconnects the monitor, holding the guest's job meanwhile so calls on it wait; a
+// guest whose QEMU died while no daemon watched is then shut off. New waits for all of
+// that (up to reconnectWait), so the first client sees the truth.
+func (d *Driver) loadRunning() {
+	for _, st := range d.readStatuses() {
+		live := st.Domain
+		dom := d.doms.byUUIDOf(mustUUID(live.UUID))
+		if dom == nil {
+			dom = newDomain(mustUUID(live.UUID), live.Name)
+			if err := d.doms.add(dom); err != nil {
+				d.log.Error("skipping status file of a guest that clashes with another", "domain", live.Name, "err", err)
+				continue
+			}
+		}
+		state, _ := stateByName(st.State)
+		id := 0
+		if live.ID != nil {
+			id = *live.ID
+		}
+		r := &running{unit: st.Unit.Name, pid: st.PID, monitor: st.Monitor.Path, dir: d.dirs.domainDir(id, dom.name), exited: make(chan struct{})}
+		if st.Console != nil {
+			r.pty = st.Console.Path
+		}
+		dom.job.Lock()
+		dom.mu.Lock()
+		dom.live, dom.id, dom.run = live, id, r
+		dom.state, dom.reason = state, st.Reason
+		dom.mu.Unlock()
+		d.doms.seenID(id)
+		d.env.Inhibit(true)
+		d.wg.Add(1)
+		d.reconnecting.Add(1)
+		go func() {
+			defer d.wg.Done()
+			defer d.reconnecting.Done()
+			defer dom.job.Unlock()
+			d.reconnect(dom, r)
+		}()
+	}
+}
+
+// reconnect adopts a running guest's unit and monitor, as libvirt's qemuProcessReconnect:
+// if the monitor cannot be had back the guest is killed, so it never runs twice.
+func (d *Driver) reconnect(dom *domain, r *running) {
+	ctx, cancel := context.WithTimeout(d.ctx, monitorTimeout)
+	defer cancel()
+	if d.units == nil {
+		d.log.Error("no unit realizer to adopt running guests with", "domain", dom.name)
+		return
+	}
+	w, err := d.units.Watch(r.unit)
+	if err != nil {
+		d.log.Error("cannot watch guest unit", "domain", dom.name, "unit", r.unit, "err", err)
+		return
+	}
+	r.watch = w
+	st, err := d.units.Adopt(ctx, r.unit)
+	if err != nil || !st.State.Up() {
+		d.log.Info("guest ended while no daemon watched it", "domain", dom.name, "unit", r.unit, "status", st, "err", err)
+		d.finishStop(dom, r, libvirt.DomainShutoffCrashed, libvirt.DomainEventStoppedFailed, !isNotFound(err))
+		return
+	}
+	if st.MainPID != 0 && st.MainPID != r.pid {
+		d.log.Warn("guest unit has another main pid than recorded", "domain", dom.name, "recorded", r.pid, "now", st.MainPID)
+		r.pid = st.MainPID
+	}
+	if err := d.reattach(ctx, dom, r); err != nil {
+		// As libvirt: a QEMU whose monitor cannot be reached again (run with
+		// -no-shutdown) crashed; one that answered but could not be brought up to
+		// date is the daemon's failure. Either way it is killed, so it never runs
+		// twice.
+		reason := libvirt.DomainShutoffDaemon
+		if errors.Is(err, errNoMonitor) {
+			reason = libvirt.DomainShutoffCrashed
+		}
+		d.log.Error("cannot reconnect to the guest; killing it so it never runs twice", "domain", dom.name, "err", err)
+		r.set(func(r *running) { r.stopping = true })
+		if _, err := d.units.Stop(ctx, r.unit); err != nil && !isNotFound(err) {
+			d.log.Error("cannot stop guest", "domain", dom.name, "err", err)
+		}
+		d.finishStop(dom, r, reason, libvirt.DomainEventStoppedFailed, false)
+		return
+	}
+	d.log.Info("guest reconnected", "domain", dom.name, "id", dom.ref().ID, "pid", r.pid)
+}
+
+// reattach connects the monitor of an adopted guest and brings its state up to date
+// with what QEMU says: a guest that powered off meanwhile gets its on_poweroff now.
+func (d *Driver) reattach(ctx context.Context, dom *domain, r *running) error {
+	wctx, wcancel := context.WithCancel(d.ctx)
+	r.cancel = wcancel
+	r.mon = qmp.New(r.monitor)
+	evs, err := r.mon.Events(wctx)
+	if err != nil {
+		return err
+	}
+	if err := r.mon.ConnectContext(ctx); err != nil {
+		return fmt.Errorf("%w: %v", errNoMonitor, err)
+	}
+	var qs struct {
+		Status string `json:"status"`
+	}
+	if err := r.mon.Execute(ctx, "query-status", nil, &qs); err != nil {
+		return err
+	}
+	switch qs.Status {
+	case "running":
+		if st, _ := dom.getState(); st != libvirt.DomainRunning {
+			dom.setState(libvirt.DomainRunning, int32(libvirt.DomainRunningUnpaused))
+		}
+	case "paused":
+		if st, _ := dom.getState(); st != libvirt.DomainPaused {
+			dom.setState(libvirt.DomainPaused, int32(libvirt.DomainPausedUnknown))
+		}
+	case "prelaunch":
+		// Never let run: started with --paused. (A start the daemon did not finish
+		// left no status file, so it is not adopted at all.)
+		if st, _ := dom.getState(); st != libvirt.DomainPaused {
+			dom.setState(libvirt.DomainPaused, int32(libvirt.DomainPausedUser))
+		}
+	case "shutdown":
+		r.set(func(r *running) { r.gotShutdown = true })
+	}
+	d.saveStatusLogged(dom)
+	d.wg.Add(1)
+	go d.watchGuest(wctx, dom, r, evs)
+	if qs.Status == "shutdown" {
+		// The guest powered off while no daemon watched; the job is held by our
+		// caller, so apply on_poweroff from a goroutine that waits for it.
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			d.afterShutdown(wctx, dom, r, false)
+		}()
+	}
+	return nil
+}
+
+// errNoMonitor: the guest's monitor could not be reached again.
+var errNoMonitor = errors.New("monitor unreachable")
+
+func mustUUID(s string) libvirt.UUID {
+	u, _ := parseUUID(s) // checked when the status file was read
+	return u
+}

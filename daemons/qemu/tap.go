@@ -1,0 +1,127 @@
+package qemu
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+	"github.com/vishvananda/netlink"
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// networkPorts connects interfaces of type 'network' to the network driver: it names
+// the bridge a guest's interface joins. It is the seam between this driver and
+// virtnetworkd's network ports; while no network driver is connected (nil), such
+// interfaces cannot start.
+type networkPorts interface {
+	// Bridge returns the bridge of the active network, for the interface with mac of
+	// the guest with uuid.
+	Bridge(network string, uuid libvirt.UUID, mac string) (string, error)
+}
+
+// makeTaps creates a tap for every interface that needs one (bridge, ethernet,
+// network) and returns their descriptors, in interface order (nil where none). The taps
+// are not persistent: the kernel removes each when the last descriptor (QEMU's) closes,
+// so a guest's taps vanish with its QEMU and nothing is left to clean up after a
+// daemon restart. The chosen names go into the live definition.
+func (d *Driver) makeTaps(def *libvirtxml.Domain, uuid libvirt.UUID) (taps []*os.File, err error) {
+	defer func() {
+		if err != nil {
+			closeAll(taps)
+			taps = nil
+		}
+	}()
+	for i := range def.Devices.Interfaces {
+		nic := &def.Devices.Interfaces[i]
+		src := nic.Source
+		if src == nil || (src.Bridge == nil && src.Ethernet == nil && src.Network == nil) {
+			taps = append(taps, nil)
+			continue
+		}
+		bridge := ""
+		switch {
+		case src.Bridge != nil:
+			bridge = src.Bridge.Bridge
+		case src.Network != nil:
+			if d.networks == nil {
+				return taps, unsupported("interface type 'network' needs the network driver, which this daemon is not connected to yet")
+			}
+			if bridge, err = d.networks.Bridge(src.Network.Network, uuid, nic.MAC.Address); err != nil {
+				return taps, err
+			}
+		}
+		f, name, err := createTap(nic, bridge)
+		if err != nil {
+			return taps, err
+		}
+		taps = append(taps, f)
+		nic.Target = &libvirtxml.DomainInterfaceTarget{Dev: name}
+	}
+	return taps, nil
+}
+
+func createTap(nic *libvirtxml.DomainInterface, bridge string) (*os.File, string, error) {
+	name := "vnet%d"
+	if nic.Target != nil && nic.Target.Dev != "" && !strings.HasPrefix(nic.Target.Dev, "vnet") {
+		name = nic.Target.Dev
+	}
+	attrs := netlink.NewLinkAttrs()
+	attrs.Name = name
+	if bridge != "" {
+		br, err := netlink.LinkByName(bridge)
+		if err != nil {
+			return nil, "", virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Cannot get interface MTU on '%s': No such device", bridge)
+		}
+		attrs.MasterIndex = br.Attrs().Index
+		attrs.MTU = br.Attrs().MTU
+	}
+	tap := &netlink.Tuntap{LinkAttrs: attrs, Mode: netlink.TUNTAP_MODE_TAP,
+		Flags: netlink.TUNTAP_NO_PI | netlink.TUNTAP_VNET_HDR, Queues: 1, NonPersist: true}
+	if err := netlink.LinkAdd(tap); err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return nil, "", virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Unable to create tap device %s: Operation not permitted", name)
+		}
+		return nil, "", virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Unable to create tap device %s: %v", name, err)
+	}
+	fail := func(err error) (*os.File, string, error) {
+		closeAll(tap.Fds)
+		return nil, "", virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "cannot set up tap device %s: %v", tap.Name, err)
+	}
+	link, err := netlink.LinkByName(tap.Name)
+	if err != nil {
+		return fail(err)
+	}
+	// As libvirt does, the host side gets the guest's MAC with a first byte of 0xFE, so
+	// a bridge never takes the guest's own address.
+	if mac, err := net.ParseMAC(nic.MAC.Address); err == nil {
+		mac[0] = 0xfe
+		if err := netlink.LinkSetHardwareAddr(link, mac); err != nil {
+			return fail(err)
+		}
+	}
+	if attrs.MTU > 0 {
+		if err := netlink.LinkSetMTU(link, attrs.MTU); err != nil {
+			return fail(err)
+		}
+	}
+	if err := netlink.LinkSetUp(link); err != nil {
+		return fail(err)
+	}
+	if len(tap.Fds) != 1 {
+		return fail(fmt.Errorf("got %d queues", len(tap.Fds)))
+	}
+	return tap.Fds[0], tap.Name, nil
+}
+
+func closeAll(fs []*os.File) {
+	for _, f := range fs {
+		if f != nil {
+			f.Close()
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package qemu
+
+import (
+	"os"
+	"strconv"
+	"strings"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
+	"github.com/virtunit/virtunit/units"
+)
+
+// unitSpec describes the guest's QEMU as a unit: a scope in machine.slice named after
+// the machine, as libvirt names it, registered with machined in root mode.
+func (d *Driver) unitSpec(dom *domain, id int, cmd *command, dir, logPath string, files []*os.File) units.Spec {
+	machine := machineName(id, dom.name)
+	spec := units.Spec{
+		Name:        units.MachineScope(machine),
+		Kind:        units.Scope,
+		Description: "QEMU guest " + dom.name,
+		Argv:        cmd.argv,
+		Env:         cmd.env,
+		Dir:         dir,
+		LogFile:     logPath,
+		Files:       append([]*os.File(nil), files...),
+		Slice:       "machine.slice",
+		StopTimeout: stopTimeout,
+	}
+	if d.privileged {
+		spec.Machine = &units.Machine{Name: machine, UUID: dom.uuid, Service: "libvirt-qemu", Class: "vm"}
+		if d.cfg.UID > 0 || d.cfg.GID > 0 {
+			spec.User = &units.Credential{UID: uint32(d.cfg.UID), GID: uint32(d.cfg.GID)}
+		}
+	}
+	if d.cfg.MaxProcesses > 0 {
+		n := uint64(d.cfg.MaxProcesses)
+		spec.Rlimits = append(spec.Rlimits, units.Rlimit{Resource: units.RlimitNPROC, Soft: n, Hard: n})
+	}
+	if d.cfg.MaxFiles > 0 {
+		n := uint64(d.cfg.MaxFiles)
+		spec.Rlimits = append(spec.Rlimits, units.Rlimit{Resource: units.RlimitNOFILE, Soft: n, Hard: n})
+	}
+	return spec
+}
+
+// machineName is libvirt's virDomainDriverGenerateMachineName: "qemu-ID-NAME" with the
+// name cut down to host-name characters, at most 64 in all.
+func machineName(id int, name string) string {
+	var b strings.Builder
+	b.WriteString("qemu-" + strconv.Itoa(id) + "-")
+	for _, c := range name {
+		if b.Len() >= 64 {
+			break
+		}
+		if c < 0x80 && (c == '-' || c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			b.WriteRune(c)
+		}
+	}
+	return strings.TrimRight(b.String(), "-.")
+}
+
+// prepareFiles gives the guest's user what it must open itself, as dynamic_ownership
+// asks: its directory, its console log, its disks, kernel and initrd. Root-mode guests
+// running as root, and session guests, need nothing.
+func (d *Driver) prepareFiles(live *libvirtxml.Domain, dir, consoleLog string) error {
+	if !d.privileged || d.cfg.UID <= 0 {
+		return nil
+	}
+	paths := []string{dir}
+	if d.cfg.DynamicOwnership {
+		if f, err := os.OpenFile(consoleLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+			f.Close()
+			paths = append(paths, consoleLog)
+		}
+		paths = append(paths, live.OS.Kernel, live.OS.Initrd, nvramPath(live))
+		for _, disk := range live.Devices.Disks {
+			if disk.Source != nil && disk.Source.File != nil {
+				paths = append(paths, disk.Source.File.File)
+			}
+			if disk.Source != nil && disk.Source.Block != nil {
+				paths = append(paths, disk.Source.Block.Dev)
+			}
+		}
+	}
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if err := os.Chown(p, d.cfg.UID, d.cfg.GID); err != nil {
+			return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "unable to set ownership of '%s' to %d:%d: %v", p, d.cfg.UID, d.cfg.GID, errText(err))
+		}
+	}
+	return nil
+}
