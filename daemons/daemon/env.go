@@ -27,6 +27,14 @@ type Env struct {
 
 	logs    *logging.Logger
 	inhibit func(bool)
+	conns   *connector
+}
+
+// Connect returns a connection to the driver serving scheme ("network"), for a driver
+// that needs another (the QEMU driver asks the network driver for ports): the same
+// daemon's driver in libvirtd, the modular daemon's over its socket otherwise.
+func (e *Env) Connect(ctx context.Context, scheme string) (remote.Caller, error) {
+	return e.conns.connect(ctx, scheme)
 }
 
 // Logger returns a logger for a module of the driver ("qemu", "network.dnsmasq").

@@ -99,7 +99,9 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	}
 	defer socks.close()
 
-	env := &Env{Name: d.Name, Paths: paths, Host: host.New(uuidCfg), Events: rpc.NewHub(), logs: rt.logs}
+	env := &Env{Name: d.Name, Paths: paths, Host: host.New(uuidCfg), Events: rpc.NewHub(), logs: rt.logs,
+		conns: newConnector(d.Schemes, privileged, paths.RunDir)}
+	defer env.conns.close()
 	if len(d.Drivers) > 0 {
 		if env.Units, err = newRealizer(ctx, cfg.UnitBackend, paths, rt.logs.Slog("units")); err != nil {
 			return exitDriver, fmt.Errorf("Driver state initialization failed: cannot run units: %w", err)
@@ -117,6 +119,7 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	if err != nil {
 		return exitInit, err
 	}
+	env.conns.setProgram(front.Program())
 	adm := admin.New(rt, remote.LibVersion)
 	admProg, err := adm.Program()
 	if err != nil {

@@ -10,8 +10,6 @@ import (
 type Family struct {
 	// Scheme is the URI scheme the secondary daemon opens ("network").
 	Scheme string
-	// Daemon is that daemon's socket prefix ("virtnetworkd").
-	Daemon string
 	// prefixes select the family's procedures by name.
 	prefixes []string
 	// register and deregister are its event callback procedures (0 when none);
@@ -23,19 +21,19 @@ type Family struct {
 // The secondary drivers a hypervisor daemon forwards to.
 var (
 	Network = Family{
-		Scheme: "network", Daemon: "virtnetworkd",
+		Scheme: "network",
 		prefixes: []string{"Network", "ConnectListAllNetworks", "ConnectNumOfNetworks", "ConnectListNetworks",
 			"ConnectNumOfDefinedNetworks", "ConnectListDefinedNetworks", "ConnectNetworkEvent"},
 		register: remote.ConnectNetworkEventRegisterAny, deregister: remote.ConnectNetworkEventDeregisterAny,
 		messages: []remote.Proc{remote.NetworkEventLifecycle, remote.NetworkEventCallbackMetadataChange},
 	}
 	Interface = Family{
-		Scheme: "interface", Daemon: "virtinterfaced",
+		Scheme: "interface",
 		prefixes: []string{"Interface", "ConnectListAllInterfaces", "ConnectNumOfInterfaces", "ConnectListInterfaces",
 			"ConnectNumOfDefinedInterfaces", "ConnectListDefinedInterfaces"},
 	}
 	NodeDevice = Family{
-		Scheme: "nodedev", Daemon: "virtnodedevd",
+		Scheme: "nodedev",
 		prefixes: []string{"NodeDevice", "ConnectListAllNodeDevices", "NodeNumOfDevices", "NodeListDevices",
 			"ConnectNodeDeviceEvent"},
 		register: remote.ConnectNodeDeviceEventRegisterAny, deregister: remote.ConnectNodeDeviceEventDeregisterAny,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"log/slog"
-	"path/filepath"
 	"sync"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -117,30 +116,19 @@ func (f *Forwarder) backend(ctx context.Context, fam *Family) (*backend, error) 
 			return b, nil
 		}
 	}
-	sock := filepath.Join(f.sockDir, fam.Daemon+"-sock")
 	path := "/session"
 	if f.privileged {
 		path = "/system"
-		if c.ReadOnly() {
-			sock += "-ro"
-		}
 	}
 	b := &backend{toLocal: map[int32]int32{}, toRemote: map[int32]int32{}}
-	peer, err := rpc.DialPeer(ctx, sock, func(pkt rpc.Packet) { f.relayEvent(c, fam, b, pkt) })
+	peer, err := remote.OpenPeer(ctx, remote.SocketFor(f.sockDir, fam.Scheme, f.privileged && c.ReadOnly()),
+		fam.Scheme+"://"+path, c.ReadOnly(), func(pkt rpc.Packet) { f.relayEvent(c, fam, b, pkt) })
 	if err != nil {
-		return nil, err
-	}
-	var flags libvirt.ConnectFlags
-	if c.ReadOnly() {
-		flags = 1 // VIR_CONNECT_RO
-	}
-	if err := remote.Handshake(ctx, peer, libvirt.ConnectOpenArgs{Name: libvirt.OptString{fam.Scheme + "://" + path}, Flags: flags}); err != nil {
-		peer.Close()
 		return nil, err
 	}
 	b.peer = peer
 	cc.backends[fam.Scheme] = b
-	f.log.Debug("opened secondary connection", "client", c.ID(), "daemon", fam.Daemon)
+	f.log.Debug("opened secondary connection", "client", c.ID(), "daemon", remote.DaemonFor(fam.Scheme))
 	return b, nil
 }
 

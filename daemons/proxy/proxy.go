@@ -9,7 +9,6 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -20,14 +19,6 @@ import (
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
-
-// backends maps a URI scheme to the socket prefix of the daemon that serves it.
-var backends = map[string]string{
-	"qemu":      "virtqemud",
-	"network":   "virtnetworkd",
-	"interface": "virtinterfaced",
-	"nodedev":   "virtnodedevd",
-}
 
 // Proxy is the frontend.
 type Proxy struct {
@@ -116,16 +107,13 @@ func (p *Proxy) open(ctx context.Context, a libvirt.ConnectOpenArgs) (struct{}, 
 	scheme := "qemu" // a probe goes to the hypervisor daemon
 	if name != "" {
 		u, err := url.Parse(name)
-		if err != nil || backends[strings.ToLower(u.Scheme)] == "" {
+		if err != nil || remote.DaemonFor(strings.ToLower(u.Scheme)) == "" {
 			return struct{}{}, virerror.New(libvirt.ErrNoConnect, virerror.FromNone, "%s", name)
 		}
 		scheme = strings.ToLower(u.Scheme)
 	}
 	readOnly := c.ReadOnly() || a.Flags&1 != 0
-	sock := filepath.Join(p.sockDir, backends[scheme]+"-sock")
-	if readOnly && p.privileged {
-		sock += "-ro"
-	}
+	sock := remote.SocketFor(p.sockDir, scheme, readOnly && p.privileged)
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	bc, err := rpc.Dial(dctx, sock)

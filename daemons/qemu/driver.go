@@ -27,8 +27,7 @@ type Driver struct {
 	// units runs each guest's QEMU as a unit (a scope under systemd, a supervised
 	// process otherwise); the driver cannot tell which.
 	units units.Realizer
-	// networks is the network driver's side of interfaces of type 'network'; nil
-	// until the daemon connects one.
+	// networks is the network driver's side of interfaces of type 'network'.
 	networks networkPorts
 
 	// ctx ends when the driver closes; background work (monitor readers, autostart)
@@ -55,6 +54,7 @@ func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
 		privileged: env.Paths.Privileged,
 		doms:       newRegistry(),
 		units:      env.Units,
+		networks:   portClient{env},
 	}
 	d.emulators.cacheDir = d.dirs.capabilities
 	cfg, err := loadConfig(d.dirs.confFile, d.privileged)

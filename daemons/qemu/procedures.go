@@ -6,31 +6,32 @@ import (
 )
 
 // Procedures is the driver's dispatch table: one line per procedure, read-only ones
-// marked so, lookups and state queries given priority workers as libvirt's
-// @priority:high annotations do.
+// marked so, lookups and state queries answered from memory on the connection's reader
+// (inline), calls that must get through while workers are busy given priority
+// workers, as libvirt's @priority:high annotations do.
 func (d *Driver) Procedures() []rpc.Procedure {
-	ro, prio := rpc.ReadOnly, rpc.Priority
+	ro, prio, inline := rpc.ReadOnly, rpc.Priority, rpc.Inline
 	return append([]rpc.Procedure{
-		rpc.Handle(remote.DomainLookupByID, d.lookupByID, ro, prio),
-		rpc.Handle(remote.DomainLookupByName, d.lookupByName, ro, prio),
-		rpc.Handle(remote.DomainLookupByUUID, d.lookupByUUID, ro, prio),
-		rpc.Handle(remote.ConnectListAllDomains, d.listAll, ro, prio),
-		rpc.Handle(remote.ConnectListDomains, d.listIDs, ro, prio),
-		rpc.Handle(remote.ConnectNumOfDomains, d.numActive, ro, prio),
-		rpc.Handle(remote.ConnectListDefinedDomains, d.listDefined, ro, prio),
-		rpc.Handle(remote.ConnectNumOfDefinedDomains, d.numDefined, ro, prio),
+		rpc.Handle(remote.DomainLookupByID, d.lookupByID, ro, inline),
+		rpc.Handle(remote.DomainLookupByName, d.lookupByName, ro, inline),
+		rpc.Handle(remote.DomainLookupByUUID, d.lookupByUUID, ro, inline),
+		rpc.Handle(remote.ConnectListAllDomains, d.listAll, ro, inline),
+		rpc.Handle(remote.ConnectListDomains, d.listIDs, ro, inline),
+		rpc.Handle(remote.ConnectNumOfDomains, d.numActive, ro, inline),
+		rpc.Handle(remote.ConnectListDefinedDomains, d.listDefined, ro, inline),
+		rpc.Handle(remote.ConnectNumOfDefinedDomains, d.numDefined, ro, inline),
 
 		rpc.Handle(remote.DomainGetInfo, d.getInfo, ro, prio),
-		rpc.Handle(remote.DomainGetState, d.getState, ro, prio),
-		rpc.Handle(remote.DomainGetOsType, d.getOSType, ro, prio),
-		rpc.Handle(remote.DomainGetMaxMemory, d.getMaxMemory, ro, prio),
-		rpc.Handle(remote.DomainIsActive, d.isActive, ro, prio),
-		rpc.Handle(remote.DomainIsPersistent, d.isPersistent, ro, prio),
-		rpc.Handle(remote.DomainIsUpdated, d.isUpdated, ro, prio),
-		rpc.Handle(remote.DomainGetAutostart, d.getAutostart, ro, prio),
-		rpc.Handle(remote.DomainHasManagedSaveImage, d.hasManagedSaveImage, ro),
-		rpc.Handle(remote.DomainSnapshotNum, d.snapshotNum, ro),
-		rpc.Handle(remote.NodeGetSecurityModel, d.securityModel, ro, prio),
+		rpc.Handle(remote.DomainGetState, d.getState, ro, inline),
+		rpc.Handle(remote.DomainGetOsType, d.getOSType, ro, inline),
+		rpc.Handle(remote.DomainGetMaxMemory, d.getMaxMemory, ro, inline),
+		rpc.Handle(remote.DomainIsActive, d.isActive, ro, inline),
+		rpc.Handle(remote.DomainIsPersistent, d.isPersistent, ro, inline),
+		rpc.Handle(remote.DomainIsUpdated, d.isUpdated, ro, inline),
+		rpc.Handle(remote.DomainGetAutostart, d.getAutostart, ro, inline),
+		rpc.Handle(remote.DomainHasManagedSaveImage, d.hasManagedSaveImage, ro, inline),
+		rpc.Handle(remote.DomainSnapshotNum, d.snapshotNum, ro, inline),
+		rpc.Handle(remote.NodeGetSecurityModel, d.securityModel, ro, inline),
 		rpc.Handle(remote.DomainGetSecurityLabel, d.securityLabel, ro),
 		rpc.Handle(remote.DomainGetXMLDesc, d.getXMLDesc, ro),
 

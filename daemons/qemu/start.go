@@ -50,6 +50,7 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		closeAll(files)
 		if err != nil {
 			os.RemoveAll(dir)
+			d.unplugAll(context.WithoutCancel(ctx), dom.name, live)
 		}
 	}()
 	sock := filepath.Join(dir, "monitor.sock")
@@ -58,7 +59,7 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "cannot create monitor socket %s: %v", sock, err)
 	}
 	files = append(files, mf)
-	taps, err := d.makeTaps(live, dom.uuid)
+	taps, err := d.makeTaps(ctx, live, dom.name, dom.uuid)
 	if err != nil {
 		return err
 	}

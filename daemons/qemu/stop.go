@@ -76,6 +76,12 @@ func (d *Driver) finishStop(dom *domain, r *running, reason libvirt.DomainShutof
 	}
 	os.RemoveAll(r.dir)
 	dom.mu.Lock()
+	live := dom.live
+	dom.mu.Unlock()
+	uctx, ucancel := context.WithTimeout(context.Background(), 10*time.Second)
+	d.unplugAll(uctx, dom.name, live)
+	ucancel()
+	dom.mu.Lock()
 	ref := dom.refLocked()
 	ref.ID = -1
 	dom.live, dom.run, dom.id = nil, nil, -1

@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -14,22 +15,14 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-// networkPorts connects interfaces of type 'network' to the network driver: it names
-// the bridge a guest's interface joins. It is the seam between this driver and
-// virtnetworkd's network ports; while no network driver is connected (nil), such
-// interfaces cannot start.
-type networkPorts interface {
-	// Bridge returns the bridge of the active network, for the interface with mac of
-	// the guest with uuid.
-	Bridge(network string, uuid libvirt.UUID, mac string) (string, error)
-}
-
 // makeTaps creates a tap for every interface that needs one (bridge, ethernet,
-// network) and returns their descriptors, in interface order (nil where none). The taps
+// network) and returns their descriptors, in interface order (nil where none). An
+// interface of type 'network' first gets a port of its network; on failure the caller
+// deletes the ports recorded in def (unplugAll). The taps
 // are not persistent: the kernel removes each when the last descriptor (QEMU's) closes,
 // so a guest's taps vanish with its QEMU and nothing is left to clean up after a
 // daemon restart. The chosen names go into the live definition.
-func (d *Driver) makeTaps(def *libvirtxml.Domain, uuid libvirt.UUID) (taps []*os.File, err error) {
+func (d *Driver) makeTaps(ctx context.Context, def *libvirtxml.Domain, name string, uuid libvirt.UUID) (taps []*os.File, err error) {
 	defer func() {
 		if err != nil {
 			closeAll(taps)
@@ -48,12 +41,12 @@ func (d *Driver) makeTaps(def *libvirtxml.Domain, uuid libvirt.UUID) (taps []*os
 		case src.Bridge != nil:
 			bridge = src.Bridge.Bridge
 		case src.Network != nil:
-			if d.networks == nil {
-				return taps, unsupported("interface type 'network' needs the network driver, which this daemon is not connected to yet")
-			}
-			if bridge, err = d.networks.Bridge(src.Network.Network, uuid, nic.MAC.Address); err != nil {
+			var port string
+			if bridge, port, err = d.networks.Plug(ctx, src.Network.Network, name, uuid, nic.MAC.Address); err != nil {
 				return taps, err
 			}
+			// Recorded in the live definition, as libvirt shows it, for the unplug.
+			src.Network.PortID, src.Network.Bridge = port, bridge
 		}
 		f, name, err := createTap(nic, bridge)
 		if err != nil {

@@ -2,19 +2,45 @@ package remote
 
 import (
 	"context"
+	"path/filepath"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/rpc"
 )
 
-// caller is a client connection to another daemon (rpc.Conn or rpc.Peer).
-type caller interface {
+// Caller makes REMOTE calls: an rpc.Peer to another daemon, or the local program
+// (rpc.Program.Invoke) when the driver lives in the same daemon.
+type Caller interface {
 	Call(ctx context.Context, prog uint32, proc int32, args, ret any) error
+}
+
+// daemons maps each URI scheme to the socket prefix of the modular daemon serving it.
+var daemons = map[string]string{
+	"qemu":      "virtqemud",
+	"network":   "virtnetworkd",
+	"interface": "virtinterfaced",
+	"nodedev":   "virtnodedevd",
+}
+
+// DaemonFor is the modular daemon that serves scheme ("virtnetworkd" for
+// "network"), or "" for a scheme virtunit does not serve.
+func DaemonFor(scheme string) string { return daemons[scheme] }
+
+// SocketFor is where the daemon for scheme listens in sockDir: its read-write
+// socket, or its read-only one.
+func SocketFor(sockDir, scheme string, readOnly bool) string {
+	s := filepath.Join(sockDir, daemons[scheme]+"-sock")
+	if readOnly {
+		s += "-ro"
+	}
+	return s
 }
 
 // Handshake authenticates to another libvirt daemon and opens a connection there, as a
 // daemon's client does: AUTH_LIST (and AUTH_POLKIT when that is all it offers), then
 // CONNECT_OPEN with a.
-func Handshake(ctx context.Context, c caller, a libvirt.ConnectOpenArgs) error {
+func Handshake(ctx context.Context, c Caller, a libvirt.ConnectOpenArgs) error {
 	var auth libvirt.AuthListRet
 	if err := c.Call(ctx, Program, int32(AuthList), nil, &auth); err != nil {
 		return err
@@ -28,4 +54,22 @@ func Handshake(ctx context.Context, c caller, a libvirt.ConnectOpenArgs) error {
 		}
 	}
 	return c.Call(ctx, Program, int32(ConnectOpen), a, nil)
+}
+
+// OpenPeer connects to the daemon on sock and opens uri there (read-only if asked).
+// onMessage receives its event messages.
+func OpenPeer(ctx context.Context, sock, uri string, readOnly bool, onMessage func(rpc.Packet)) (*rpc.Peer, error) {
+	p, err := rpc.DialPeer(ctx, sock, onMessage)
+	if err != nil {
+		return nil, err
+	}
+	var flags libvirt.ConnectFlags
+	if readOnly {
+		flags = 1 // VIR_CONNECT_RO
+	}
+	if err := Handshake(ctx, p, libvirt.ConnectOpenArgs{Name: libvirt.OptString{uri}, Flags: flags}); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
 }
