@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/iface"
 	"github.com/virtunit/virtunit/daemons/network"
 	"github.com/virtunit/virtunit/daemons/nodedev"
@@ -19,7 +20,7 @@ func main() {
 		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
 		Listen:       true,
 		// In libvirt's order: networks come up before the guests that use them.
-		Drivers:     []daemon.DriverFactory{network.New, iface.New, nodedev.New, qemu.New},
+		Drivers:     []driver.Factory{network.New, iface.New, nodedev.New, qemu.New},
 		Description: "libvirt management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/iface"
 )
 
@@ -13,7 +14,7 @@ func main() {
 	d := daemon.Daemon{
 		Name:        "virtinterfaced",
 		Schemes:     []string{"interface"},
-		Drivers:     []daemon.DriverFactory{iface.New},
+		Drivers:     []driver.Factory{iface.New},
 		Description: "libvirt host interface management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

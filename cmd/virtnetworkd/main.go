@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/network"
 )
 
@@ -13,7 +14,7 @@ func main() {
 	d := daemon.Daemon{
 		Name:        "virtnetworkd",
 		Schemes:     []string{"network"},
-		Drivers:     []daemon.DriverFactory{network.New},
+		Drivers:     []driver.Factory{network.New},
 		Description: "libvirt virtual network management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/nodedev"
 )
 
@@ -13,7 +14,7 @@ func main() {
 	d := daemon.Daemon{
 		Name:        "virtnodedevd",
 		Schemes:     []string{"nodedev"},
-		Drivers:     []daemon.DriverFactory{nodedev.New},
+		Drivers:     []driver.Factory{nodedev.New},
 		Description: "libvirt host device management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/proxy"
 )
 
@@ -17,7 +18,7 @@ func main() {
 		SocketPrefix: "libvirt",
 		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
 		Description:  "libvirt proxy daemon",
-		Frontend: func(ctx context.Context, env *daemon.Env, sockDir string) (daemon.Frontend, error) {
+		Frontend: func(ctx context.Context, env *driver.Env, sockDir string) (daemon.Frontend, error) {
 			return proxy.New(sockDir, env.Paths.Privileged, env.Logger("proxy"))
 		},
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/forward"
 	"github.com/virtunit/virtunit/daemons/qemu"
 )
@@ -14,7 +15,7 @@ func main() {
 	d := daemon.Daemon{
 		Name:    "virtqemud",
 		Schemes: []string{"qemu"},
-		Drivers: []daemon.DriverFactory{
+		Drivers: []driver.Factory{
 			qemu.New,
 			// Network, interface and node-device calls go to their own daemons, as
 			// with libvirt's virtqemud.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/logging"
 )
 
@@ -29,7 +30,7 @@ type Daemon struct {
 	// Listen makes the daemon accept -l/--listen (libvirtd).
 	Listen bool
 	// Drivers serve the daemon's procedures.
-	Drivers []DriverFactory
+	Drivers []driver.Factory
 	// Frontend replaces the REMOTE program over Drivers (virtproxyd).
 	Frontend FrontendFactory
 	// Description is the line under the usage's "Options" list.
@@ -119,7 +120,7 @@ func (d *Daemon) usage(w io.Writer, privileged bool) {
 // defaultLogOutput is libvirt's virLogSetDefaultOutput: stderr for a foreground daemon
 // (the journal when started by systemd, stdin not being a terminal), the journal or a
 // log file for a detached one.
-func defaultLogOutput(name string, daemonized bool, paths Paths) func(logging.Priority) string {
+func defaultLogOutput(name string, daemonized bool, paths driver.Paths) func(logging.Priority) string {
 	return func(p logging.Priority) string {
 		journal := false
 		if fi, err := os.Stat("/run/systemd/journal/socket"); err == nil && fi.Mode()&os.ModeSocket != 0 {

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/remote"
 )
 
 // startDrivers builds the daemon's drivers in order. On error the drivers built so far
 // are returned too, for closing.
-func (d *Daemon) startDrivers(ctx context.Context, env *Env) ([]remote.Driver, error) {
+func (d *Daemon) startDrivers(ctx context.Context, env *driver.Env) ([]remote.Driver, error) {
 	var drivers []remote.Driver
 	for _, f := range d.Drivers {
 		drv, err := f(ctx, env)
@@ -33,7 +34,7 @@ func closeDrivers(drivers []remote.Driver, log *slog.Logger) {
 	}
 }
 
-func (d *Daemon) frontend(ctx context.Context, env *Env, sockDir string, drivers []remote.Driver, privileged bool) (Frontend, error) {
+func (d *Daemon) frontend(ctx context.Context, env *driver.Env, sockDir string, drivers []remote.Driver, privileged bool) (Frontend, error) {
 	if d.Frontend != nil {
 		return d.Frontend(ctx, env, sockDir)
 	}

@@ -4,34 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/virtunit/virtunit/daemons/driver"
 )
 
-// Paths are where a daemon keeps things, per libvirt's man pages: system paths for root,
-// XDG paths (with $HOME/.config and $HOME/.cache fallbacks) for everyone else.
-type Paths struct {
-	Privileged bool
-	// ConfigDir holds NAME.conf and the drivers' persistent config
-	// (/etc/libvirt, $XDG_CONFIG_HOME/libvirt).
-	ConfigDir string
-	// RunDir holds sockets and live state (/run/libvirt, $XDG_RUNTIME_DIR/libvirt).
-	RunDir string
-	// StateDir holds long-lived state such as dnsmasq files (/var/lib/libvirt,
-	// $XDG_CONFIG_HOME/libvirt as libvirt's session drivers use).
-	StateDir string
-	// CacheDir holds caches (/var/cache/libvirt, $XDG_CACHE_HOME/libvirt).
-	CacheDir string
-	// LogDir holds log files (/var/log/libvirt, $XDG_CACHE_HOME/libvirt).
-	LogDir string
-	// PIDFile is the default PID file (/run/NAME.pid, $XDG_RUNTIME_DIR/libvirt/NAME.pid).
-	PIDFile string
-	// ConfigFile is the default config file (ConfigDir/NAME.conf).
-	ConfigFile string
-}
-
 // pathsFor computes the paths of daemon name for the current user.
-func pathsFor(name string, privileged bool) (Paths, error) {
+func pathsFor(name string, privileged bool) (driver.Paths, error) {
 	if privileged {
-		return Paths{
+		return driver.Paths{
 			Privileged: true,
 			ConfigDir:  "/etc/libvirt",
 			RunDir:     "/run/libvirt",
@@ -54,17 +34,17 @@ func pathsFor(name string, privileged bool) (Paths, error) {
 	}
 	config, err := xdg("XDG_CONFIG_HOME", ".config")
 	if err != nil {
-		return Paths{}, err
+		return driver.Paths{}, err
 	}
 	cache, err := xdg("XDG_CACHE_HOME", ".cache")
 	if err != nil {
-		return Paths{}, err
+		return driver.Paths{}, err
 	}
 	runtime := os.Getenv("XDG_RUNTIME_DIR")
 	if runtime == "" {
 		runtime = cache // as glib's g_get_user_runtime_dir, which libvirt uses
 	}
-	p := Paths{
+	p := driver.Paths{
 		ConfigDir: filepath.Join(config, "libvirt"),
 		RunDir:    filepath.Join(runtime, "libvirt"),
 		StateDir:  filepath.Join(config, "libvirt"),

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/virtunit/virtunit/daemons/admin"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/host"
 	"github.com/virtunit/virtunit/daemons/logging"
 	"github.com/virtunit/virtunit/daemons/remote"
@@ -99,17 +100,17 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	}
 	defer socks.close()
 
-	env := &Env{Name: d.Name, Paths: paths, Host: host.New(uuidCfg), Events: rpc.NewHub(), logs: rt.logs,
-		conns: newConnector(d.Schemes, privileged, paths.RunDir)}
-	defer env.conns.close()
+	conns := newConnector(d.Schemes, privileged, paths.RunDir)
+	defer conns.close()
+	rt.idle = newIdleTimer(time.Duration(opts.timeout)*time.Second, rt.clientCount)
+	env := &driver.Env{Name: d.Name, Paths: paths, Host: host.New(uuidCfg), Events: rpc.NewHub(),
+		Services: driver.Services{Logger: rt.logs.Slog, Inhibit: rt.idle.inhibit, Connect: conns.connect}}
 	if len(d.Drivers) > 0 {
 		if env.Units, err = newRealizer(ctx, cfg.UnitBackend, paths, rt.logs.Slog("units")); err != nil {
 			return exitDriver, fmt.Errorf("Driver state initialization failed: cannot run units: %w", err)
 		}
 		defer env.Units.Close()
 	}
-	rt.idle = newIdleTimer(time.Duration(opts.timeout)*time.Second, rt.clientCount)
-	env.inhibit = rt.idle.inhibit
 	drivers, err := d.startDrivers(ctx, env)
 	defer closeDrivers(drivers, rt.log)
 	if err != nil {
@@ -119,7 +120,7 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	if err != nil {
 		return exitInit, err
 	}
-	env.conns.setProgram(front.Program())
+	conns.setProgram(front.Program())
 	adm := admin.New(rt, remote.LibVersion)
 	admProg, err := adm.Program()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/fallback"
 	"github.com/virtunit/virtunit/transient"
 	"github.com/virtunit/virtunit/units"
@@ -22,7 +23,7 @@ const (
 // newRealizer chooses how the drivers' units are realized, as unit_backend says. The
 // fallback realizer keeps its state in RunDir/units, shared by the daemons of a host so
 // that any of them adopts what another started.
-func newRealizer(ctx context.Context, backend string, paths Paths, log *slog.Logger) (units.Realizer, error) {
+func newRealizer(ctx context.Context, backend string, paths driver.Paths, log *slog.Logger) (units.Realizer, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	topts := transient.Options{Logger: log}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/fallback"
 )
 
@@ -21,7 +22,7 @@ func TestUnitBackendConfig(t *testing.T) {
 	if err != nil || c.UnitBackend != backendSelf {
 		t.Fatalf("unit_backend = self: %+v, %v", c, err)
 	}
-	r, err := newRealizer(t.Context(), c.UnitBackend, Paths{RunDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+	r, err := newRealizer(t.Context(), c.UnitBackend, driver.Paths{RunDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
-	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
@@ -47,8 +47,8 @@ type backend struct {
 
 // Driver returns a factory for a forwarder of the given families, which finds the other
 // daemons' sockets in the run directory.
-func Driver(families ...Family) daemon.DriverFactory {
-	return func(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
+func Driver(families ...Family) driver.Factory {
+	return func(ctx context.Context, env *driver.Env) (remote.Driver, error) {
 		return &Forwarder{
 			families:   families,
 			sockDir:    env.Paths.RunDir,

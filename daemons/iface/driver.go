@@ -9,7 +9,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/remote"
 )
 
@@ -39,7 +39,7 @@ type config struct {
 }
 
 // New builds the driver for a daemon.
-func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
+func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
 	d, err := open(config{
 		configDir:  filepath.Join(env.Paths.ConfigDir, "interface"),
 		runDir:     filepath.Join(env.Paths.RunDir, "interface"),

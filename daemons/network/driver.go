@@ -9,7 +9,7 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
-	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/units"
@@ -17,7 +17,7 @@ import (
 
 // Driver is the network driver: the networks it knows and how it realizes them.
 type Driver struct {
-	env   *daemon.Env
+	env   *driver.Env
 	log   *slog.Logger
 	paths paths
 	units units.Realizer
@@ -28,7 +28,7 @@ type Driver struct {
 
 // New loads the persistent networks and the status of the running ones, and starts
 // the networks marked for autostart, as libvirt's networkStateInitialize does.
-func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
+func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
 	d := &Driver{
 		env:   env,
 		log:   env.Logger("network"),

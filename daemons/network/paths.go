@@ -3,7 +3,7 @@ package network
 import (
 	"path/filepath"
 
-	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 )
 
 // paths are where the driver keeps its files, libvirt's layout (networkStateInitialize).
@@ -14,7 +14,7 @@ type paths struct {
 	dnsmasq   string // dnsmasq config, hosts and lease files: /var/lib/libvirt/dnsmasq
 }
 
-func pathsFor(p daemon.Paths) paths {
+func pathsFor(p driver.Paths) paths {
 	config := filepath.Join(p.ConfigDir, "qemu", "networks")
 	out := paths{config: config, autostart: filepath.Join(config, "autostart")}
 	if p.Privileged {

@@ -7,7 +7,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
@@ -46,7 +46,7 @@ type config struct {
 
 // New builds the driver for a daemon: it enumerates the host's devices and listens to
 // uevents for as long as the daemon runs.
-func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
+func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
 	cfg := config{
 		sysRoot:    "/sys",
 		privileged: env.Paths.Privileged,

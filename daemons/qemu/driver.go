@@ -8,14 +8,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/units"
 )
 
 // Driver is the QEMU driver of one daemon.
 type Driver struct {
-	env        *daemon.Env
+	env        *driver.Env
 	log        *slog.Logger
 	cfg        *Config
 	dirs       dirs
@@ -45,8 +45,8 @@ var (
 )
 
 // New loads qemu.conf, the persistent definitions and the status of running guests,
-// and returns the driver. It fits daemon.DriverFactory.
-func New(ctx context.Context, env *daemon.Env) (remote.Driver, error) {
+// and returns the driver. It fits driver.Factory.
+func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
 	d := &Driver{
 		env:        env,
 		log:        env.Logger("qemu"),

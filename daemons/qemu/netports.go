@@ -21,7 +21,7 @@ type networkPorts interface {
 	Unplug(ctx context.Context, network, port string) error
 }
 
-// connector opens a connection to another driver (daemon.Env.Connect).
+// connector opens a connection to another driver (driver.Env.Connect).
 type connector interface {
 	Connect(ctx context.Context, scheme string) (remote.Caller, error)
 }

@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/virtunit/virtunit/daemons/daemon"
+	"github.com/virtunit/virtunit/daemons/driver"
 )
 
 // dirs are where the driver keeps things, as libvirt's QEMU driver lays them out
@@ -26,7 +26,7 @@ type dirs struct {
 	capabilities string
 }
 
-func dirsFor(p daemon.Paths) dirs {
+func dirsFor(p driver.Paths) dirs {
 	config := filepath.Join(p.ConfigDir, "qemu")
 	d := dirs{
 		config:    config,
