@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/remote"
@@ -13,11 +14,14 @@ import (
 // are returned too, for closing.
 func (d *Daemon) startDrivers(ctx context.Context, env *driver.Env) ([]remote.Driver, error) {
 	var drivers []remote.Driver
+	log := env.Logger("daemon")
 	for _, f := range d.Drivers {
+		start := time.Now()
 		drv, err := f(ctx, env)
 		if err != nil {
 			return drivers, fmt.Errorf("Driver state initialization failed: %w", err)
 		}
+		log.Debug("driver started", "driver", fmt.Sprintf("%T", drv), "took", time.Since(start))
 		drivers = append(drivers, drv)
 	}
 	return drivers, nil

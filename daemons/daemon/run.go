@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -153,6 +154,7 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	rt.idle.update()
 	sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
 	rt.log.Info("daemon started", "version", Version, "socket_activation", socks.activated, "sockets", sockDir)
+	go settle()
 
 	err = rt.loop(sigs, fatal)
 	sddaemon.SdNotify(false, "STOPPING=1\nSTATUS=Shutting down")
@@ -263,4 +265,13 @@ func monotonicUsec() int64 {
 		return 0
 	}
 	return ts.Nano() / 1000
+}
+
+// settle hands back to the kernel the memory start-up used and no longer needs (driver
+// loading, enumeration), once things are quiet: a daemon idles most of its life, and
+// its resident size is what a host pays for it. The runtime's scavenger would return it
+// too, but only over minutes.
+func settle() {
+	time.Sleep(500 * time.Millisecond)
+	debug.FreeOSMemory()
 }

@@ -43,6 +43,11 @@ func Binaries(t testing.TB) string {
 		os.Chmod(dir, 0o755)
 		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/...")
 		cmd.Dir = root
+		// As installed (meson.build): static, without cgo; but the race detector
+		// (GOFLAGS=-race builds the daemons with it too) needs cgo.
+		if !strings.Contains(os.Getenv("GOFLAGS"), "-race") {
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build ./cmd/...: %v\n%s", err, out)
 			return

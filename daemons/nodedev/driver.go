@@ -27,8 +27,12 @@ type Driver struct {
 	// detach serialises driver rebinding of PCI devices.
 	detach sync.Mutex
 
-	stop *os.File      // closing it stops the monitor
-	done chan struct{} // closed when the monitor has stopped
+	stop  *os.File      // closing it stops the monitor
+	done  chan struct{} // closed when the monitor has stopped
+	ready chan struct{} // closed once the devices present at start are known
+	// enumerating is set while those are read; only the goroutine that then runs the
+	// monitor touches it.
+	enumerating bool
 }
 
 // publisher delivers events to registered callbacks: the daemon's *rpc.Hub.
@@ -45,7 +49,9 @@ type config struct {
 }
 
 // New builds the driver for a daemon: it enumerates the host's devices and listens to
-// uevents for as long as the daemon runs.
+// uevents for as long as the daemon runs. Enumeration reads all of sysfs and takes tens
+// of milliseconds, so it runs in the background, as libvirt's does: the daemon answers
+// clients at once, and node-device calls wait until the devices are known.
 func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
 	cfg := config{
 		sysRoot:    "/sys",
@@ -61,30 +67,63 @@ func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node device driver: %w", err)
 	}
-	d, err := start(cfg, src, env.Events, env.Logger("nodedev"))
+	d, err := newDriver(cfg, env.Events, env.Logger("nodedev"))
 	if err != nil {
 		src.Close()
 		return nil, fmt.Errorf("node device driver: %w", err)
 	}
 	d.events = env.Events
+	r, w, err := os.Pipe()
+	if err != nil {
+		src.Close()
+		return nil, fmt.Errorf("node device driver: %w", err)
+	}
+	d.stop = w
+	go func() {
+		if err := d.enumerate(); err != nil {
+			d.log.Error("cannot enumerate node devices", "err", err)
+		}
+		close(d.ready)
+		d.watch(src, r)
+	}()
 	return d, nil
 }
 
 // start enumerates the devices and starts the monitor on src, which the driver owns
 // from then on. Subscribing before enumerating means no device can appear in between
-// unnoticed: an event for a device already read is a harmless repeat.
+// unnoticed: an event for a device already read is a harmless repeat. Unlike New it
+// returns only once the devices are known.
 func start(cfg config, src ueventSource, hub publisher, log *slog.Logger) (*Driver, error) {
+	d, err := newDriver(cfg, hub, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.enumerate(); err != nil {
+		return nil, err
+	}
+	close(d.ready)
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	d.stop = w
+	go d.watch(src, r)
+	return d, nil
+}
+
+func newDriver(cfg config, hub publisher, log *slog.Logger) (*Driver, error) {
 	sys, err := newSysfs(cfg.sysRoot)
 	if err != nil {
 		return nil, err
 	}
 	d := &Driver{
-		log:  log,
-		hub:  hub,
-		sys:  sys,
-		db:   udevDB{dir: cfg.udevData},
-		reg:  newRegistry(),
-		done: make(chan struct{}),
+		log:   log,
+		hub:   hub,
+		sys:   sys,
+		db:    udevDB{dir: cfg.udevData},
+		reg:   newRegistry(),
+		done:  make(chan struct{}),
+		ready: make(chan struct{}),
 	}
 	d.b = &builder{sys: sys, privileged: cfg.privileged, ids: findPCIIDs(cfg.pciIDs), features: cfg.features}
 	computer, err := newDevice(d.b.computer(cfg.hostUUID))
@@ -92,23 +131,30 @@ func start(cfg config, src ueventSource, hub publisher, log *slog.Logger) (*Driv
 		return nil, err
 	}
 	d.reg.put(computer)
-	if err := d.resync(); err != nil {
-		return nil, err
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	d.stop = w
-	go func() {
-		defer close(d.done)
-		defer r.Close()
-		defer src.Close()
-		if err := d.monitor(src, r); err != nil {
-			d.log.Error("uevent monitor stopped; hot-plugged devices will not be seen", "err", err)
-		}
-	}()
 	return d, nil
+}
+
+// watch runs the uevent monitor on src until stop is closed.
+func (d *Driver) watch(src ueventSource, stop *os.File) {
+	defer close(d.done)
+	defer stop.Close()
+	defer src.Close()
+	if err := d.monitor(src, stop); err != nil {
+		d.log.Error("uevent monitor stopped; hot-plugged devices will not be seen", "err", err)
+	}
+}
+
+// whenReady wraps a procedure so that it waits for the initial enumeration.
+func whenReady[A, R any](d *Driver, fn func(context.Context, A) (R, error)) func(context.Context, A) (R, error) {
+	return func(ctx context.Context, a A) (R, error) {
+		select {
+		case <-d.ready:
+		case <-ctx.Done():
+			var zero R
+			return zero, ctx.Err()
+		}
+		return fn(ctx, a)
+	}
 }
 
 // Close stops the uevent monitor.

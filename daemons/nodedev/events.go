@@ -15,6 +15,9 @@ const (
 
 // publishLifecycle tells registered callbacks that a device appeared or went away.
 func (d *Driver) publishLifecycle(name string, ev libvirt.NodeDeviceEventLifecycleType) {
+	if d.enumerating {
+		return // the devices present at start were not created now
+	}
 	d.log.Debug("node device event", "device", name, "event", ev)
 	d.hub.Publish(rpc.Event{
 		Family:  remote.NodeDeviceEvents,

@@ -67,6 +67,14 @@ func (d *Driver) removePath(path string) {
 	}
 }
 
+// enumerate reads the devices present at start, without events: they were not
+// created now. It runs before the monitor, on the goroutine that then runs it.
+func (d *Driver) enumerate() error {
+	d.enumerating = true
+	defer func() { d.enumerating = false }()
+	return d.resync()
+}
+
 // resync brings the registry in line with sysfs: at start, and whenever uevents were
 // lost (the socket's buffer overflowed). Devices found are added or updated, devices
 // gone are reported deleted.
