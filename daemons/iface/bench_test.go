@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
+	"github.com/virtunit/virtunit/daemons/netnstest"
 )
 
 // BenchmarkVirshIfaceList200 times the whole command "virsh iface-list" against
@@ -16,12 +17,8 @@ import (
 // one is-active call per interface, 202 calls in all.
 // Run with: go test -run XXX -bench VirshIfaceList200 ./daemons/iface/
 func BenchmarkVirshIfaceList200(b *testing.B) {
-	daemontest.RequireTool(b, "ip", "virsh")
-	name := fmt.Sprintf("vu-ifbench%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		b.Fatalf("ip netns add: %v\n%s", err, out)
-	}
-	b.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	daemontest.RequireTool(b, "virsh")
+	name := netnstest.New(b).Name
 	var batch strings.Builder
 	for i := range 200 {
 		fmt.Fprintf(&batch, "link add br%d type bridge\nlink set br%d up\n", i, i)

@@ -7,28 +7,16 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
+	"github.com/virtunit/virtunit/daemons/netnstest"
 )
-
-var nsCount atomic.Int32
 
 // netNS creates a network namespace for the test, with lo up, and deletes it (and so
 // every interface the test made in it) when the test ends.
-func netNS(t *testing.T) string {
-	t.Helper()
-	daemontest.RequireTool(t, "ip")
-	name := fmt.Sprintf("vu-if%d-%d", os.Getpid(), nsCount.Add(1))
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add %s: %v\n%s", name, err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
-	ipn(t, name, "link set lo up")
-	return name
-}
+func netNS(t *testing.T) string { return netnstest.New(t).Name }
 
 // ipn runs "ip -n NS ARGS" (args split on spaces) and fails the test if it fails.
 func ipn(t *testing.T, ns, args string) string {

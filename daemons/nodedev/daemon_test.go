@@ -11,28 +11,17 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
+	"github.com/virtunit/virtunit/daemons/netnstest"
 )
 
-var nsCount atomic.Int32
-
 // netNS creates a network namespace for the test, deleted when the test ends.
-func netNS(t *testing.T) string {
-	t.Helper()
-	daemontest.RequireTool(t, "ip")
-	name := fmt.Sprintf("vu-nd%d-%d", os.Getpid(), nsCount.Add(1))
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add %s: %v\n%s", name, err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
-	return name
-}
+func netNS(t *testing.T) string { return netnstest.New(t).Name }
 
 func ipn(t *testing.T, ns string, args ...string) {
 	t.Helper()

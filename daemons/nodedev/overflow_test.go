@@ -3,16 +3,13 @@ package nodedev
 import (
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"runtime"
 	"testing"
 
+	"github.com/virtunit/virtunit/daemons/netnstest"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
-
-	"github.com/virtunit/virtunit/daemons/daemontest"
 )
 
 // TestKernelReportsOverflow makes the kernel overflow a real uevent socket and checks
@@ -20,12 +17,7 @@ import (
 // re-enumerate (TestOverflowResyncs). The socket lives in a network namespace of its
 // own, where the test's veths are the only uevent source.
 func TestKernelReportsOverflow(t *testing.T) {
-	daemontest.RequireTool(t, "ip")
-	name := fmt.Sprintf("vu-ovf%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v\n%s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	name := netnstest.New(t).Name
 	ns, err := netns.GetFromName(name)
 	if err != nil {
 		t.Fatal(err)

@@ -1,15 +1,14 @@
 package qemu_test
 
 import (
-	"crypto/rand"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
+	"github.com/virtunit/virtunit/daemons/netnstest"
 	"github.com/virtunit/virtunit/daemons/qemu/qemutest"
 )
 
@@ -32,7 +31,7 @@ func TestGuestOnNetwork(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ns := emptyNetns(t)
+			ns := netnstest.New(t).Name
 			var d *daemontest.Daemon
 			if modular {
 				n := daemontest.Start(t, "virtnetworkd", daemontest.Options{System: true, NetNS: ns})
@@ -92,18 +91,4 @@ func TestGuestOnNetwork(t *testing.T) {
 			d.Virsh(t, "net-destroy", "vunat")
 		})
 	}
-}
-
-// emptyNetns creates a network namespace with only loopback, removed after the test.
-func emptyNetns(t *testing.T) string {
-	t.Helper()
-	var b [4]byte
-	rand.Read(b[:])
-	ns := fmt.Sprintf("vunet%x", b)
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v\n%s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	ipOut(t, "-n", ns, "link", "set", "lo", "up")
-	return ns
 }

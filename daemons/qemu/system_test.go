@@ -1,7 +1,6 @@
 package qemu_test
 
 import (
-	"crypto/rand"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,26 +9,17 @@ import (
 	"testing"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
+	"github.com/virtunit/virtunit/daemons/netnstest"
 	"github.com/virtunit/virtunit/daemons/qemu/qemutest"
 )
 
 // netns creates a network namespace with a bridge br0 for the test and removes it after.
 func netns(t *testing.T) string {
 	t.Helper()
-	daemontest.RequireTool(t, "ip")
-	var b [4]byte
-	rand.Read(b[:])
-	ns := fmt.Sprintf("vuqemu%x", b)
-	for _, args := range [][]string{{"netns", "add", ns}, {"-n", ns, "link", "set", "lo", "up"},
-		{"-n", ns, "link", "add", "br0", "type", "bridge"}, {"-n", ns, "link", "set", "br0", "up"}} {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v\n%s", args, err, out)
-		}
-		if args[0] == "netns" {
-			t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-		}
-	}
-	return ns
+	ns := netnstest.New(t)
+	ns.MustRun(t, "ip", "link", "add", "br0", "type", "bridge")
+	ns.MustRun(t, "ip", "link", "set", "br0", "up")
+	return ns.Name
 }
 
 func ipOut(t *testing.T, args ...string) string {

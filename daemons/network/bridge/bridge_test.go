@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/virtunit/virtunit/daemons/network/internal/netnstest"
+	"github.com/virtunit/virtunit/daemons/netnstest"
 )
 
 // The tests re-run this test binary inside the namespace ("ip netns exec" gives it the

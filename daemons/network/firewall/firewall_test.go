@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/nftables"
 
-	"github.com/virtunit/virtunit/daemons/network/internal/netnstest"
+	"github.com/virtunit/virtunit/daemons/netnstest"
 )
 
 func connIn(t *testing.T, ns *netnstest.NS) *Conn {

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virtunit/virtunit/daemons/netnstest"
 	"github.com/virtunit/virtunit/daemons/network/bridge"
 	"github.com/virtunit/virtunit/daemons/network/firewall"
 	"github.com/virtunit/virtunit/daemons/network/helper"
-	"github.com/virtunit/virtunit/daemons/network/internal/netnstest"
 	"github.com/virtunit/virtunit/daemons/network/leases"
 )
 
