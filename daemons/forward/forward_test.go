@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,7 +37,7 @@ func TestForwardedEvents(t *testing.T) {
 	q := daemontest.Start(t, "virtqemud", daemontest.Options{})
 	n := daemontest.Start(t, "virtnetworkd", daemontest.Options{Dir: q.Dir})
 	ev := exec.Command("virsh", "-c", q.URI(""), "net-event", "--event", "lifecycle", "--loop", "--timeout", "20")
-	var out lockedBuffer
+	var out daemontest.Buffer
 	ev.Stdout = &out
 	if err := ev.Start(); err != nil {
 		t.Fatal(err)
@@ -56,22 +55,4 @@ func TestForwardedEvents(t *testing.T) {
 	if !strings.Contains(out.String(), "event 'lifecycle' for network fwd: Defined") {
 		t.Errorf("no forwarded lifecycle event; virsh printed %q", out.String())
 	}
-}
-
-// lockedBuffer collects a command's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -1,36 +1,18 @@
 package network_test
 
 import (
-	"bytes"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/virtunit/virtunit/daemons/daemontest"
 )
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestLifecycleEvents watches with "virsh net-event --loop" while a network is defined,
 // started, stopped and undefined, and a transient one created and destroyed.
 func TestLifecycleEvents(t *testing.T) {
 	h := startHost(t)
-	var out lockedBuffer
+	var out daemontest.Buffer
 	ev := exec.Command("virsh", "-q", "-c", h.URI(""), "net-event", "--event", "lifecycle", "--loop")
 	ev.Env = append(ev.Environ(), "LIBVIRT_AUTOSTART=0")
 	ev.Stdout = &out
