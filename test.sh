@@ -12,11 +12,13 @@ packages="libvirt-clients python3-libvirt qemu-system-x86 qemu-utils dnsmasq-bas
   iproute2 dbus systemd systemd-container util-linux busybox-static binutils meson
   ninja-build tini procps"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	# Always refreshed: the Linux test guest's kernel is fetched with apt-get download.
+	echo "== apt-get update"
+	apt-get update -q >/dev/null
 	missing=""
 	for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 	if [ -n "$missing" ]; then
 		echo "== installing:$missing"
-		apt-get update -q
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	fi
 fi
