@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/daemons/rpc"
 )
 
 // Nobody is the unprivileged user session-mode daemons run as when the tests run as
@@ -252,9 +255,8 @@ func (d *Daemon) WaitReady(timeout time.Duration) error {
 			continue
 		}
 		for {
-			c, err := net.Dial("unix", s)
+			err := answers(s, s == d.RW, deadline)
 			if err == nil {
-				c.Close()
 				break
 			}
 			select {
@@ -269,6 +271,30 @@ func (d *Daemon) WaitReady(timeout time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// answers checks that a socket accepts connections and, for the main socket, that the
+// daemon answers a call: it binds its sockets before its drivers start and serves only
+// once they have, so an answer means the drivers are up (watching links, say).
+func answers(sock string, call bool, deadline time.Time) error {
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if !call {
+		return nil
+	}
+	c.SetDeadline(deadline)
+	pkt, err := rpc.EncodePacket(rpc.Header{Program: remote.Program, Version: remote.Version, Procedure: int32(remote.AuthList), Type: rpc.Call}, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Write(pkt); err != nil {
+		return err
+	}
+	_, err = rpc.ReadPacket(c, rpc.MaxMessage)
+	return err
 }
 
 // Log returns what the daemon wrote to stdout and stderr so far.
