@@ -1,0 +1,115 @@
+package rpc
+
+import (
+	"context"
+	"os"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// call hands one call to the pool; false means the client must be dropped.
+func (c *Client) call(h Header, payload []byte) bool {
+	var files []*os.File
+	if h.Type == CallWithFDs {
+		r := NewXDRReader(payload)
+		n := r.Uint32()
+		if r.Err() != nil || n > maxFDs || c.rd == nil {
+			c.srv.log.Warn("closing client after a malformed CALL_WITH_FDS", "client", c.id, "fds", n)
+			return false
+		}
+		fs, ok := c.rd.take(int(n))
+		if !ok {
+			c.srv.log.Warn("closing client: CALL_WITH_FDS without its descriptors", "client", c.id, "fds", n)
+			return false
+		}
+		files, payload = fs, payload[4:]
+	}
+	select {
+	case c.slots <- struct{}{}:
+	case <-c.closed:
+		closeFiles(files)
+		return false
+	}
+	prog := c.srv.programs[h.Program]
+	var priority, inline bool
+	if prog != nil {
+		if p := prog.Lookup(h.Procedure); p != nil {
+			priority, inline = p.priority, p.inline
+		}
+	}
+	c.pending.Add(1)
+	run := func() {
+		defer c.pending.Done()
+		defer func() { <-c.slots }()
+		defer closeFiles(files)
+		c.dispatch(prog, h, payload, files)
+	}
+	// Inline procedures run here when nothing else of this client is in flight, so
+	// replies still leave in an order the client can match.
+	if inline && len(c.slots) == 1 {
+		run()
+		return true
+	}
+	if !c.srv.pool.submit(job{run: run, priority: priority}) {
+		c.pending.Done()
+		<-c.slots
+		closeFiles(files)
+		return false
+	}
+	return true
+}
+
+// dispatch runs one call and sends its reply.
+func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.File) {
+	reply := Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}
+	ret, err := c.invoke(prog, h, payload, files)
+	var pkt []byte
+	if raw, ok := ret.(RawReply); ok && err == nil {
+		reply.Status = StatusOK
+		pkt, err = EncodeRawPacket(reply, raw)
+	} else if err == nil {
+		reply.Status = StatusOK
+		if pkt, err = EncodePacket(reply, ret); err != nil {
+			c.srv.log.Error("cannot encode reply", "proc", h.Procedure, "err", err)
+			err = rpcError("Unable to encode message payload")
+		}
+	}
+	if err != nil {
+		reply.Status = StatusError
+		pkt, _ = EncodePacket(reply, wireError(c.srv.log, err))
+	}
+	c.write(pkt)
+	c.callAnswered(h.Serial, reply.Status == StatusOK)
+	if c.closeAfter.Load() {
+		c.Close()
+	}
+}
+
+func (c *Client) invoke(prog *Program, h Header, payload []byte, files []*os.File) (any, error) {
+	switch {
+	case prog == nil:
+		return nil, rpcError("Cannot find program %d version %d", h.Program, h.Version)
+	case h.Version != prog.Version:
+		return nil, rpcError("version mismatch (actual %x, expected %x)", h.Version, prog.Version)
+	case h.Status != StatusOK:
+		return nil, rpcError("Unexpected message status %d", h.Status)
+	}
+	p := prog.Lookup(h.Procedure)
+	if p == nil {
+		return nil, rpcError("unknown procedure: %d", h.Procedure)
+	}
+	if !p.readOnly && c.ReadOnly() {
+		return nil, virerror.New(libvirt.ErrOperationDenied, p.Domain, "read only access prevents %s", p.API)
+	}
+	ctx := context.WithValue(c.ctx, callKey{}, h)
+	if len(files) > 0 {
+		ctx = context.WithValue(ctx, filesKey{}, files)
+	}
+	if prog.Check != nil {
+		if err := prog.Check(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	return p.call(ctx, payload)
+}
