@@ -2,7 +2,6 @@ package iface_test
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -29,28 +28,18 @@ func BenchmarkVirshIfaceList200(b *testing.B) {
 		b.Fatalf("ip -batch: %v\n%s", err, out)
 	}
 	d := daemontest.Start(b, "virtinterfaced", daemontest.Options{System: true, NetNS: name})
-	env := append(os.Environ(), "LIBVIRT_AUTOSTART=0")
-	run := func(b *testing.B, args ...string) string {
-		cmd := exec.Command("virsh", append([]string{"-q", "-c", d.URI("")}, args...)...)
-		cmd.Env = env
-		out, err := cmd.Output()
-		if err != nil {
-			b.Fatalf("virsh %v: %v", args, err)
-		}
-		return string(out)
-	}
 	// virsh's own cost: start, connect, disconnect, with no call of the driver.
 	b.Run("baseline-uri", func(b *testing.B) {
 		for b.Loop() {
-			run(b, "uri")
+			d.Virsh(b, "uri")
 		}
 	})
 	b.Run("iface-list", func(b *testing.B) {
-		if n := strings.Count(run(b, "iface-list"), "\n"); n < 200 {
+		if n := strings.Count(d.Virsh(b, "iface-list"), "\n"); n < 200 {
 			b.Fatalf("iface-list shows %d interfaces, want the 200 bridges", n)
 		}
 		for b.Loop() {
-			run(b, "iface-list")
+			d.Virsh(b, "iface-list")
 		}
 	})
 }
