@@ -1,0 +1,108 @@
+# bench/lib.sh - what the benchmark scripts share (sourced, not run): a scratch
+# directory, the daemons' configs, private namespaces to start daemons in, timing.
+# Both virtunit's libvirtd and Debian's run as root with system paths inside a mount and
+# network namespace of their own (tmpfs over /run and libvirt's directories), so the
+# host's files, interfaces and firewall are never touched.
+
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+TMP=$(mktemp -d)
+export PATH="/usr/local/go/bin:$PATH"
+
+# Debian's libvirtd (BENCH_INSTALL=1 installs it, as ../shared/bench/anchor-libvirt.sh
+# does); its QEMU driver resolves its default user even when qemu.conf overrides it.
+if [ "${BENCH_INSTALL:-0}" = 1 ] && [ ! -x /usr/sbin/libvirtd ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		libvirt-daemon libvirt-daemon-driver-qemu iptables >/dev/null || exit 1
+fi
+if [ -x /usr/sbin/libvirtd ]; then
+	getent group kvm >/dev/null || addgroup --quiet --system kvm
+	getent passwd libvirt-qemu >/dev/null || adduser --quiet --system --ingroup kvm \
+		--disabled-login --disabled-password --home /var/lib/libvirt --no-create-home libvirt-qemu
+	getent group libvirt-qemu >/dev/null || { addgroup --quiet --system libvirt-qemu && adduser --quiet libvirt-qemu libvirt-qemu; }
+fi
+
+cat >"$TMP/libvirtd.conf" <<'CONF'
+unix_sock_ro_perms = "0777"
+unix_sock_rw_perms = "0700"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+log_level = 3
+log_outputs = "3:file:/run/libvirt/daemon.log"
+CONF
+# Guests run as root, without sVirt or cgroups, QEMU's output to a plain file: the
+# same for both daemons.
+cat >"$TMP/qemu.conf" <<'CONF'
+user = "root"
+group = "root"
+dynamic_ownership = 0
+security_driver = "none"
+cgroup_controllers = [ ]
+stdio_handler = "file"
+CONF
+
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+median() { sort -g | awk '{v[NR]=$1} END {n=NR; if (n%2) print v[(n+1)/2]; else print (v[n/2]+v[n/2+1])/2}'; }
+
+# Each daemon gets namespaces of its own, made once and kept in files: a start is
+# then nothing but nsenter and the daemon, the same few milliseconds for both.
+# makens NAME: sets up namespace NAME.
+makens() {
+	local ns=$TMP/ns/$1
+	mkdir -p "$ns" && touch "$ns/mnt" "$ns/net"
+	unshare --mount="$ns/mnt" --net="$ns/net" --propagation private -- sh -c '
+		set -e
+		for d in /run /etc/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
+			if [ ! -d "$d" ]; then
+				# The host lacks it: cover its parent instead, in this namespace only.
+				p=$(dirname "$d")
+				grep -q " $p tmpfs " /proc/self/mounts || mount -t tmpfs -o mode=755 tmpfs "$p"
+				mkdir -p "$d"
+			fi
+			mount -t tmpfs -o mode=755 tmpfs "$d"
+		done
+		ip link set lo up
+		# sysfs of this network namespace, as `ip netns exec` gives (bridge settings
+		# are written there).
+		mount -t sysfs sysfs /sys
+		mkdir -p /run/libvirt /etc/libvirt/qemu/networks
+		cp "$1/libvirtd.conf" "$1/qemu.conf" /etc/libvirt/' sh "$TMP"
+}
+mkdir -p "$TMP/ns"
+mount --bind "$TMP/ns" "$TMP/ns" && mount --make-private "$TMP/ns"
+cleanup() {
+	for p in $(cat "$TMP"/*.pid 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
+	for f in "$TMP"/ns/*/mnt "$TMP"/ns/*/net; do umount "$f" 2>/dev/null; done
+	umount "$TMP/ns" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# inns NS CMD...: runs a command inside namespace NS.
+inns() { local ns=$1; shift; nsenter --mount="$TMP/ns/$ns/mnt" --net="$TMP/ns/$ns/net" -- "$@"; }
+
+# start NS BIN: starts the daemon in namespace NS; sets PID (what was started), DPID
+# (the daemon) and SOCK. With REAPER=1 the daemon runs under `tini -s`, a subreaper that
+# reaps at once as systemd would: libvirtd's QEMUs are re-parented and polled for.
+start() {
+	local reaper=()
+	[ "${REAPER:-0}" = 1 ] && reaper=(tini -s --)
+	nsenter --mount="$TMP/ns/$1/mnt" --net="$TMP/ns/$1/net" -- \
+		"${reaper[@]}" "$2" -f /etc/libvirt/libvirtd.conf >>"$TMP/out" 2>&1 &
+	PID=$!
+	DPID=$PID
+	if [ ${#reaper[@]} -gt 0 ]; then # the daemon is a child of tini
+		for _ in $(seq 500); do
+			DPID=$(pgrep -n -x -f "$2 -f /etc/libvirt/libvirtd.conf") && break
+			sleep 0.002
+		done
+	fi
+	echo "$DPID" >"$TMP/$1.pid"
+	SOCK=/proc/$PID/root/run/libvirt/libvirt-sock
+}
+# stop: SIGTERM the daemon and wait for it.
+stop() {
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$PID" 2>/dev/null
+}
+# waitsock: until the daemon's socket exists.
+waitsock() { for _ in $(seq 5000); do [ -S "$SOCK" ] && return 0; sleep 0.002; done; return 1; }
