@@ -38,16 +38,18 @@ func closeDrivers(drivers []remote.Driver, log *slog.Logger) {
 	}
 }
 
-func (d *Daemon) frontend(ctx context.Context, env *driver.Env, sockDir string, drivers []remote.Driver, privileged bool) (Frontend, error) {
+// frontend builds the main server's program: the REMOTE program, open for the
+// drivers' procedures (AddDrivers) once they are up, or the daemon's own frontend.
+func (d *Daemon) frontend(ctx context.Context, env *driver.Env, sockDir string, privileged bool) (Frontend, error) {
 	if d.Frontend != nil {
 		return d.Frontend(ctx, env, sockDir)
 	}
 	return remote.New(remote.Config{
-		Schemes:    d.Schemes,
-		Privileged: privileged,
-		Host:       env.Host,
-		Hub:        env.Events,
-		Drivers:    drivers,
-		Log:        env.Logger("remote"),
+		Schemes:     d.Schemes,
+		Privileged:  privileged,
+		Host:        env.Host,
+		Hub:         env.Events,
+		LateDrivers: true,
+		Log:         env.Logger("remote"),
 	})
 }

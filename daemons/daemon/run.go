@@ -112,16 +112,14 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 		}
 		defer env.Units.Close()
 	}
-	drivers, err := d.startDrivers(ctx, env)
-	defer closeDrivers(drivers, rt.log)
-	if err != nil {
-		return exitDriver, err
-	}
-	front, err := d.frontend(ctx, env, sockDir, drivers, privileged)
+	// The sockets serve from here on: a client's handshake is answered at once, its
+	// calls of driver procedures wait until the drivers are up. Meanwhile --timeout
+	// waits too, as libvirt inhibits its idle shutdown during driver start-up.
+	rt.idle.inhibit(true)
+	front, err := d.frontend(ctx, env, sockDir, privileged)
 	if err != nil {
 		return exitInit, err
 	}
-	conns.setProgram(front.Program())
 	adm := admin.New(rt, remote.LibVersion)
 	admProg, err := adm.Program()
 	if err != nil {
@@ -150,8 +148,22 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	fatal := make(chan error, 3)
 	serveAll(rt.log, fatal,
 		servePair{rt.main, socks.RW, false}, servePair{rt.main, socks.RO, true}, servePair{rt.adm, socks.Admin, false})
+	drivers, err := d.startDrivers(ctx, env)
+	defer closeDrivers(drivers, rt.log)
+	if err == nil {
+		if late, ok := front.(interface{ AddDrivers([]remote.Driver) error }); ok {
+			err = late.AddDrivers(drivers)
+		}
+	}
+	if err != nil {
+		// Calls waiting for the drivers are refused as unknown rather than left hanging.
+		front.Program().Complete()
+		rt.shutdown()
+		return exitDriver, err
+	}
+	conns.setProgram(front.Program())
 	status.report(exitOK)
-	rt.idle.update()
+	rt.idle.inhibit(false)
 	sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
 	rt.log.Info("daemon started", "version", Version, "socket_activation", socks.activated, "sockets", sockDir)
 	go settle()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalocean/go-libvirt"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
@@ -274,8 +275,8 @@ func (d *Daemon) WaitReady(timeout time.Duration) error {
 }
 
 // answers checks that a socket accepts connections and, for the main socket, that the
-// daemon answers a call: it binds its sockets before its drivers start and serves only
-// once they have, so an answer means the drivers are up (watching links, say).
+// daemon answers calls that need its drivers: it serves its handshake while its
+// drivers start, so only such an answer means they are up (watching links, say).
 func answers(sock string, call bool, deadline time.Time) error {
 	c, err := net.Dial("unix", sock)
 	if err != nil {
@@ -286,15 +287,32 @@ func answers(sock string, call bool, deadline time.Time) error {
 		return nil
 	}
 	c.SetDeadline(deadline)
-	pkt, err := rpc.EncodePacket(rpc.Header{Program: remote.Program, Version: remote.Version, Procedure: int32(remote.AuthList), Type: rpc.Call}, nil)
-	if err != nil {
-		return err
+	steps := []struct {
+		proc remote.Proc
+		args any
+	}{
+		{remote.AuthList, nil},
+		{remote.ConnectOpen, libvirt.ConnectOpenArgs{}}, // the daemon's default URI
+		{remote.ConnectGetVersion, nil},                 // waits for the drivers
 	}
-	if _, err := c.Write(pkt); err != nil {
-		return err
+	for i, st := range steps {
+		pkt, err := rpc.EncodePacket(rpc.Header{Program: remote.Program, Version: remote.Version,
+			Procedure: int32(st.proc), Type: rpc.Call, Serial: uint32(i)}, st.args)
+		if err != nil {
+			return err
+		}
+		if _, err := c.Write(pkt); err != nil {
+			return err
+		}
+		reply, err := rpc.ReadPacket(c, rpc.MaxMessage)
+		if err != nil {
+			return err
+		}
+		if reply.Status != rpc.StatusOK {
+			return nil // answered (virtproxyd without its backend, say): it serves
+		}
 	}
-	_, err = rpc.ReadPacket(c, rpc.MaxMessage)
-	return err
+	return nil
 }
 
 // Log returns what the daemon wrote to stdout and stderr so far.

@@ -190,7 +190,7 @@ func (r *Remote) getType(ctx context.Context, _ struct{}) (libvirt.ConnectGetTyp
 // running ... hypervisor version") where the connection has no hypervisor, as for
 // libvirt's network or nodedev connections.
 func (r *Remote) getVersion(ctx context.Context, _ struct{}) (libvirt.ConnectGetVersionRet, error) {
-	hv, ok := r.hypervisors[SessionFrom(ctx).Scheme()]
+	hv, ok := r.hypervisor(ctx, SessionFrom(ctx).Scheme())
 	if !ok {
 		return libvirt.ConnectGetVersionRet{}, nil
 	}

@@ -53,7 +53,7 @@ func (r *Remote) capabilities(ctx context.Context, _ struct{}) (libvirt.ConnectG
 	if err != nil {
 		return libvirt.ConnectGetCapabilitiesRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNone, "%v", err)
 	}
-	if hv, ok := r.hypervisors[SessionFrom(ctx).Scheme()]; ok {
+	if hv, ok := r.hypervisor(ctx, SessionFrom(ctx).Scheme()); ok {
 		if err := hv.AddCapabilities(ctx, caps); err != nil {
 			return libvirt.ConnectGetCapabilitiesRet{}, err
 		}

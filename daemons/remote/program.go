@@ -18,44 +18,78 @@ type Config struct {
 	Host       *host.Host
 	Hub        *rpc.Hub
 	Drivers    []Driver
-	Log        *slog.Logger
+	// LateDrivers leaves the program open for AddDrivers: the daemon serves the
+	// connection handshake while its drivers start.
+	LateDrivers bool
+	Log         *slog.Logger
 }
 
 // Remote is a daemon's REMOTE program.
 type Remote struct {
-	cfg         Config
-	prog        *rpc.Program
+	cfg  Config
+	prog *rpc.Program
+	// hypervisors is set once, by AddDrivers, before drivers is closed.
 	hypervisors map[string]Hypervisor
+	drivers     chan struct{}
 }
 
-// New assembles the connection-level procedures and every driver's table into the
-// REMOTE program.
+// New assembles the connection-level procedures and the drivers' tables into the
+// REMOTE program; with LateDrivers the drivers come later, through AddDrivers.
 func New(cfg Config) (*Remote, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
-	}
-	r := &Remote{cfg: cfg, hypervisors: map[string]Hypervisor{}}
-	tables := [][]rpc.Procedure{r.connectProcedures(), r.hostProcedures()}
-	for _, d := range cfg.Drivers {
-		tables = append(tables, d.Procedures())
-		if hv, ok := d.(Hypervisor); ok {
-			for _, s := range hv.Schemes() {
-				r.hypervisors[s] = hv
-			}
-		}
 	}
 	for _, s := range cfg.Schemes {
 		if _, ok := connectionTypes[s]; !ok {
 			return nil, fmt.Errorf("unknown URI scheme %q", s)
 		}
 	}
-	prog, err := rpc.NewProgram(Program, Version, tables...)
+	r := &Remote{cfg: cfg, drivers: make(chan struct{})}
+	prog, err := rpc.NewPartialProgram(Program, Version, r.connectProcedures(), r.hostProcedures())
 	if err != nil {
 		return nil, err
 	}
 	prog.Check = r.check
 	r.prog = prog
+	if !cfg.LateDrivers {
+		if err := r.AddDrivers(cfg.Drivers); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// AddDrivers adds the drivers' procedures and completes the program: calls that were
+// waiting for them go on.
+func (r *Remote) AddDrivers(drivers []Driver) error {
+	hvs := map[string]Hypervisor{}
+	tables := make([][]rpc.Procedure, 0, len(drivers))
+	for _, d := range drivers {
+		tables = append(tables, d.Procedures())
+		if hv, ok := d.(Hypervisor); ok {
+			for _, s := range hv.Schemes() {
+				hvs[s] = hv
+			}
+		}
+	}
+	if err := r.prog.Add(tables...); err != nil {
+		return err
+	}
+	r.hypervisors = hvs
+	close(r.drivers)
+	r.prog.Complete()
+	return nil
+}
+
+// hypervisor is the driver that is the hypervisor of scheme, once the drivers are up.
+func (r *Remote) hypervisor(ctx context.Context, scheme string) (Hypervisor, bool) {
+	select {
+	case <-r.drivers:
+	case <-ctx.Done():
+		return nil, false
+	}
+	hv, ok := r.hypervisors[scheme]
+	return hv, ok
 }
 
 // Program is the assembled program, for the daemon's main server.

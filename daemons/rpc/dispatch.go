@@ -34,7 +34,7 @@ func (c *Client) call(h Header, payload []byte) bool {
 	prog := c.srv.programs[h.Program]
 	var priority, inline bool
 	if prog != nil {
-		if p := prog.Lookup(h.Procedure); p != nil {
+		if p := prog.known(h.Procedure); p != nil {
 			priority, inline = p.priority, p.inline
 		}
 	}

@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"fmt"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
@@ -89,68 +88,4 @@ func HandleRaw[P ProcNumber](p P, fn func(ctx context.Context, payload []byte) (
 // malformed.
 func DecodeError(err error) error {
 	return virerror.Wrap(err, libvirt.ErrRPC, virerror.FromRPC, "Unable to decode message payload")
-}
-
-// Program is a table of procedures under one program number and version, as libvirt's
-// virNetServerProgram.
-type Program struct {
-	Number  uint32
-	Version uint32
-	procs   map[int32]*Procedure
-
-	// Check, when set, runs before every call of the program; an error is the reply.
-	// The REMOTE program uses it to refuse calls before CONNECT_OPEN.
-	Check func(ctx context.Context, p *Procedure) error
-}
-
-// NewProgram collects procedure tables into a program. A number registered twice is a
-// wiring bug, reported as an error.
-func NewProgram(number, version uint32, tables ...[]Procedure) (*Program, error) {
-	prog := &Program{Number: number, Version: version, procs: map[int32]*Procedure{}}
-	for _, t := range tables {
-		for i := range t {
-			p := t[i]
-			if p.call == nil {
-				return nil, fmt.Errorf("program %#x: procedure %d (%s) has no handler", number, p.Num, p.API)
-			}
-			if old, dup := prog.procs[p.Num]; dup {
-				return nil, fmt.Errorf("program %#x: procedure %d registered twice (%s and %s)", number, p.Num, old.API, p.API)
-			}
-			prog.procs[p.Num] = &p
-		}
-	}
-	return prog, nil
-}
-
-// Lookup returns the procedure with number n, or nil.
-func (p *Program) Lookup(n int32) *Procedure { return p.procs[n] }
-
-// Invoke calls procedure n of this program in this process, for a driver that needs
-// another driver of the same daemon (the QEMU driver asking the network driver for a
-// port in libvirtd). args are encoded and the result decoded exactly as on the wire,
-// so the callee cannot tell it from a client; the program's Check is skipped, since
-// the caller is the daemon itself.
-func (p *Program) Invoke(ctx context.Context, n int32, args, ret any) error {
-	pr := p.procs[n]
-	if pr == nil {
-		return rpcError("unknown procedure: %d", n)
-	}
-	var payload []byte
-	if args != nil {
-		var err error
-		if payload, err = Encode(args); err != nil {
-			return err
-		}
-	}
-	r, err := pr.call(ctx, payload)
-	if err != nil || ret == nil {
-		return err
-	}
-	var out []byte
-	if raw, ok := r.(RawReply); ok {
-		out = raw
-	} else if out, err = Encode(r); err != nil {
-		return err
-	}
-	return Decode(out, ret)
 }
