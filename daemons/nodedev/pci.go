@@ -2,6 +2,7 @@ package nodedev
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -81,7 +82,7 @@ func (b *builder) pci(d *rawDevice, def *libvirtxml.NodeDevice) error {
 		})
 	}
 	if b.privileged {
-		if config, err := os.ReadFile(b.sys.file(d.Path + "/config")); err == nil {
+		if config, err := readConfigHeader(b.sys.file(d.Path + "/config")); err == nil {
 			hdr, express := parseConfigSpace(config)
 			if hdr == headerPCIBridge {
 				pc.Capabilities = append(pc.Capabilities, libvirtxml.NodeDevicePCISubCapability{
@@ -94,6 +95,28 @@ func (b *builder) pci(d *rawDevice, def *libvirtxml.NodeDevice) error {
 	def.Capability.PCI = pc
 	return nil
 }
+
+// readConfigHeader reads a function's standard configuration space, the first 256
+// bytes: the header type and the PCI Express capability are there. The extended space
+// after it is not needed, and each 4-byte word of config space read costs a trap to
+// the hypervisor in a guest, which made reading whole 4 KiB files most of a daemon's
+// start-up time.
+func readConfigHeader(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, configHeaderSize)
+	n, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF {
+		err = nil // a conventional function's 64-byte header (unprivileged reads)
+	}
+	return buf[:n], err
+}
+
+// configHeaderSize is the size of a function's standard (non-extended) config space.
+const configHeaderSize = 256
 
 // pciSRIOV adds the SR-IOV relations: the physical function of a virtual function
 // (physfn), and a physical function's virtual functions (virtfnN) with the most it can
