@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/remote"
@@ -30,6 +31,11 @@ type Driver struct {
 	stop  *os.File      // closing it stops the monitor
 	done  chan struct{} // closed when the monitor has stopped
 	ready chan struct{} // closed once the devices present at start are known
+	// wanted is closed (once, by need) when a call needs the devices before the
+	// start-up delay is over.
+	wanted   chan struct{}
+	wantOnce sync.Once
+	closing  chan struct{} // closed by Close
 	// enumerating is set while those are read; only the goroutine that then runs the
 	// monitor touches it.
 	enumerating bool
@@ -51,7 +57,11 @@ type config struct {
 // New builds the driver for a daemon: it enumerates the host's devices and listens to
 // uevents for as long as the daemon runs. Enumeration reads all of sysfs and takes tens
 // of milliseconds, so it runs in the background, as libvirt's does: the daemon answers
-// clients at once, and node-device calls wait until the devices are known.
+// clients at once, and node-device calls wait until the devices are known. It starts
+// when the first call needs the devices, or enumerationDelay after start: the request
+// that made a socket-activated libvirtd start (most often about domains) is answered
+// before the daemon spends its start-up CPU on sysfs. Uevents arriving meanwhile wait
+// in the monitor's socket and are read after the enumeration, as repeats.
 func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
 	cfg := config{
 		sysRoot:    "/sys",
@@ -73,20 +83,39 @@ func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
 		return nil, fmt.Errorf("node device driver: %w", err)
 	}
 	d.events = env.Events
-	r, w, err := os.Pipe()
-	if err != nil {
+	if err := d.background(src, enumerationDelay); err != nil {
 		src.Close()
 		return nil, fmt.Errorf("node device driver: %w", err)
 	}
+	return d, nil
+}
+
+// background enumerates the devices when a call first needs them or after delay,
+// whichever comes first, then runs the monitor on src, which the driver owns from then
+// on. Subscribing before enumerating means no device can appear in between unnoticed.
+func (d *Driver) background(src ueventSource, delay time.Duration) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
 	d.stop = w
 	go func() {
-		if err := d.enumerate(); err != nil {
-			d.log.Error("cannot enumerate node devices", "err", err)
+		select {
+		case <-d.wanted:
+		case <-time.After(delay):
+		case <-d.closing:
+		}
+		select {
+		case <-d.closing:
+		default:
+			if err := d.enumerate(); err != nil {
+				d.log.Error("cannot enumerate node devices", "err", err)
+			}
 		}
 		close(d.ready)
 		d.watch(src, r)
 	}()
-	return d, nil
+	return nil
 }
 
 // start enumerates the devices and starts the monitor on src, which the driver owns
@@ -117,13 +146,15 @@ func newDriver(cfg config, hub publisher, log *slog.Logger) (*Driver, error) {
 		return nil, err
 	}
 	d := &Driver{
-		log:   log,
-		hub:   hub,
-		sys:   sys,
-		db:    udevDB{dir: cfg.udevData},
-		reg:   newRegistry(),
-		done:  make(chan struct{}),
-		ready: make(chan struct{}),
+		log:     log,
+		hub:     hub,
+		sys:     sys,
+		db:      udevDB{dir: cfg.udevData},
+		reg:     newRegistry(),
+		done:    make(chan struct{}),
+		ready:   make(chan struct{}),
+		wanted:  make(chan struct{}),
+		closing: make(chan struct{}),
 	}
 	d.b = &builder{sys: sys, privileged: cfg.privileged, ids: findPCIIDs(cfg.pciIDs), features: cfg.features}
 	computer, err := newDevice(d.b.computer(cfg.hostUUID))
@@ -144,14 +175,27 @@ func (d *Driver) watch(src ueventSource, stop *os.File) {
 	}
 }
 
+// enumerationDelay is how long a daemon's start waits before enumerating devices no
+// call has asked for yet.
+const enumerationDelay = 200 * time.Millisecond
+
+// awaitDevices starts the initial enumeration if it has not started, and waits for it.
+func (d *Driver) awaitDevices(ctx context.Context) error {
+	d.wantOnce.Do(func() { close(d.wanted) })
+	select {
+	case <-d.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // whenReady wraps a procedure so that it waits for the initial enumeration.
 func whenReady[A, R any](d *Driver, fn func(context.Context, A) (R, error)) func(context.Context, A) (R, error) {
 	return func(ctx context.Context, a A) (R, error) {
-		select {
-		case <-d.ready:
-		case <-ctx.Done():
+		if err := d.awaitDevices(ctx); err != nil {
 			var zero R
-			return zero, ctx.Err()
+			return zero, err
 		}
 		return fn(ctx, a)
 	}
@@ -159,6 +203,7 @@ func whenReady[A, R any](d *Driver, fn func(context.Context, A) (R, error)) func
 
 // Close stops the uevent monitor.
 func (d *Driver) Close() error {
+	close(d.closing)
 	d.stop.Close()
 	<-d.done
 	return nil

@@ -1,6 +1,7 @@
 package nodedev
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -170,4 +171,52 @@ func TestSampleHostXML(t *testing.T) {
 		b.WriteString(x)
 	}
 	golden(t, "sample.golden", b.String())
+}
+
+// A daemon's driver reads sysfs only once a call needs the devices (or after its
+// start-up delay); the call that needs them waits for the enumeration.
+func TestEnumerationWaitsForFirstUse(t *testing.T) {
+	f, udev := sampleHost(t)
+	d, err := newDriver(config{sysRoot: f.root, udevData: udev, privileged: true}, newRecorder(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.background(newFakeSource(t), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	select {
+	case <-d.ready:
+		t.Fatal("devices enumerated before any call needed them")
+	case <-time.After(20 * time.Millisecond):
+	}
+	if n := len(d.reg.list(func(*device) bool { return true })); n != 1 {
+		t.Fatalf("%d devices known before enumeration, want only the computer", n)
+	}
+	ret, err := whenReady(d, d.listAll)(context.Background(), libvirt.ConnectListAllNodeDevicesArgs{NeedResults: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ret.Devices) < 2 {
+		t.Fatalf("first listing found %d devices, want the sample host's", len(ret.Devices))
+	}
+}
+
+// Closing a driver whose enumeration has not started does not wait for the delay.
+func TestCloseBeforeEnumeration(t *testing.T) {
+	f, udev := sampleHost(t)
+	d, err := newDriver(config{sysRoot: f.root, udevData: udev}, newRecorder(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.background(newFakeSource(t), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() { d.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for the enumeration delay")
+	}
 }

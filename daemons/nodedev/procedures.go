@@ -25,12 +25,12 @@ func (d *Driver) Procedures() []rpc.Procedure {
 		rpc.Handle(remote.NodeDeviceIsActive, whenReady(d, d.isActive), rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(remote.NodeDeviceIsPersistent, whenReady(d, d.isPersistent), rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(remote.NodeDeviceGetAutostart, whenReady(d, d.getAutostart), rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(remote.NodeDeviceSetAutostart, d.setAutostart),
-		rpc.Handle(remote.NodeDeviceDettach, d.dettach),
-		rpc.Handle(remote.NodeDeviceDetachFlags, d.detachFlags),
-		rpc.Handle(remote.NodeDeviceReAttach, d.reAttach),
-		rpc.Handle(remote.NodeDeviceReset, d.reset),
-	}, remote.NodeDeviceEventProcedures(d.events)...)
+		rpc.Handle(remote.NodeDeviceSetAutostart, whenReady(d, d.setAutostart)),
+		rpc.Handle(remote.NodeDeviceDettach, whenReady(d, d.dettach)),
+		rpc.Handle(remote.NodeDeviceDetachFlags, whenReady(d, d.detachFlags)),
+		rpc.Handle(remote.NodeDeviceReAttach, whenReady(d, d.reAttach)),
+		rpc.Handle(remote.NodeDeviceReset, whenReady(d, d.reset)),
+	}, remote.NodeDeviceEventProcedures(d.events, d.awaitDevices)...)
 }
 
 func (d *Driver) listAll(ctx context.Context, a libvirt.ConnectListAllNodeDevicesArgs) (libvirt.ConnectListAllNodeDevicesRet, error) {

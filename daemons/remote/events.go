@@ -57,10 +57,16 @@ func NetworkEventProcedures(hub *rpc.Hub) []rpc.Procedure {
 }
 
 // NodeDeviceEventProcedures are CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY/DEREGISTER_ANY.
-// Node devices are filtered by name.
-func NodeDeviceEventProcedures(hub *rpc.Hub) []rpc.Procedure {
+// Node devices are filtered by name. ready, when set, runs before a registration: the
+// driver knows its devices when it returns, so that every later change is an event.
+func NodeDeviceEventProcedures(hub *rpc.Hub, ready func(context.Context) error) []rpc.Procedure {
 	return []rpc.Procedure{
 		rpc.Handle(ConnectNodeDeviceEventRegisterAny, func(ctx context.Context, a libvirt.ConnectNodeDeviceEventRegisterAnyArgs) (libvirt.ConnectNodeDeviceEventRegisterAnyRet, error) {
+			if ready != nil {
+				if err := ready(ctx); err != nil {
+					return libvirt.ConnectNodeDeviceEventRegisterAnyRet{}, err
+				}
+			}
 			key := ""
 			if len(a.Dev) > 0 {
 				key = a.Dev[0].Name
