@@ -72,10 +72,20 @@ func waitReaped(t *testing.T, pid int) {
 
 // impostor starts a process that runs argv with env under the pid of a dead one, by
 // setting the kernel's last-pid counter just below it. Other forks on the host may take
-// the pid first, so it tries a few times.
+// the pid first, so it tries a few times; and since both realizers' suites do this, and
+// go test runs their packages at once, an exclusive lock on a shared file keeps them
+// from moving the counter under each other.
 func impostor(t *testing.T, pid int, argv, env []string) *exec.Cmd {
 	t.Helper()
-	for range 50 {
+	lock, err := os.OpenFile(os.TempDir()+"/virtunit-unitstest-pid.lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close() // and with it the lock
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatalf("lock %s: %v", lock.Name(), err)
+	}
+	for range 200 {
 		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(pid-1)), 0); err != nil {
 			t.Fatalf("reusing a pid needs root (ns_last_pid): %v", err)
 		}
