@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	libvirt "github.com/digitalocean/go-libvirt"
-
-	"github.com/virtunit/virtunit/daemons/qemu/qmp"
 )
 
 // loadRunning brings back the guests a previous daemon left running, with the id and
@@ -101,14 +99,8 @@ func (d *Driver) reconnect(dom *domain, r *running) {
 // reattach connects the monitor of an adopted guest and brings its state up to date
 // with what QEMU says: a guest that powered off meanwhile gets its on_poweroff now.
 func (d *Driver) reattach(ctx context.Context, dom *domain, r *running) error {
-	wctx, wcancel := context.WithCancel(d.ctx)
-	r.cancel = wcancel
-	r.mon = qmp.New(r.monitor)
-	evs, err := r.mon.Events(wctx)
+	wctx, evs, err := d.connectMonitor(ctx, r)
 	if err != nil {
-		return err
-	}
-	if err := r.mon.ConnectContext(ctx); err != nil {
 		return fmt.Errorf("%w: %v", errNoMonitor, err)
 	}
 	var qs struct {

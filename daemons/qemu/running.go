@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	goqmp "github.com/digitalocean/go-qemu/qmp"
 	"github.com/virtunit/virtunit/daemons/qemu/qmp"
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/units"
@@ -46,3 +47,20 @@ func (r *running) get(f func(r *running) bool) bool {
 
 // markExited records that QEMU is gone.
 func (r *running) markExited() { r.exit.Do(func() { close(r.exited) }) }
+
+// connectMonitor opens the QMP monitor of a started or adopted guest. Its event
+// stream lives as long as the driver (or until r.cancel), not as long as the request
+// that connected it: the returned context is the one its watcher must run in.
+func (d *Driver) connectMonitor(ctx context.Context, r *running) (context.Context, <-chan goqmp.Event, error) {
+	wctx, wcancel := context.WithCancel(d.ctx)
+	r.cancel = wcancel
+	r.mon = qmp.New(r.monitor)
+	evs, err := r.mon.Events(wctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.mon.ConnectContext(ctx); err != nil {
+		return nil, nil, err
+	}
+	return wctx, evs, nil
+}

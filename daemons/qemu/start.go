@@ -13,7 +13,6 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/qemu/qmp"
 	"github.com/virtunit/virtunit/daemons/virerror"
 	"github.com/virtunit/virtunit/units"
 )
@@ -124,14 +123,8 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 func (d *Driver) bringUp(ctx context.Context, dom *domain, r *running, live *libvirtxml.Domain, paused bool) error {
 	ctx, cancel := context.WithTimeout(ctx, monitorTimeout)
 	defer cancel()
-	wctx, wcancel := context.WithCancel(d.ctx)
-	r.cancel = wcancel
-	r.mon = qmp.New(r.monitor)
-	evs, err := r.mon.Events(wctx)
+	wctx, evs, err := d.connectMonitor(ctx, r)
 	if err != nil {
-		return err
-	}
-	if err := r.mon.ConnectContext(ctx); err != nil {
 		return err
 	}
 	d.wg.Add(1)
