@@ -41,21 +41,6 @@ func sleeper(name string) units.Spec {
 	return units.Spec{Name: name, Kind: units.Service, Argv: []string{"sleep", "60"}, StopTimeout: 5 * time.Second}
 }
 
-func next(t *testing.T, w *units.Watch, what string, ok func(units.Event) bool) units.Event {
-	t.Helper()
-	deadline := time.After(15 * time.Second)
-	for {
-		select {
-		case ev := <-w.C:
-			if ok(ev) {
-				return ev
-			}
-		case <-deadline:
-			t.Fatalf("no %s within 15s", what)
-		}
-	}
-}
-
 func gone(pid int) bool {
 	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
 	return err != nil
@@ -193,7 +178,7 @@ func TestPolicyAppliesAfterRestart(t *testing.T) {
 		t.Fatalf("Adopt = %v, %v", st, err)
 	}
 	syscall.Kill(fdUnit.MainPID, syscall.SIGKILL)
-	ev := next(t, w, "end", func(ev units.Event) bool { return ev.Status.State == units.Failed || ev.Kind == units.Restarted })
+	ev := unitstest.NextEvent(t, w, "end", func(ev units.Event) bool { return ev.Status.State == units.Failed || ev.Kind == units.Restarted })
 	if ev.Status.State != units.Failed || ev.Status.Result != "resources" {
 		t.Errorf("after losing its fds: %v, want failed for lack of resources", ev)
 	}
@@ -219,7 +204,7 @@ func TestPromptReaping(t *testing.T) {
 	for name, pid := range pids {
 		t0 := time.Now()
 		syscall.Kill(pid, syscall.SIGKILL)
-		ev := next(t, w, name+" exit", func(ev units.Event) bool { return ev.Kind == units.ProcessExited && ev.Status.Name == name })
+		ev := unitstest.NextEvent(t, w, name+" exit", func(ev units.Event) bool { return ev.Kind == units.ProcessExited && ev.Status.Name == name })
 		worst = max(worst, time.Since(t0))
 		if ev.Status.Exit == nil || ev.Status.Exit.Signal != syscall.SIGKILL {
 			t.Errorf("%v, want killed by SIGKILL", ev)

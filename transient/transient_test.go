@@ -67,22 +67,6 @@ func TestAvailable(t *testing.T) {
 	}
 }
 
-// next waits for the first event on w that ok accepts.
-func next(t *testing.T, w *units.Watch, what string, ok func(units.Event) bool) units.Event {
-	t.Helper()
-	deadline := time.After(15 * time.Second)
-	for {
-		select {
-		case ev := <-w.C:
-			if ok(ev) {
-				return ev
-			}
-		case <-deadline:
-			t.Fatalf("no %s within 15s", what)
-		}
-	}
-}
-
 // TestGuestScope starts guest-like scopes, plain and registered with machined, and
 // checks what systemctl and machinectl show and that `systemctl --user stop` of the
 // scope reaches the owner as StopRequested (the graceful-shutdown hook) instead of
@@ -138,7 +122,7 @@ func TestGuestScope(t *testing.T) {
 			}
 			stopped := make(chan error, 1)
 			go func() { stopped <- stop.Wait() }()
-			next(t, w, "stop request", func(ev units.Event) bool { return ev.Kind == units.StopRequested })
+			unitstest.NextEvent(t, w, "stop request", func(ev units.Event) bool { return ev.Kind == units.StopRequested })
 			select {
 			case err := <-stopped:
 				t.Fatalf("systemctl stop returned (%v) before the owner acted", err)
@@ -151,7 +135,7 @@ func TestGuestScope(t *testing.T) {
 			if err := r.Kill(ctx(t), spec.Name, syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
-			ev := next(t, w, "exit", func(ev units.Event) bool { return ev.Kind == units.ProcessExited })
+			ev := unitstest.NextEvent(t, w, "exit", func(ev units.Event) bool { return ev.Kind == units.ProcessExited })
 			if ev.Status.Exit == nil || ev.Status.Exit.Signal != syscall.SIGTERM {
 				t.Errorf("exit event %v, want killed by SIGTERM", ev)
 			}

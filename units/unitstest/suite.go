@@ -136,19 +136,26 @@ func (e *env) watch(pattern string) *units.Watch {
 // next waits for the first event on w that ok accepts.
 func (e *env) next(w *units.Watch, what string, ok func(units.Event) bool) units.Event {
 	e.t.Helper()
+	return NextEvent(e.t, w, what, ok)
+}
+
+// NextEvent waits (up to 15 s) for the first event on w that ok accepts, logging the
+// ones it passes over; the realizers' own tests use it too.
+func NextEvent(t testing.TB, w *units.Watch, what string, ok func(units.Event) bool) units.Event {
+	t.Helper()
 	deadline := time.After(waitLimit)
 	for {
 		select {
 		case ev, open := <-w.C:
 			if !open {
-				e.t.Fatalf("watch closed while waiting for %s", what)
+				t.Fatalf("watch closed while waiting for %s", what)
 			}
 			if ok(ev) {
 				return ev
 			}
-			e.t.Logf("event %v (waiting for %s)", ev, what)
+			t.Logf("event %v (waiting for %s)", ev, what)
 		case <-deadline:
-			e.t.Fatalf("no %s within %v", what, waitLimit)
+			t.Fatalf("no %s within %v", what, waitLimit)
 		}
 	}
 }
