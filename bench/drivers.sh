@@ -2,7 +2,7 @@
 # bench/drivers.sh - the drivers' performance figures, virtunit's libvirtd beside
 # Debian's libvirtd 9.0 on the same machine (issues 4 and 6):
 #   * define+start+destroy+undefine of a minimal guest (no disk, 64 MiB), median of 10
-#     over one go-libvirt connection (bench/cycle)
+#     over one go-libvirt connection (bench/cycle), and the destroy step of it alone
 #   * daemon RSS with 20 guests running
 #   * restart with 5 guests running: SIGTERM, then from the new daemon's exec until a
 #     client sees all 5 listed running (median of 3), and whether their QEMU pids
@@ -34,12 +34,12 @@ XML
 cyc() { "$TMP/bin/cycle" -socket "$SOCK" "$@"; }
 qemu_pids() { pgrep -f "qemu-system.*-name guest=bench-" | sort | tr '\n' ' '; }
 
-# measure NAME BIN: prints "NAME cycle_ms rss20_kib restart_ms pids_kept net_cycle_ms"
+# measure NAME BIN: prints "NAME cycle_ms destroy_ms rss20_kib restart_ms pids_kept net_cycle_ms"
 measure() {
-	local name=$1 bin=$2 c rss restart=() kept=yes before after net=() t0 t1
+	local name=$1 bin=$2 c des rss restart=() kept=yes before after net=() t0 t1
 	start "$name" "$bin"
 	waitsock || { echo "$name did not start" >&2; return; }
-	c=$(cyc -n 10 domains | awk '$1 == "cycle_median_ms" {print $2}')
+	read -r c des < <(cyc -n 10 domains | awk '$1 == "cycle_median_ms" {c=$2} $1 == "destroy_median_ms" {d=$2} END {print c, d}')
 
 	cyc -n 20 -prefix bench start || echo "$name: starting 20 guests failed" >&2
 	sleep 3 # firmware boot over
@@ -70,20 +70,20 @@ measure() {
 		net+=("$(( (t1 - t0) / 1000 ))")
 	done
 	stop
-	printf '%s %s %s %s %s %s\n' "$name" "$c" "$rss" "$(printf '%s\n' "${restart[@]}" | median)" "$kept" \
+	printf '%s %s %s %s %s %s %s\n' "$name" "$c" "$des" "$rss" "$(printf '%s\n' "${restart[@]}" | median)" "$kept" \
 		"$(printf '%s\n' "${net[@]}" | median)"
 }
 
 makens virtunit
 [ -x /usr/sbin/libvirtd ] && makens libvirtd-9.0
 {
-	echo "daemon guest_cycle_ms rss_20_guests_kib restart_5_running_ms qemu_pids_kept net_cycle_ms"
+	echo "daemon guest_cycle_ms destroy_ms rss_20_guests_kib restart_5_running_ms qemu_pids_kept net_cycle_ms"
 	measure virtunit "$TMP/bin/libvirtd"
 	if [ -x /usr/sbin/libvirtd ]; then
 		measure libvirtd-9.0 /usr/sbin/libvirtd
 	else
-		echo "libvirtd-9.0 not-installed - - - -"
+		echo "libvirtd-9.0 not-installed - - - - -"
 	fi
 } | column -t | tee "$TMP/results"
-awk 'NR==2 {c=$2; r=$3; s=$4; n=$6} NR==3 && $2+0 > 0 {
-	printf "ratios (virtunit/libvirtd): guest cycle %.2f, RSS with 20 guests %.2f, restart %.2f, network cycle %.2f\n", c/$2, r/$3, s/$4, n/$6 }' "$TMP/results"
+awk 'NR==2 {c=$2; d=$3; r=$4; s=$5; n=$7} NR==3 && $2+0 > 0 {
+	printf "ratios (virtunit/libvirtd): guest cycle %.2f, destroy %.2f, RSS with 20 guests %.2f, restart %.2f, network cycle %.2f\n", c/$2, d/$3, r/$4, s/$5, n/$7 }' "$TMP/results"
