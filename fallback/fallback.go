@@ -58,8 +58,8 @@ func New(runDir string, opts Options) (*Realizer, error) {
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
 		return nil, fmt.Errorf("unit state directory: %w", err)
 	}
-	// Temporary files of saves that a crash interrupted.
-	if stale, err := filepath.Glob(filepath.Join(runDir, ".tmp-*")); err == nil {
+	// Temporary files of saves that a crash interrupted (atomicfile's ".NAME.tmpN").
+	if stale, err := filepath.Glob(filepath.Join(runDir, ".*.tmp*")); err == nil {
 		for _, f := range stale {
 			os.Remove(f)
 		}

@@ -2,14 +2,13 @@ package fallback
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/virtunit/virtunit/daemons/atomicfile"
 	"github.com/virtunit/virtunit/units"
 	"github.com/virtunit/virtunit/units/launch"
 )
@@ -31,32 +30,15 @@ const recordSuffix = ".json"
 
 func (r *Realizer) recordPath(name string) string { return filepath.Join(r.dir, name+recordSuffix) }
 
-// save writes the record of a unit atomically: a temporary file in the same directory,
-// fsync, rename, fsync of the directory.
+// save writes the record of a unit atomically (atomicfile), so an adopting daemon
+// finds either the old record or the new one.
 func (r *Realizer) save(rec *record) error {
 	rec.Updated = time.Now().UTC()
 	data, err := json.MarshalIndent(rec, "", "\t")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(r.dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("save state of %s: %w", rec.Spec.Name, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	if _, err = tmp.Write(data); err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), r.recordPath(rec.Spec.Name))
-	}
-	if err == nil {
-		err = syncDir(r.dir)
-	}
-	if err != nil {
+	if err := atomicfile.WriteFile(r.recordPath(rec.Spec.Name), data, 0o600); err != nil {
 		return fmt.Errorf("save state of %s: %w", rec.Spec.Name, err)
 	}
 	return nil
@@ -77,9 +59,7 @@ func (r *Realizer) load(name string) (*record, error) {
 
 // forget removes the record of a unit.
 func (r *Realizer) forget(name string) {
-	if err := os.Remove(r.recordPath(name)); err == nil {
-		syncDir(r.dir)
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	if err := atomicfile.Remove(r.recordPath(name)); err != nil {
 		r.log.Warn("remove unit state", "unit", name, "err", err)
 	}
 }
@@ -97,13 +77,4 @@ func (r *Realizer) recorded() ([]string, error) {
 		}
 	}
 	return names, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -41,7 +41,7 @@ func (d *Driver) openConsole(ctx context.Context, a libvirt.DomainOpenConsoleArg
 	}
 	pty, err := os.OpenFile(r.pty, os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		return struct{}{}, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Unable to open %s: %v", r.pty, errText(err))
+		return struct{}{}, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Unable to open %s: %v", r.pty, virerror.Strerror(err))
 	}
 	s, err := rpc.OpenStream(ctx)
 	if err != nil {

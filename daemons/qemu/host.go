@@ -82,7 +82,7 @@ var versionRE = regexp.MustCompile(`version (\d+)\.(\d+)\.(\d+)`)
 // run in parallel: each is a QEMU start of some tens of milliseconds.
 func probeEmulator(ctx context.Context, path string) (*emulator, error) {
 	if _, err := os.Stat(path); err != nil {
-		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Cannot check QEMU binary %s: %v", path, errText(err))
+		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Cannot check QEMU binary %s: %v", path, virerror.Strerror(err))
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -173,12 +173,12 @@ func (e *emulator) canonicalMachine(name string) (string, error) {
 func kvmUsable(dev, cpuinfo string) (bool, string) {
 	f, err := os.OpenFile(dev, os.O_RDWR, 0)
 	if err != nil {
-		return false, fmt.Sprintf("%s not usable: %v", dev, errText(err))
+		return false, fmt.Sprintf("%s not usable: %v", dev, virerror.Strerror(err))
 	}
 	f.Close()
 	data, err := os.ReadFile(cpuinfo)
 	if err != nil {
-		return false, fmt.Sprintf("cannot read %s: %v", cpuinfo, errText(err))
+		return false, fmt.Sprintf("cannot read %s: %v", cpuinfo, virerror.Strerror(err))
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
@@ -194,18 +194,4 @@ func kvmUsable(dev, cpuinfo string) (bool, string) {
 		return false, "the CPU shows neither vmx nor svm"
 	}
 	return false, "no CPU flags in " + cpuinfo
-}
-
-// errText is an OS error without its operation and path, as libvirt words them
-// ("No such file or directory").
-func errText(err error) string {
-	var pe *os.PathError
-	if e, ok := err.(*os.PathError); ok {
-		pe = e
-	}
-	if pe != nil {
-		s := pe.Err.Error()
-		return strings.ToUpper(s[:1]) + s[1:]
-	}
-	return err.Error()
 }

@@ -89,7 +89,7 @@ func (d *Driver) prepareFiles(live *libvirtxml.Domain, dir, consoleLog string) e
 			continue
 		}
 		if err := os.Chown(p, d.cfg.UID, d.cfg.GID); err != nil {
-			return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "unable to set ownership of '%s' to %d:%d: %v", p, d.cfg.UID, d.cfg.GID, errText(err))
+			return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "unable to set ownership of '%s' to %d:%d: %v", p, d.cfg.UID, d.cfg.GID, virerror.Strerror(err))
 		}
 	}
 	return nil
