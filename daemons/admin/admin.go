@@ -92,10 +92,7 @@ func (a *Admin) procedures() []rpc.Procedure {
 }
 
 func checkFlags(flags uint32, p Proc) error {
-	if flags != 0 {
-		return virerror.New(libvirt.ErrInvalidArg, virerror.FromAdmin, "unsupported flags (0x%x) in function %s", flags, p.API())
-	}
-	return nil
+	return virerror.CheckFlags(flags, 0, virerror.FromAdmin, p.API())
 }
 
 func (a *Admin) open(ctx context.Context, args openArgs) (struct{}, error) {

@@ -27,8 +27,5 @@ func errState(name, state string) error {
 
 // checkFlags is libvirt's virCheckFlags: flags outside allowed are refused.
 func checkFlags(flags, allowed uint32, fn string) error {
-	if extra := flags &^ allowed; extra != 0 {
-		return virerror.New(libvirt.ErrInvalidArg, virerror.FromInterface, "unsupported flags (0x%x) in function %s", extra, fn)
-	}
-	return nil
+	return virerror.CheckFlags(flags, allowed, virerror.FromInterface, fn)
 }

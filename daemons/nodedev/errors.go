@@ -31,8 +31,5 @@ func errAutostart(dev *device) error {
 
 // checkFlags is libvirt's virCheckFlags: flags outside allowed are refused.
 func checkFlags(flags, allowed uint32, fn string) error {
-	if extra := flags &^ allowed; extra != 0 {
-		return virerror.New(libvirt.ErrInvalidArg, virerror.FromNodeDev, "unsupported flags (0x%x) in function %s", extra, fn)
-	}
-	return nil
+	return virerror.CheckFlags(flags, allowed, virerror.FromNodeDev, fn)
 }

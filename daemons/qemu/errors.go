@@ -9,7 +9,7 @@ import (
 // unsupportedFlags is virCheckFlags' error, naming the driver function as libvirt's
 // message does ("unsupported flags (0x100000) in function qemuDomainUndefineFlags").
 func unsupportedFlags(flags uint32, fn string) error {
-	return virerror.New(libvirt.ErrInvalidArg, virerror.FromQEMU, "unsupported flags (0x%x) in function %s", flags, fn)
+	return virerror.CheckFlags(flags, 0, virerror.FromQEMU, fn)
 }
 
 // errNotRunning is the answer to an operation that needs a running guest.

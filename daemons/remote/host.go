@@ -70,5 +70,5 @@ func (r *Remote) capabilities(ctx context.Context, _ struct{}) (libvirt.ConnectG
 
 // UnsupportedFlags is libvirt's virCheckFlags error for a call of p.
 func UnsupportedFlags(flags uint32, p Proc) error {
-	return virerror.New(libvirt.ErrInvalidArg, p.ErrorDomain(), "unsupported flags (0x%x) in function %s", flags, p.API())
+	return virerror.CheckFlags(flags, 0, p.ErrorDomain(), p.API())
 }

@@ -69,6 +69,16 @@ func Wrap(cause error, code libvirt.ErrorNumber, dom Domain, format string, args
 	return e
 }
 
+// CheckFlags is libvirt's virCheckFlags: flags outside allowed are refused with an
+// error naming the driver function fn, as libvirt's message does ("unsupported flags
+// (0x100000) in function qemuDomainUndefineFlags").
+func CheckFlags(flags, allowed uint32, dom Domain, fn string) error {
+	if extra := flags &^ allowed; extra != 0 {
+		return New(libvirt.ErrInvalidArg, dom, "unsupported flags (0x%x) in function %s", extra, fn)
+	}
+	return nil
+}
+
 // Verbatim is an error whose message is already worded, as one relayed from another
 // libvirt daemon.
 func Verbatim(code libvirt.ErrorNumber, dom Domain, msg string) *Error {

@@ -26,6 +26,20 @@ func TestMessagesAreLibvirts(t *testing.T) {
 	}
 }
 
+func TestCheckFlags(t *testing.T) {
+	if err := CheckFlags(0x3, 0x3, FromQEMU, "qemuDomainCreateWithFlags"); err != nil {
+		t.Errorf("allowed flags refused: %v", err)
+	}
+	err := CheckFlags(0x100001, 0x1, FromQEMU, "qemuDomainUndefineFlags")
+	if CodeOf(err) != libvirt.ErrInvalidArg {
+		t.Errorf("code %d, want VIR_ERR_INVALID_ARG", CodeOf(err))
+	}
+	// Only the bits outside allowed are named, as virCheckFlags does.
+	if want := "invalid argument: unsupported flags (0x100000) in function qemuDomainUndefineFlags"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
 func TestClassification(t *testing.T) {
 	cause := errors.New("disk full")
 	e := fmt.Errorf("save: %w", Wrap(cause, libvirt.ErrOperationFailed, FromQEMU, "cannot save"))
