@@ -11,6 +11,7 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
+	"github.com/virtunit/virtunit/daemons/ifname"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
@@ -270,7 +271,7 @@ func (s *shape) checkVLAN() error {
 // checkName refuses what the kernel refuses as an interface name (dev_valid_name): it
 // is also a file name under the definitions directory.
 func checkName(name string) error {
-	if name == "" || len(name) > 15 || name == "." || name == ".." || strings.ContainsAny(name, "/: \t\n\x00") {
+	if !ifname.Valid(name) {
 		return xmlError("interface name '%s' is not a valid Linux interface name", name)
 	}
 	return nil

@@ -59,20 +59,6 @@ func validHostname(s string) bool {
 	return true
 }
 
-// validIfname accepts a Linux interface name: at most 15 bytes, no '/', ':', blanks or
-// control characters (the kernel's dev_valid_name, plus ':' for the alias syntax).
-func validIfname(s string) bool {
-	if s == "" || len(s) > 15 || s == "." || s == ".." {
-		return false
-	}
-	for _, c := range s {
-		if c <= ' ' || c == '/' || c == ':' || c == 0x7f || c > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
 // confSafe reports whether s can stand as one value on a config line: no line break,
 // no other control character.
 func confSafe(s string) bool {

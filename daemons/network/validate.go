@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"libvirt.org/go/libvirtxml"
+
+	"github.com/virtunit/virtunit/daemons/ifname"
 )
 
 // validateDef holds a definition to libvirt's parser and validator rules
@@ -84,7 +86,7 @@ func validateForward(n *libvirtxml.Network, mode string) error {
 		devs[i.Dev] = true
 	}
 	for d := range devs {
-		if !validIfname(d) {
+		if !ifname.Valid(d) {
 			return xmlErr("Invalid forward dev '%s' in network '%s'", d, n.Name)
 		}
 	}
@@ -176,7 +178,7 @@ func validateBridge(n *libvirtxml.Network, mode string) error {
 			}
 			name = name[:i] + "255" + name[i+2:]
 		}
-		if !validIfname(name) {
+		if !ifname.Valid(name) {
 			return xmlErr("Invalid bridge name '%s' in network '%s'", b.Name, n.Name)
 		}
 	}
