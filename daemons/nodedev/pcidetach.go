@@ -2,7 +2,6 @@ package nodedev
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -165,16 +164,7 @@ func (d *Driver) writeSysfs(path, value string) error {
 	}
 	if err != nil {
 		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNodeDev,
-			"failed to write '%s' to %s: %v", strings.TrimSpace(value), path, errnoOf(err))
+			"failed to write '%s' to %s: %v", strings.TrimSpace(value), path, virerror.Strerror(err))
 	}
 	return nil
-}
-
-// errnoOf drops the path an *os.PathError repeats, keeping the errno.
-func errnoOf(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -162,18 +162,24 @@ func writeBridgeAttr(br, attr, v string) error {
 
 // Delete takes the bridge down and removes it; a bridge already gone is not an error.
 func Delete(name string) error {
+	// Deleting takes the bridge down; a separate down first would only add another
+	// round of the kernel's synchronization.
+	return deleteLink("bridge", name)
+}
+
+// deleteLink removes the link name, a kind ("bridge", "tap") for the error; a link
+// already gone is not an error.
+func deleteLink(kind, name string) error {
 	link, err := netlink.LinkByName(name)
 	var nf netlink.LinkNotFoundError
 	if errors.As(err, &nf) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("bridge %s: %w", name, err)
+		return fmt.Errorf("%s %s: %w", kind, name, err)
 	}
-	// Deleting takes the bridge down; a separate down first would only add another
-	// round of the kernel's synchronization.
 	if err := netlink.LinkDel(link); err != nil {
-		return fmt.Errorf("delete bridge %s: %w", name, err)
+		return fmt.Errorf("delete %s %s: %w", kind, name, err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -103,17 +102,4 @@ func CreateTap(c TapConfig) (tap *Tap, err error) {
 
 // DeleteTap removes a tap (one created with Persist, or left behind); one already gone
 // is not an error.
-func DeleteTap(name string) error {
-	link, err := netlink.LinkByName(name)
-	var nf netlink.LinkNotFoundError
-	if errors.As(err, &nf) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("tap %s: %w", name, err)
-	}
-	if err := netlink.LinkDel(link); err != nil {
-		return fmt.Errorf("delete tap %s: %w", name, err)
-	}
-	return nil
-}
+func DeleteTap(name string) error { return deleteLink("tap", name) }
