@@ -37,25 +37,16 @@ func (d *Driver) saveConfig(def *libvirtxml.Network) error {
 }
 
 func writeErr(err error, path string) error {
-	return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "cannot save config file '%s': %v", path, unwrapPath(err))
-}
-
-// unwrapPath is the system error without the path os adds to it.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "cannot save config file '%s': %v", path, virerror.Strerror(err))
 }
 
 // deleteConfig removes a network's config file and autostart link.
 func (d *Driver) deleteConfig(name string) error {
 	if err := os.Remove(d.paths.autostartLink(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "Failed to delete autostart link '%s': %v", d.paths.autostartLink(name), unwrapPath(err))
+		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "Failed to delete autostart link '%s': %v", d.paths.autostartLink(name), virerror.Strerror(err))
 	}
 	if err := os.Remove(d.paths.configFile(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "cannot remove config %s: %v", d.paths.configFile(name), unwrapPath(err))
+		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "cannot remove config %s: %v", d.paths.configFile(name), virerror.Strerror(err))
 	}
 	return atomicfile.SyncDir(d.paths.config)
 }
@@ -65,16 +56,16 @@ func (d *Driver) setAutostartLink(name string, on bool) error {
 	link := d.paths.autostartLink(name)
 	if !on {
 		if err := os.Remove(link); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "Failed to delete symlink '%s': %v", link, unwrapPath(err))
+			return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "Failed to delete symlink '%s': %v", link, virerror.Strerror(err))
 		}
 		return nil
 	}
 	if err := os.MkdirAll(d.paths.autostart, 0o755); err != nil {
-		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "cannot create autostart directory '%s': %v", d.paths.autostart, unwrapPath(err))
+		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "cannot create autostart directory '%s': %v", d.paths.autostart, virerror.Strerror(err))
 	}
 	target := d.paths.configFile(name)
 	if err := os.Symlink(target, link); err != nil && !errors.Is(err, os.ErrExist) {
-		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "Failed to create symlink '%s' to '%s': %v", link, target, unwrapPath(err))
+		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "Failed to create symlink '%s' to '%s': %v", link, target, virerror.Strerror(err))
 	}
 	return atomicfile.SyncDir(d.paths.autostart)
 }

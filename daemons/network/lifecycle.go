@@ -147,7 +147,7 @@ func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]units.Spec
 	}
 	bin, err := exec.LookPath("dnsmasq")
 	if err != nil {
-		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "%s: %v", noDnsmasq, unwrapPath(err))
+		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "%s: %v", noDnsmasq, virerror.Strerror(err))
 	}
 	specs = append(specs, units.Spec{
 		Name:        dnsmasqUnit(live.Name),

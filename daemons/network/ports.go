@@ -187,7 +187,7 @@ func (d *Driver) portDelete(ctx context.Context, a libvirt.NetworkPortDeleteArgs
 	}
 	path := filepath.Join(d.paths.portDir(n.def.Name), p.UUID+".xml")
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return struct{}{}, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "Unable to delete %s: %v", path, unwrapPath(err))
+		return struct{}{}, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNetwork, "Unable to delete %s: %v", path, virerror.Strerror(err))
 	}
 	delete(n.ports, p.UUID)
 	return struct{}{}, nil
