@@ -17,8 +17,8 @@ import (
 // file, optionally only those of one MAC.
 func (d *Driver) getDHCPLeases(ctx context.Context, a libvirt.NetworkGetDhcpLeasesArgs) (libvirt.NetworkGetDhcpLeasesRet, error) {
 	var ret libvirt.NetworkGetDhcpLeasesRet
-	if a.Flags != 0 {
-		return ret, remote.UnsupportedFlags(a.Flags, remote.NetworkGetDHCPLeases)
+	if err := remote.CheckFlags(uint32(a.Flags), 0, remote.NetworkGetDHCPLeases); err != nil {
+		return ret, err
 	}
 	var mac net.HardwareAddr
 	if len(a.Mac) > 0 {

@@ -19,8 +19,8 @@ func (d *Driver) defineXML(ctx context.Context, a libvirt.NetworkDefineXMLArgs) 
 }
 
 func (d *Driver) defineXMLFlags(ctx context.Context, a libvirt.NetworkDefineXMLFlagsArgs) (libvirt.NetworkDefineXMLFlagsRet, error) {
-	if a.Flags&^defineValidate != 0 {
-		return libvirt.NetworkDefineXMLFlagsRet{}, remote.UnsupportedFlags(a.Flags, remote.NetworkDefineXMLFlags)
+	if err := remote.CheckFlags(uint32(a.Flags), uint32(defineValidate), remote.NetworkDefineXMLFlags); err != nil {
+		return libvirt.NetworkDefineXMLFlagsRet{}, err
 	}
 	ref, err := d.define(ctx, a.XML)
 	return libvirt.NetworkDefineXMLFlagsRet{Net: ref}, err
@@ -32,8 +32,8 @@ func (d *Driver) createXML(ctx context.Context, a libvirt.NetworkCreateXMLArgs) 
 }
 
 func (d *Driver) createXMLFlags(ctx context.Context, a libvirt.NetworkCreateXMLFlagsArgs) (libvirt.NetworkCreateXMLFlagsRet, error) {
-	if a.Flags&^defineValidate != 0 {
-		return libvirt.NetworkCreateXMLFlagsRet{}, remote.UnsupportedFlags(a.Flags, remote.NetworkCreateXMLFlags)
+	if err := remote.CheckFlags(uint32(a.Flags), uint32(defineValidate), remote.NetworkCreateXMLFlags); err != nil {
+		return libvirt.NetworkCreateXMLFlagsRet{}, err
 	}
 	ref, err := d.createTransient(ctx, a.XML)
 	return libvirt.NetworkCreateXMLFlagsRet{Net: ref}, err
@@ -134,8 +134,8 @@ func (d *Driver) undefineProc(ctx context.Context, a libvirt.NetworkUndefineArgs
 const xmlInactive = uint32(libvirt.NetworkXMLInactive)
 
 func (d *Driver) getXMLDesc(ctx context.Context, a libvirt.NetworkGetXMLDescArgs) (libvirt.NetworkGetXMLDescRet, error) {
-	if a.Flags&^xmlInactive != 0 {
-		return libvirt.NetworkGetXMLDescRet{}, remote.UnsupportedFlags(a.Flags, remote.NetworkGetXMLDesc)
+	if err := remote.CheckFlags(uint32(a.Flags), uint32(xmlInactive), remote.NetworkGetXMLDesc); err != nil {
+		return libvirt.NetworkGetXMLDescRet{}, err
 	}
 	d.mu.Lock()
 	n, err := d.get(a.Net)

@@ -81,8 +81,8 @@ func pair(flags, yes, no libvirt.ConnectListAllNetworksFlags, v bool) bool {
 }
 
 func (d *Driver) listAllNetworks(ctx context.Context, a libvirt.ConnectListAllNetworksArgs) (libvirt.ConnectListAllNetworksRet, error) {
-	if a.Flags&^listAllFlags != 0 {
-		return libvirt.ConnectListAllNetworksRet{}, remote.UnsupportedFlags(uint32(a.Flags), remote.ConnectListAllNetworks)
+	if err := remote.CheckFlags(uint32(a.Flags), uint32(listAllFlags), remote.ConnectListAllNetworks); err != nil {
+		return libvirt.ConnectListAllNetworksRet{}, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

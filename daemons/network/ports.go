@@ -76,8 +76,8 @@ func plugFor(def *libvirtxml.Network) *libvirtxml.NetworkPortPlug {
 
 func (d *Driver) portCreateXML(ctx context.Context, a libvirt.NetworkPortCreateXMLArgs) (libvirt.NetworkPortCreateXMLRet, error) {
 	var ret libvirt.NetworkPortCreateXMLRet
-	if a.Flags&^(portReclaim|portValidate) != 0 {
-		return ret, remote.UnsupportedFlags(a.Flags, remote.NetworkPortCreateXML)
+	if err := remote.CheckFlags(uint32(a.Flags), uint32(portReclaim|portValidate), remote.NetworkPortCreateXML); err != nil {
+		return ret, err
 	}
 	p, err := parsePort(a.XML)
 	if err != nil {
@@ -159,8 +159,8 @@ func (d *Driver) portLookupByUUID(ctx context.Context, a libvirt.NetworkPortLook
 }
 
 func (d *Driver) portGetXMLDesc(ctx context.Context, a libvirt.NetworkPortGetXMLDescArgs) (libvirt.NetworkPortGetXMLDescRet, error) {
-	if a.Flags != 0 {
-		return libvirt.NetworkPortGetXMLDescRet{}, remote.UnsupportedFlags(a.Flags, remote.NetworkPortGetXMLDesc)
+	if err := remote.CheckFlags(uint32(a.Flags), 0, remote.NetworkPortGetXMLDesc); err != nil {
+		return libvirt.NetworkPortGetXMLDescRet{}, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -176,8 +176,8 @@ func (d *Driver) portGetXMLDesc(ctx context.Context, a libvirt.NetworkPortGetXML
 }
 
 func (d *Driver) portDelete(ctx context.Context, a libvirt.NetworkPortDeleteArgs) (struct{}, error) {
-	if a.Flags != 0 {
-		return struct{}{}, remote.UnsupportedFlags(a.Flags, remote.NetworkPortDelete)
+	if err := remote.CheckFlags(uint32(a.Flags), 0, remote.NetworkPortDelete); err != nil {
+		return struct{}{}, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -195,8 +195,8 @@ func (d *Driver) portDelete(ctx context.Context, a libvirt.NetworkPortDeleteArgs
 
 func (d *Driver) listAllPorts(ctx context.Context, a libvirt.NetworkListAllPortsArgs) (libvirt.NetworkListAllPortsRet, error) {
 	var ret libvirt.NetworkListAllPortsRet
-	if a.Flags != 0 {
-		return ret, remote.UnsupportedFlags(a.Flags, remote.NetworkListAllPorts)
+	if err := remote.CheckFlags(uint32(a.Flags), 0, remote.NetworkListAllPorts); err != nil {
+		return ret, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -37,8 +37,8 @@ var sectionNames = map[uint32]string{
 // update is networkUpdate. The live change applies to dnsmasq at once: host entries by
 // rewriting the hosts files and SIGHUP, everything else by restarting dnsmasq.
 func (d *Driver) update(ctx context.Context, a libvirt.NetworkUpdateArgs) (struct{}, error) {
-	if a.Flags&^(affectLive|affectConfig) != 0 {
-		return struct{}{}, remote.UnsupportedFlags(uint32(a.Flags), remote.NetworkUpdate)
+	if err := remote.CheckFlags(uint32(a.Flags), uint32(affectLive|affectConfig), remote.NetworkUpdate); err != nil {
+		return struct{}{}, err
 	}
 	// The daemon answers VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER, so clients
 	// send command and section each in its own field (older ones swapped them).

@@ -16,8 +16,8 @@ import (
 // carried over an RPC stream in both directions. One session at a time; --force takes
 // over from the one before.
 func (d *Driver) openConsole(ctx context.Context, a libvirt.DomainOpenConsoleArgs) (struct{}, error) {
-	if a.Flags&^uint32(libvirt.DomainConsoleForce|libvirt.DomainConsoleSafe) != 0 {
-		return struct{}{}, unsupportedFlags(a.Flags, "qemuDomainOpenConsole")
+	if err := checkFlags(uint32(a.Flags), uint32(libvirt.DomainConsoleForce|libvirt.DomainConsoleSafe), "qemuDomainOpenConsole"); err != nil {
+		return struct{}{}, err
 	}
 	dom, err := d.get(a.Dom)
 	if err != nil {

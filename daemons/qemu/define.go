@@ -18,8 +18,8 @@ func (d *Driver) defineXML(ctx context.Context, a libvirt.DomainDefineXMLArgs) (
 
 // defineXMLFlags accepts VIR_DOMAIN_DEFINE_VALIDATE: every definition is checked anyway.
 func (d *Driver) defineXMLFlags(ctx context.Context, a libvirt.DomainDefineXMLFlagsArgs) (libvirt.DomainDefineXMLFlagsRet, error) {
-	if a.Flags&^libvirt.DomainDefineValidate != 0 {
-		return libvirt.DomainDefineXMLFlagsRet{}, unsupportedFlags(uint32(a.Flags), "qemuDomainDefineXMLFlags")
+	if err := checkFlags(uint32(a.Flags), uint32(libvirt.DomainDefineValidate), "qemuDomainDefineXMLFlags"); err != nil {
+		return libvirt.DomainDefineXMLFlagsRet{}, err
 	}
 	ref, err := d.define(ctx, a.XML)
 	return libvirt.DomainDefineXMLFlagsRet{Dom: ref}, err
@@ -126,8 +126,8 @@ const undefineAllowed = libvirt.DomainUndefineManagedSave | libvirt.DomainUndefi
 // undefineDomain removes the persistent definition. A running guest runs on as a
 // transient one and disappears when it stops.
 func (d *Driver) undefineDomain(ref libvirt.Domain, flags libvirt.DomainUndefineFlagsValues) error {
-	if flags&^undefineAllowed != 0 {
-		return unsupportedFlags(uint32(flags), "qemuDomainUndefineFlags")
+	if err := checkFlags(uint32(flags), uint32(undefineAllowed), "qemuDomainUndefineFlags"); err != nil {
+		return err
 	}
 	if flags&libvirt.DomainUndefineNvram != 0 && flags&libvirt.DomainUndefineKeepNvram != 0 {
 		return virerror.New(libvirt.ErrOperationInvalid, virerror.FromQEMU, "cannot both keep and delete nvram")

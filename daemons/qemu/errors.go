@@ -6,10 +6,10 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-// unsupportedFlags is virCheckFlags' error, naming the driver function as libvirt's
-// message does ("unsupported flags (0x100000) in function qemuDomainUndefineFlags").
-func unsupportedFlags(flags uint32, fn string) error {
-	return virerror.CheckFlags(flags, 0, virerror.FromQEMU, fn)
+// checkFlags is virCheckFlags for the QEMU driver: flags outside allowed are refused,
+// naming the driver function fn as libvirt's message does.
+func checkFlags(flags, allowed uint32, fn string) error {
+	return virerror.CheckFlags(flags, allowed, virerror.FromQEMU, fn)
 }
 
 // errNotRunning is the answer to an operation that needs a running guest.

@@ -56,8 +56,8 @@ func cpuTime(pid int) uint64 {
 }
 
 func (d *Driver) getState(ctx context.Context, a libvirt.DomainGetStateArgs) (libvirt.DomainGetStateRet, error) {
-	if a.Flags != 0 {
-		return libvirt.DomainGetStateRet{}, unsupportedFlags(a.Flags, "qemuDomainGetState")
+	if err := checkFlags(uint32(a.Flags), 0, "qemuDomainGetState"); err != nil {
+		return libvirt.DomainGetStateRet{}, err
 	}
 	dom, err := d.get(a.Dom)
 	if err != nil {
@@ -116,8 +116,8 @@ func (d *Driver) isUpdated(ctx context.Context, a libvirt.DomainIsUpdatedArgs) (
 
 // hasManagedSaveImage: managed save is not implemented, so there never is one.
 func (d *Driver) hasManagedSaveImage(ctx context.Context, a libvirt.DomainHasManagedSaveImageArgs) (libvirt.DomainHasManagedSaveImageRet, error) {
-	if a.Flags != 0 {
-		return libvirt.DomainHasManagedSaveImageRet{}, unsupportedFlags(a.Flags, "qemuDomainHasManagedSaveImage")
+	if err := checkFlags(uint32(a.Flags), 0, "qemuDomainHasManagedSaveImage"); err != nil {
+		return libvirt.DomainHasManagedSaveImageRet{}, err
 	}
 	_, err := d.get(a.Dom)
 	return libvirt.DomainHasManagedSaveImageRet{}, err
@@ -156,8 +156,8 @@ const xmlFlags = libvirt.DomainXMLSecure | libvirt.DomainXMLInactive | libvirt.D
 // getXMLDesc is dumpxml: the running definition, with its id, while the guest runs;
 // the persistent one when it does not or when --inactive asks for it.
 func (d *Driver) getXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDescArgs) (libvirt.DomainGetXMLDescRet, error) {
-	if a.Flags&^xmlFlags != 0 {
-		return libvirt.DomainGetXMLDescRet{}, unsupportedFlags(uint32(a.Flags), "qemuDomainGetXMLDesc")
+	if err := checkFlags(uint32(a.Flags), uint32(xmlFlags), "qemuDomainGetXMLDesc"); err != nil {
+		return libvirt.DomainGetXMLDescRet{}, err
 	}
 	dom, err := d.get(a.Dom)
 	if err != nil {

@@ -20,8 +20,8 @@ const createFlags = libvirt.DomainStartPaused | libvirt.DomainStartBypassCache |
 	libvirt.DomainStartValidate | libvirt.DomainStartResetNvram
 
 func (d *Driver) createWithFlags(ctx context.Context, a libvirt.DomainCreateWithFlagsArgs) (libvirt.DomainCreateWithFlagsRet, error) {
-	if libvirt.DomainCreateFlags(a.Flags)&^createFlags != 0 {
-		return libvirt.DomainCreateWithFlagsRet{}, unsupportedFlags(a.Flags, "qemuDomainCreateWithFlags")
+	if err := checkFlags(a.Flags, uint32(createFlags), "qemuDomainCreateWithFlags"); err != nil {
+		return libvirt.DomainCreateWithFlagsRet{}, err
 	}
 	ref, err := d.startDefined(ctx, a.Dom, libvirt.DomainCreateFlags(a.Flags))
 	return libvirt.DomainCreateWithFlagsRet{Dom: ref}, err
@@ -66,8 +66,8 @@ func (d *Driver) launch(ctx context.Context, dom *domain, def *libvirtxml.Domain
 // transient guest, forgotten when it stops. A defined guest of the same name and UUID
 // that is not running is started with this definition instead of its own.
 func (d *Driver) createXML(ctx context.Context, a libvirt.DomainCreateXMLArgs) (libvirt.DomainCreateXMLRet, error) {
-	if a.Flags&^libvirt.DomainCreateFlags(createFlags) != 0 {
-		return libvirt.DomainCreateXMLRet{}, unsupportedFlags(uint32(a.Flags), "qemuDomainCreateXML")
+	if err := checkFlags(uint32(a.Flags), uint32(libvirt.DomainCreateFlags(createFlags)), "qemuDomainCreateXML"); err != nil {
+		return libvirt.DomainCreateXMLRet{}, err
 	}
 	def, uuid, err := d.parseDefinition(ctx, a.XMLDesc)
 	if err != nil {
@@ -95,8 +95,8 @@ func (d *Driver) destroy(ctx context.Context, a libvirt.DomainDestroyArgs) (stru
 }
 
 func (d *Driver) destroyFlags(ctx context.Context, a libvirt.DomainDestroyFlagsArgs) (struct{}, error) {
-	if a.Flags&^libvirt.DomainDestroyGraceful != 0 {
-		return struct{}{}, unsupportedFlags(uint32(a.Flags), "qemuDomainDestroyFlags")
+	if err := checkFlags(uint32(a.Flags), uint32(libvirt.DomainDestroyGraceful), "qemuDomainDestroyFlags"); err != nil {
+		return struct{}{}, err
 	}
 	return struct{}{}, d.destroyDomain(ctx, a.Dom, a.Flags)
 }
@@ -156,7 +156,7 @@ func (d *Driver) powerdown(ctx context.Context, ref libvirt.Domain, flags uint32
 	case uint32(libvirt.DomainShutdownGuestAgent):
 		return virerror.New(libvirt.ErrArgumentUnsupported, virerror.FromQEMU, "QEMU guest agent is not configured")
 	default:
-		return unsupportedFlags(flags, fn)
+		return checkFlags(flags, 0, fn) // any other combination
 	}
 	dom, r, err := d.lockRunning(ref, errDom)
 	if err != nil {
@@ -171,8 +171,8 @@ func (d *Driver) powerdown(ctx context.Context, ref libvirt.Domain, flags uint32
 }
 
 func (d *Driver) reset(ctx context.Context, a libvirt.DomainResetArgs) (struct{}, error) {
-	if a.Flags != 0 {
-		return struct{}{}, unsupportedFlags(a.Flags, "qemuDomainReset")
+	if err := checkFlags(uint32(a.Flags), 0, "qemuDomainReset"); err != nil {
+		return struct{}{}, err
 	}
 	dom, r, err := d.lockRunning(a.Dom, virerror.FromDomain)
 	if err != nil {

@@ -64,8 +64,8 @@ func (dom *domain) matches(f libvirt.ConnectListAllDomainsFlags) bool {
 
 // listAll is virConnectListAllDomains. With need_results=0 only the count is returned.
 func (d *Driver) listAll(ctx context.Context, a libvirt.ConnectListAllDomainsArgs) (libvirt.ConnectListAllDomainsRet, error) {
-	if a.Flags&^listFlags != 0 {
-		return libvirt.ConnectListAllDomainsRet{}, unsupportedFlags(uint32(a.Flags), "qemuConnectListAllDomains")
+	if err := checkFlags(uint32(a.Flags), uint32(listFlags), "qemuConnectListAllDomains"); err != nil {
+		return libvirt.ConnectListAllDomainsRet{}, err
 	}
 	var ret libvirt.ConnectListAllDomainsRet
 	for _, dom := range d.doms.all() {

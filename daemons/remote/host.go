@@ -29,8 +29,8 @@ func (r *Remote) hostname(ctx context.Context, _ struct{}) (libvirt.ConnectGetHo
 }
 
 func (r *Remote) sysinfo(ctx context.Context, a libvirt.ConnectGetSysinfoArgs) (libvirt.ConnectGetSysinfoRet, error) {
-	if a.Flags != 0 {
-		return libvirt.ConnectGetSysinfoRet{}, UnsupportedFlags(a.Flags, ConnectGetSysinfo)
+	if err := CheckFlags(uint32(a.Flags), 0, ConnectGetSysinfo); err != nil {
+		return libvirt.ConnectGetSysinfoRet{}, err
 	}
 	xml, err := r.cfg.Host.Sysinfo()
 	if err != nil {
@@ -68,7 +68,8 @@ func (r *Remote) capabilities(ctx context.Context, _ struct{}) (libvirt.ConnectG
 	return libvirt.ConnectGetCapabilitiesRet{Capabilities: out}, nil
 }
 
-// UnsupportedFlags is libvirt's virCheckFlags error for a call of p.
-func UnsupportedFlags(flags uint32, p Proc) error {
-	return virerror.CheckFlags(flags, 0, p.ErrorDomain(), p.API())
+// CheckFlags is libvirt's virCheckFlags for a call of p: flags outside allowed are
+// refused, naming p's driver function.
+func CheckFlags(flags, allowed uint32, p Proc) error {
+	return virerror.CheckFlags(flags, allowed, p.ErrorDomain(), p.API())
 }
