@@ -182,29 +182,50 @@ func Init(path string, w io.Writer, now time.Time) error {
 		return err
 	}
 	bw := bufio.NewWriter(w)
-	star := func(s string) string {
-		if s == "" {
-			return "*"
-		}
-		return s
-	}
 	var v6 []Lease
 	duid := ""
 	for _, l := range ls {
 		if l.IAID != "" {
 			v6 = append(v6, l)
-			if l.ServerDUID != "" {
+			if token(l.ServerDUID) {
 				duid = l.ServerDUID
 			}
 			continue
 		}
-		fmt.Fprintf(bw, "%d %s %s %s %s\n", l.Expiry, l.MAC, l.IP, star(l.Hostname), star(l.ClientID))
+		if token(l.MAC) && token(l.IP) {
+			fmt.Fprintf(bw, "%d %s %s %s %s\n", l.Expiry, l.MAC, l.IP, star(l.Hostname), star(l.ClientID))
+		}
 	}
 	if duid != "" {
 		fmt.Fprintf(bw, "duid %s\n", duid)
 		for _, l := range v6 {
-			fmt.Fprintf(bw, "%d %s %s %s %s\n", l.Expiry, l.IAID, l.IP, star(l.Hostname), star(l.ClientID))
+			if token(l.IAID) && token(l.IP) {
+				fmt.Fprintf(bw, "%d %s %s %s %s\n", l.Expiry, l.IAID, l.IP, star(l.Hostname), star(l.ClientID))
+			}
 		}
 	}
 	return bw.Flush()
+}
+
+// token reports whether s can stand as one field of dnsmasq's lease file, which dnsmasq
+// splits at white space. The helper only records what dnsmasq gave it, but the file is
+// plain JSON on disk: a hand-edited entry must not shift the fields of its line.
+func token(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// star is dnsmasq's spelling of an unknown optional field.
+func star(s string) string {
+	if !token(s) {
+		return "*"
+	}
+	return s
 }

@@ -95,13 +95,53 @@ func TestReadRejectsGarbage(t *testing.T) {
 
 func FuzzRead(f *testing.F) {
 	f.Add([]byte(`[{"ip-address":"192.0.2.1","mac-address":"52:54:00:00:00:01","expiry-time":5}]`))
+	f.Add([]byte(`[{"iaid":"7","ip-address":"2001:db8::5","mac-address":"52:54:00:00:00:02","client-id":"00:01","expiry-time":0,"server-duid":"00:01:00:01:bb"}]`))
+	f.Add([]byte(`[{"ip-address":"192.0.2.1","mac-address":"52:54 00","hostname":"a b","expiry-time":0}]`))
 	f.Add([]byte(`[]`))
+	// One file per worker process: its calls run one after another.
+	p := filepath.Join(f.TempDir(), "virbr0.status")
+	now := time.Unix(1_700_000_000, 0)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p := filepath.Join(t.TempDir(), "f.status")
-		os.WriteFile(p, b, 0o644)
-		Read(p, time.Unix(0, 0))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		before, err := Read(p, now)
+		if err != nil {
+			return
+		}
+		// dnsmasq reads "init" line by line, split at spaces: every line must keep its
+		// shape whatever the file holds.
 		var out strings.Builder
-		Init(p, &out, time.Unix(0, 0))
+		if err := Init(p, &out, now); err != nil {
+			t.Fatalf("init of a readable file: %v", err)
+		}
+		for _, l := range strings.SplitAfter(out.String(), "\n") {
+			if l == "" {
+				continue
+			}
+			fields := strings.Split(strings.TrimSuffix(l, "\n"), " ")
+			if !strings.HasSuffix(l, "\n") || !(len(fields) == 5 || len(fields) == 2 && fields[0] == "duid") {
+				t.Fatalf("init line %q", l)
+			}
+			for _, v := range fields {
+				if !token(v) {
+					t.Fatalf("init line %q has an empty or spaced field", l)
+				}
+			}
+		}
+		// An update of a readable file keeps it readable and records the lease.
+		e := Event{Action: "add", ID: "52:54:00:00:00:99", IP: "198.51.100.9",
+			Env: env(map[string]string{"DNSMASQ_LEASE_EXPIRES": "0"})}
+		if err := Update(p, e, now); err != nil {
+			t.Fatalf("update of a readable file: %v", err)
+		}
+		after, err := Read(p, now)
+		if err != nil {
+			t.Fatalf("file unreadable after update: %v", err)
+		}
+		if len(after) == 0 || after[len(after)-1].IP != e.IP || len(after) > len(before)+1 {
+			t.Fatalf("update of %d leases gave %+v", len(before), after)
+		}
 	})
 }
 
