@@ -146,17 +146,22 @@ func (d *Driver) reboot(ctx context.Context, a libvirt.DomainRebootArgs) (struct
 // powerdown presses the guest's ACPI power button and returns; the guest shuts down in
 // its own time (virsh shutdown). For a reboot the driver then resets the guest instead
 // of stopping it, as libvirt's "fake reboot" does.
+//
+// The driver does not speak the guest agent protocol, so it behaves as libvirt does for
+// a guest whose agent is not connected: the agent alone is an error, the agent or ACPI
+// (virsh shutdown --mode agent,acpi) falls back to ACPI. The shutdown and reboot flags
+// share these two bits.
 func (d *Driver) powerdown(ctx context.Context, ref libvirt.Domain, flags uint32, reboot bool) error {
 	fn, errDom := "qemuDomainShutdownFlags", virerror.FromQEMU
 	if reboot {
 		fn, errDom = "qemuDomainReboot", virerror.FromDomain
 	}
-	switch flags {
-	case 0, uint32(libvirt.DomainShutdownAcpiPowerBtn):
-	case uint32(libvirt.DomainShutdownGuestAgent):
+	acpi, agent := uint32(libvirt.DomainShutdownAcpiPowerBtn), uint32(libvirt.DomainShutdownGuestAgent)
+	if err := checkFlags(flags, acpi|agent, fn); err != nil {
+		return err
+	}
+	if flags == agent {
 		return virerror.New(libvirt.ErrArgumentUnsupported, virerror.FromQEMU, "QEMU guest agent is not configured")
-	default:
-		return checkFlags(flags, 0, fn) // any other combination
 	}
 	dom, r, err := d.lockRunning(ref, errDom)
 	if err != nil {

@@ -121,7 +121,16 @@ func TestShutdownRebootConsole(t *testing.T) {
 	}
 	wantState(t, d, "tiny", "running (booted)")
 
-	d.Virsh(t, "shutdown", "tiny")
+	// No agent is connected: the agent alone fails, agent-or-ACPI presses the button.
+	for mode, want := range map[string]string{
+		"agent":   "QEMU guest agent is not configured",
+		"initctl": "unsupported flags (0x4) in function qemuDomainShutdownFlags",
+	} {
+		if _, stderr, err := d.VirshErr("shutdown", "--mode", mode, "tiny"); err == nil || !strings.Contains(stderr, want) {
+			t.Errorf("shutdown --mode %s: %v %q, want %q", mode, err, stderr, want)
+		}
+	}
+	d.Virsh(t, "shutdown", "--mode", "agent,acpi", "tiny")
 	ev.expect(t, "'tiny': Shutdown Finished after guest request", "'tiny': Stopped Shutdown")
 	wantState(t, d, "tiny", "shut off (shutdown)")
 	con.expect(t, qemutest.TinyPowerOff)
