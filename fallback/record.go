@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 	"github.com/virtunit/virtunit/units"
 	"github.com/virtunit/virtunit/units/launch"
 )

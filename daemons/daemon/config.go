@@ -5,8 +5,8 @@ import (
 	"os/user"
 	"strconv"
 
-	"github.com/virtunit/virtunit/daemons/conf"
-	"github.com/virtunit/virtunit/daemons/logging"
+	"github.com/virtunit/virtunit/internal/conf"
+	"github.com/virtunit/virtunit/internal/logging"
 )
 
 // Config is a daemon's config file (libvirtd.conf and its modular siblings), with

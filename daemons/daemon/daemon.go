@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/driver"
-	"github.com/virtunit/virtunit/daemons/logging"
+	"github.com/virtunit/virtunit/internal/logging"
 )
 
 // Version is virtunit's version, as --version prints it.

@@ -18,9 +18,9 @@ import (
 	"github.com/virtunit/virtunit/daemons/admin"
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/host"
-	"github.com/virtunit/virtunit/daemons/logging"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/internal/logging"
 )
 
 // runtime is a running daemon: what admin calls and signal handlers act on.

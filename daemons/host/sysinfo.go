@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 type sysinfoEntry struct {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
-	"github.com/virtunit/virtunit/daemons/netnstest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 )
 
 // BenchmarkVirshIfaceList200 times the whole command "virsh iface-list" against

@@ -11,8 +11,8 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/ifname"
 	"github.com/virtunit/virtunit/daemons/virerror"
+	"github.com/virtunit/virtunit/internal/ifname"
 )
 
 // The interface types of libvirt's interface XML.

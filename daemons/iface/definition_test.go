@@ -7,7 +7,7 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 
 	"github.com/virtunit/virtunit/daemons/virerror"
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 const bridgeDef = `<interface type='bridge' name='br1'>

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
-	"github.com/virtunit/virtunit/daemons/netnstest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 )
 
 // netNS creates a network namespace for the test, with lo up, and deletes it (and so

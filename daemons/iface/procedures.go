@@ -9,7 +9,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 // The flags libvirt defines for these calls.

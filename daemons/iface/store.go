@@ -11,8 +11,8 @@ import (
 
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/atomicfile"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 // store keeps the persistent interface definitions, one NAME.xml per interface in dir

@@ -12,8 +12,8 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/vishvananda/netlink"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
 	"github.com/virtunit/virtunit/daemons/virerror"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 )
 
 // linkState is what a checkpoint remembers of a link, enough to bring it back.

@@ -10,8 +10,8 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
 	"github.com/virtunit/virtunit/daemons/virerror"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 )
 
 // saveConfig writes a persistent definition with libvirt's banner.

@@ -6,7 +6,7 @@ import (
 
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 )
 
 // writeDnsmasqFiles writes a network's dnsmasq config (0600, read by dnsmasq before it

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
-	"github.com/virtunit/virtunit/daemons/netnstest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 )
 
 // The end-to-end tests run the real virtnetworkd as root, in a private mount namespace

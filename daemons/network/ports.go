@@ -11,10 +11,10 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/virerror"
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/atomicfile"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 // The flags of virNetworkPortCreateXML.

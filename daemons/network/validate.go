@@ -8,7 +8,7 @@ import (
 
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/ifname"
+	"github.com/virtunit/virtunit/internal/ifname"
 )
 
 // validateDef holds a definition to libvirt's parser and validator rules

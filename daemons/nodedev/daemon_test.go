@@ -17,7 +17,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
-	"github.com/virtunit/virtunit/daemons/netnstest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 )
 
 // netNS creates a network namespace for the test, deleted when the test ends.

@@ -5,7 +5,7 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 // device returns the named device or libvirt's "not found" error.

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/virtunit/virtunit/daemons/netnstest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"

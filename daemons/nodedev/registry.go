@@ -7,7 +7,7 @@ import (
 
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 // device is one entry of the registry: its definition as last built, the capabilities

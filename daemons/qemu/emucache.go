@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 )
 
 // cachedEmulator is the disk form of an emulator's probe.

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
-	"github.com/virtunit/virtunit/daemons/netnstest"
 	"github.com/virtunit/virtunit/daemons/qemu/qemutest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 )
 
 // TestGuestOnNetwork boots the Linux guest with an interface of type 'network': the

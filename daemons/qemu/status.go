@@ -11,8 +11,8 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/atomicfile"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 // status is the live state of a running guest, NAME.xml in the run directory: what a

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
-	"github.com/virtunit/virtunit/daemons/netnstest"
 	"github.com/virtunit/virtunit/daemons/qemu/qemutest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 )
 
 // netns creates a network namespace with a bridge br0 for the test and removes it after.

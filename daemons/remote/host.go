@@ -8,7 +8,7 @@ import (
 
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 func (r *Remote) hostProcedures() []rpc.Procedure {

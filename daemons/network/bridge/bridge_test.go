@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/virtunit/virtunit/daemons/netnstest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 )
 
 // The tests re-run this test binary inside the namespace ("ip netns exec" gives it the

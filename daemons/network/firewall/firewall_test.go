@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/nftables"
 
-	"github.com/virtunit/virtunit/daemons/netnstest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 )
 
 func connIn(t *testing.T, ns *netnstest.NS) *Conn {

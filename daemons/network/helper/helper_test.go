@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/virtunit/virtunit/daemons/netnstest"
 	"github.com/virtunit/virtunit/daemons/network/bridge"
 	"github.com/virtunit/virtunit/daemons/network/firewall"
 	"github.com/virtunit/virtunit/daemons/network/helper"
 	"github.com/virtunit/virtunit/daemons/network/leases"
+	"github.com/virtunit/virtunit/internal/netnstest"
 )
 
 // The test binary doubles as the helper program: with VU_AS_HELPER set it runs

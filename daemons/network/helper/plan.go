@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
 	"github.com/virtunit/virtunit/daemons/network/bridge"
 	"github.com/virtunit/virtunit/daemons/network/firewall"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 )
 
 // Plan is what "up" and "down" do for one network.

@@ -9,9 +9,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
 	"github.com/virtunit/virtunit/daemons/network/bridge"
 	"github.com/virtunit/virtunit/daemons/network/firewall"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 )
 
 // Up builds the network of p: the bridge, then its firewall rules, whose removal list

@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 )
 
 // Lease is one entry of the file, with libvirt's keys in libvirt's order.

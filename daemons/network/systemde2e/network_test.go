@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
-	"github.com/virtunit/virtunit/daemons/netnstest"
+	"github.com/virtunit/virtunit/internal/netnstest"
 	"github.com/virtunit/virtunit/transient/systemdtest"
 )
 

@@ -12,7 +12,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/virerror"
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 // The forward modes virtunit realizes. "" is an isolated network (no <forward>).

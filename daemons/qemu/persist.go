@@ -11,8 +11,8 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/atomicfile"
-	"github.com/virtunit/virtunit/daemons/xmlstyle"
+	"github.com/virtunit/virtunit/internal/atomicfile"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 // configHeader is the comment libvirt puts atop every file it owns.

@@ -6,7 +6,7 @@ import (
 	"os/user"
 	"strconv"
 
-	"github.com/virtunit/virtunit/daemons/conf"
+	"github.com/virtunit/virtunit/internal/conf"
 )
 
 // Config is qemu.conf: the keys virtunit honours, with libvirt's defaults
