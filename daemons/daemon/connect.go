@@ -36,7 +36,7 @@ func (c *connector) setProgram(p *rpc.Program) {
 	close(c.ready)
 }
 
-func (c *connector) connect(ctx context.Context, scheme string) (remote.Caller, error) {
+func (c *connector) connect(ctx context.Context, scheme string) (rpc.Caller, error) {
 	for _, s := range c.schemes {
 		if s == scheme {
 			return local{c}, nil

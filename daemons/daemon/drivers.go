@@ -12,8 +12,8 @@ import (
 
 // startDrivers builds the daemon's drivers in order. On error the drivers built so far
 // are returned too, for closing.
-func (d *Daemon) startDrivers(ctx context.Context, env *driver.Env) ([]remote.Driver, error) {
-	var drivers []remote.Driver
+func (d *Daemon) startDrivers(ctx context.Context, env *driver.Env) ([]driver.Driver, error) {
+	var drivers []driver.Driver
 	log := env.Logger("daemon")
 	for _, f := range d.Drivers {
 		start := time.Now()
@@ -28,7 +28,7 @@ func (d *Daemon) startDrivers(ctx context.Context, env *driver.Env) ([]remote.Dr
 }
 
 // closeDrivers closes drivers in reverse order of creation.
-func closeDrivers(drivers []remote.Driver, log *slog.Logger) {
+func closeDrivers(drivers []driver.Driver, log *slog.Logger) {
 	for i := len(drivers) - 1; i >= 0; i-- {
 		if c, ok := drivers[i].(closer); ok {
 			if err := c.Close(); err != nil {

@@ -151,7 +151,7 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	drivers, err := d.startDrivers(ctx, env)
 	defer closeDrivers(drivers, rt.log)
 	if err == nil {
-		if late, ok := front.(interface{ AddDrivers([]remote.Driver) error }); ok {
+		if late, ok := front.(interface{ AddDrivers([]driver.Driver) error }); ok {
 			err = late.AddDrivers(drivers)
 		}
 	}

@@ -48,7 +48,7 @@ type backend struct {
 // Driver returns a factory for a forwarder of the given families, which finds the other
 // daemons' sockets in the run directory.
 func Driver(families ...Family) driver.Factory {
-	return func(ctx context.Context, env *driver.Env) (remote.Driver, error) {
+	return func(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		return &Forwarder{
 			families:   families,
 			sockDir:    env.Paths.RunDir,

@@ -10,7 +10,6 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/virtunit/virtunit/daemons/driver"
-	"github.com/virtunit/virtunit/daemons/remote"
 )
 
 // Driver is the interface driver.
@@ -38,8 +37,10 @@ type config struct {
 	privileged bool
 }
 
+var _ driver.Interfaces = (*Driver)(nil)
+
 // New builds the driver for a daemon.
-func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
+func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 	d, err := open(config{
 		configDir:  filepath.Join(env.Paths.ConfigDir, "interface"),
 		runDir:     filepath.Join(env.Paths.RunDir, "interface"),

@@ -13,9 +13,9 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-// getDHCPLeases is networkGetDHCPLeases: the unexpired leases of the network's lease
+// NetworkGetDHCPLeases is networkGetDHCPLeases: the unexpired leases of the network's lease
 // file, optionally only those of one MAC.
-func (d *Driver) getDHCPLeases(ctx context.Context, a libvirt.NetworkGetDhcpLeasesArgs) (libvirt.NetworkGetDhcpLeasesRet, error) {
+func (d *Driver) NetworkGetDHCPLeases(ctx context.Context, a libvirt.NetworkGetDhcpLeasesArgs) (libvirt.NetworkGetDhcpLeasesRet, error) {
 	var ret libvirt.NetworkGetDhcpLeasesRet
 	if err := remote.CheckFlags(uint32(a.Flags), 0, remote.NetworkGetDHCPLeases); err != nil {
 		return ret, err

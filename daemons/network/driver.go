@@ -26,9 +26,11 @@ type Driver struct {
 	nets map[string]*network // by name; guarded by mu
 }
 
+var _ driver.Networks = (*Driver)(nil)
+
 // New loads the persistent networks and the status of the running ones, and starts
 // the networks marked for autostart, as libvirt's networkStateInitialize does.
-func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
+func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 	d := &Driver{
 		env:   env,
 		log:   env.Logger("network"),

@@ -13,12 +13,12 @@ import (
 // is validated anyway.
 const defineValidate = 1
 
-func (d *Driver) defineXML(ctx context.Context, a libvirt.NetworkDefineXMLArgs) (libvirt.NetworkDefineXMLRet, error) {
+func (d *Driver) NetworkDefineXML(ctx context.Context, a libvirt.NetworkDefineXMLArgs) (libvirt.NetworkDefineXMLRet, error) {
 	ref, err := d.define(ctx, a.XML)
 	return libvirt.NetworkDefineXMLRet{Net: ref}, err
 }
 
-func (d *Driver) defineXMLFlags(ctx context.Context, a libvirt.NetworkDefineXMLFlagsArgs) (libvirt.NetworkDefineXMLFlagsRet, error) {
+func (d *Driver) NetworkDefineXMLFlags(ctx context.Context, a libvirt.NetworkDefineXMLFlagsArgs) (libvirt.NetworkDefineXMLFlagsRet, error) {
 	if err := remote.CheckFlags(uint32(a.Flags), uint32(defineValidate), remote.NetworkDefineXMLFlags); err != nil {
 		return libvirt.NetworkDefineXMLFlagsRet{}, err
 	}
@@ -26,12 +26,12 @@ func (d *Driver) defineXMLFlags(ctx context.Context, a libvirt.NetworkDefineXMLF
 	return libvirt.NetworkDefineXMLFlagsRet{Net: ref}, err
 }
 
-func (d *Driver) createXML(ctx context.Context, a libvirt.NetworkCreateXMLArgs) (libvirt.NetworkCreateXMLRet, error) {
+func (d *Driver) NetworkCreateXML(ctx context.Context, a libvirt.NetworkCreateXMLArgs) (libvirt.NetworkCreateXMLRet, error) {
 	ref, err := d.createTransient(ctx, a.XML)
 	return libvirt.NetworkCreateXMLRet{Net: ref}, err
 }
 
-func (d *Driver) createXMLFlags(ctx context.Context, a libvirt.NetworkCreateXMLFlagsArgs) (libvirt.NetworkCreateXMLFlagsRet, error) {
+func (d *Driver) NetworkCreateXMLFlags(ctx context.Context, a libvirt.NetworkCreateXMLFlagsArgs) (libvirt.NetworkCreateXMLFlagsRet, error) {
 	if err := remote.CheckFlags(uint32(a.Flags), uint32(defineValidate), remote.NetworkCreateXMLFlags); err != nil {
 		return libvirt.NetworkCreateXMLFlagsRet{}, err
 	}
@@ -92,7 +92,7 @@ func (d *Driver) createTransient(ctx context.Context, xml string) (libvirt.Netwo
 	return n.ref(), nil
 }
 
-func (d *Driver) create(ctx context.Context, a libvirt.NetworkCreateArgs) (struct{}, error) {
+func (d *Driver) NetworkCreate(ctx context.Context, a libvirt.NetworkCreateArgs) (struct{}, error) {
 	n, err := d.lookup(a.Net)
 	if err != nil {
 		return struct{}{}, err
@@ -106,7 +106,7 @@ func (d *Driver) create(ctx context.Context, a libvirt.NetworkCreateArgs) (struc
 	return struct{}{}, nil
 }
 
-func (d *Driver) destroy(ctx context.Context, a libvirt.NetworkDestroyArgs) (struct{}, error) {
+func (d *Driver) NetworkDestroy(ctx context.Context, a libvirt.NetworkDestroyArgs) (struct{}, error) {
 	n, err := d.lookup(a.Net)
 	if err != nil {
 		return struct{}{}, err
@@ -126,14 +126,14 @@ func (d *Driver) destroy(ctx context.Context, a libvirt.NetworkDestroyArgs) (str
 	return struct{}{}, nil
 }
 
-func (d *Driver) undefineProc(ctx context.Context, a libvirt.NetworkUndefineArgs) (struct{}, error) {
+func (d *Driver) NetworkUndefine(ctx context.Context, a libvirt.NetworkUndefineArgs) (struct{}, error) {
 	return struct{}{}, d.undefine(ctx, a.Net)
 }
 
 // xmlInactive is VIR_NETWORK_XML_INACTIVE.
 const xmlInactive = uint32(libvirt.NetworkXMLInactive)
 
-func (d *Driver) getXMLDesc(ctx context.Context, a libvirt.NetworkGetXMLDescArgs) (libvirt.NetworkGetXMLDescRet, error) {
+func (d *Driver) NetworkGetXMLDesc(ctx context.Context, a libvirt.NetworkGetXMLDescArgs) (libvirt.NetworkGetXMLDescRet, error) {
 	if err := remote.CheckFlags(uint32(a.Flags), uint32(xmlInactive), remote.NetworkGetXMLDesc); err != nil {
 		return libvirt.NetworkGetXMLDescRet{}, err
 	}
@@ -155,7 +155,7 @@ func (d *Driver) getXMLDesc(ctx context.Context, a libvirt.NetworkGetXMLDescArgs
 	return libvirt.NetworkGetXMLDescRet{XML: s}, nil
 }
 
-func (d *Driver) getBridgeName(ctx context.Context, a libvirt.NetworkGetBridgeNameArgs) (libvirt.NetworkGetBridgeNameRet, error) {
+func (d *Driver) NetworkGetBridgeName(ctx context.Context, a libvirt.NetworkGetBridgeNameArgs) (libvirt.NetworkGetBridgeNameRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, err := d.get(a.Net)
@@ -168,7 +168,7 @@ func (d *Driver) getBridgeName(ctx context.Context, a libvirt.NetworkGetBridgeNa
 	return libvirt.NetworkGetBridgeNameRet{Name: n.def.Bridge.Name}, nil
 }
 
-func (d *Driver) getAutostart(ctx context.Context, a libvirt.NetworkGetAutostartArgs) (libvirt.NetworkGetAutostartRet, error) {
+func (d *Driver) NetworkGetAutostart(ctx context.Context, a libvirt.NetworkGetAutostartArgs) (libvirt.NetworkGetAutostartRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, err := d.get(a.Net)
@@ -178,7 +178,7 @@ func (d *Driver) getAutostart(ctx context.Context, a libvirt.NetworkGetAutostart
 	return libvirt.NetworkGetAutostartRet{Autostart: b2i(n.autostart)}, nil
 }
 
-func (d *Driver) setAutostart(ctx context.Context, a libvirt.NetworkSetAutostartArgs) (struct{}, error) {
+func (d *Driver) NetworkSetAutostart(ctx context.Context, a libvirt.NetworkSetAutostartArgs) (struct{}, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, err := d.get(a.Net)
@@ -198,7 +198,7 @@ func (d *Driver) setAutostart(ctx context.Context, a libvirt.NetworkSetAutostart
 	return struct{}{}, nil
 }
 
-func (d *Driver) isActive(ctx context.Context, a libvirt.NetworkIsActiveArgs) (libvirt.NetworkIsActiveRet, error) {
+func (d *Driver) NetworkIsActive(ctx context.Context, a libvirt.NetworkIsActiveArgs) (libvirt.NetworkIsActiveRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, err := d.get(a.Net)
@@ -208,7 +208,7 @@ func (d *Driver) isActive(ctx context.Context, a libvirt.NetworkIsActiveArgs) (l
 	return libvirt.NetworkIsActiveRet{Active: b2i(n.active)}, nil
 }
 
-func (d *Driver) isPersistent(ctx context.Context, a libvirt.NetworkIsPersistentArgs) (libvirt.NetworkIsPersistentRet, error) {
+func (d *Driver) NetworkIsPersistent(ctx context.Context, a libvirt.NetworkIsPersistentArgs) (libvirt.NetworkIsPersistentRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, err := d.get(a.Net)

@@ -51,20 +51,20 @@ func (d *Driver) count(active bool) int32 {
 	return c
 }
 
-func (d *Driver) numOfNetworks(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfNetworksRet, error) {
+func (d *Driver) ConnectNumOfNetworks(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfNetworksRet, error) {
 	return libvirt.ConnectNumOfNetworksRet{Num: d.count(true)}, nil
 }
 
-func (d *Driver) numOfDefinedNetworks(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfDefinedNetworksRet, error) {
+func (d *Driver) ConnectNumOfDefinedNetworks(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfDefinedNetworksRet, error) {
 	return libvirt.ConnectNumOfDefinedNetworksRet{Num: d.count(false)}, nil
 }
 
-func (d *Driver) listNetworks(ctx context.Context, a libvirt.ConnectListNetworksArgs) (libvirt.ConnectListNetworksRet, error) {
+func (d *Driver) ConnectListNetworks(ctx context.Context, a libvirt.ConnectListNetworksArgs) (libvirt.ConnectListNetworksRet, error) {
 	n, err := d.names(true, a.Maxnames)
 	return libvirt.ConnectListNetworksRet{Names: n}, err
 }
 
-func (d *Driver) listDefinedNetworks(ctx context.Context, a libvirt.ConnectListDefinedNetworksArgs) (libvirt.ConnectListDefinedNetworksRet, error) {
+func (d *Driver) ConnectListDefinedNetworks(ctx context.Context, a libvirt.ConnectListDefinedNetworksArgs) (libvirt.ConnectListDefinedNetworksRet, error) {
 	n, err := d.names(false, a.Maxnames)
 	return libvirt.ConnectListDefinedNetworksRet{Names: n}, err
 }
@@ -80,7 +80,7 @@ func pair(flags, yes, no libvirt.ConnectListAllNetworksFlags, v bool) bool {
 	return y == n || (y && v) || (n && !v)
 }
 
-func (d *Driver) listAllNetworks(ctx context.Context, a libvirt.ConnectListAllNetworksArgs) (libvirt.ConnectListAllNetworksRet, error) {
+func (d *Driver) ConnectListAllNetworks(ctx context.Context, a libvirt.ConnectListAllNetworksArgs) (libvirt.ConnectListAllNetworksRet, error) {
 	if err := remote.CheckFlags(uint32(a.Flags), uint32(listAllFlags), remote.ConnectListAllNetworks); err != nil {
 		return libvirt.ConnectListAllNetworksRet{}, err
 	}

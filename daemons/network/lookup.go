@@ -27,7 +27,7 @@ func (d *Driver) lookup(ref libvirt.Network) (*network, error) {
 	return d.get(ref)
 }
 
-func (d *Driver) lookupByName(ctx context.Context, a libvirt.NetworkLookupByNameArgs) (libvirt.NetworkLookupByNameRet, error) {
+func (d *Driver) NetworkLookupByName(ctx context.Context, a libvirt.NetworkLookupByNameArgs) (libvirt.NetworkLookupByNameRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, ok := d.nets[a.Name]
@@ -37,7 +37,7 @@ func (d *Driver) lookupByName(ctx context.Context, a libvirt.NetworkLookupByName
 	return libvirt.NetworkLookupByNameRet{Net: n.ref()}, nil
 }
 
-func (d *Driver) lookupByUUID(ctx context.Context, a libvirt.NetworkLookupByUUIDArgs) (libvirt.NetworkLookupByUUIDRet, error) {
+func (d *Driver) NetworkLookupByUUID(ctx context.Context, a libvirt.NetworkLookupByUUIDArgs) (libvirt.NetworkLookupByUUIDRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, n := range d.nets {

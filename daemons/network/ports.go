@@ -74,7 +74,7 @@ func plugFor(def *libvirtxml.Network) *libvirtxml.NetworkPortPlug {
 	return &libvirtxml.NetworkPortPlug{Bridge: &libvirtxml.NetworkPortPlugBridge{Bridge: br, MacTableManager: mgr}}
 }
 
-func (d *Driver) portCreateXML(ctx context.Context, a libvirt.NetworkPortCreateXMLArgs) (libvirt.NetworkPortCreateXMLRet, error) {
+func (d *Driver) NetworkPortCreateXML(ctx context.Context, a libvirt.NetworkPortCreateXMLArgs) (libvirt.NetworkPortCreateXMLRet, error) {
 	var ret libvirt.NetworkPortCreateXMLRet
 	if err := remote.CheckFlags(uint32(a.Flags), uint32(portReclaim|portValidate), remote.NetworkPortCreateXML); err != nil {
 		return ret, err
@@ -148,7 +148,7 @@ func (d *Driver) port(ref libvirt.Network, id libvirt.UUID) (*network, *libvirtx
 	return n, p, nil
 }
 
-func (d *Driver) portLookupByUUID(ctx context.Context, a libvirt.NetworkPortLookupByUUIDArgs) (libvirt.NetworkPortLookupByUUIDRet, error) {
+func (d *Driver) NetworkPortLookupByUUID(ctx context.Context, a libvirt.NetworkPortLookupByUUIDArgs) (libvirt.NetworkPortLookupByUUIDRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, p, err := d.port(a.OptNetwork, a.UUID)
@@ -158,7 +158,7 @@ func (d *Driver) portLookupByUUID(ctx context.Context, a libvirt.NetworkPortLook
 	return libvirt.NetworkPortLookupByUUIDRet{Port: portRef(n, p)}, nil
 }
 
-func (d *Driver) portGetXMLDesc(ctx context.Context, a libvirt.NetworkPortGetXMLDescArgs) (libvirt.NetworkPortGetXMLDescRet, error) {
+func (d *Driver) NetworkPortGetXMLDesc(ctx context.Context, a libvirt.NetworkPortGetXMLDescArgs) (libvirt.NetworkPortGetXMLDescRet, error) {
 	if err := remote.CheckFlags(uint32(a.Flags), 0, remote.NetworkPortGetXMLDesc); err != nil {
 		return libvirt.NetworkPortGetXMLDescRet{}, err
 	}
@@ -175,7 +175,7 @@ func (d *Driver) portGetXMLDesc(ctx context.Context, a libvirt.NetworkPortGetXML
 	return libvirt.NetworkPortGetXMLDescRet{XML: s}, nil
 }
 
-func (d *Driver) portDelete(ctx context.Context, a libvirt.NetworkPortDeleteArgs) (struct{}, error) {
+func (d *Driver) NetworkPortDelete(ctx context.Context, a libvirt.NetworkPortDeleteArgs) (struct{}, error) {
 	if err := remote.CheckFlags(uint32(a.Flags), 0, remote.NetworkPortDelete); err != nil {
 		return struct{}{}, err
 	}
@@ -193,7 +193,7 @@ func (d *Driver) portDelete(ctx context.Context, a libvirt.NetworkPortDeleteArgs
 	return struct{}{}, nil
 }
 
-func (d *Driver) listAllPorts(ctx context.Context, a libvirt.NetworkListAllPortsArgs) (libvirt.NetworkListAllPortsRet, error) {
+func (d *Driver) NetworkListAllPorts(ctx context.Context, a libvirt.NetworkListAllPortsArgs) (libvirt.NetworkListAllPortsRet, error) {
 	var ret libvirt.NetworkListAllPortsRet
 	if err := remote.CheckFlags(uint32(a.Flags), 0, remote.NetworkListAllPorts); err != nil {
 		return ret, err

@@ -34,9 +34,9 @@ var sectionNames = map[uint32]string{
 	uint32(libvirt.NetworkSectionPortgroup):        "portgroup",
 }
 
-// update is networkUpdate. The live change applies to dnsmasq at once: host entries by
+// NetworkUpdate is networkUpdate. The live change applies to dnsmasq at once: host entries by
 // rewriting the hosts files and SIGHUP, everything else by restarting dnsmasq.
-func (d *Driver) update(ctx context.Context, a libvirt.NetworkUpdateArgs) (struct{}, error) {
+func (d *Driver) NetworkUpdate(ctx context.Context, a libvirt.NetworkUpdateArgs) (struct{}, error) {
 	if err := remote.CheckFlags(uint32(a.Flags), uint32(affectLive|affectConfig), remote.NetworkUpdate); err != nil {
 		return struct{}{}, err
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/driver"
-	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
 
@@ -54,6 +53,8 @@ type config struct {
 	features   func(ifname string) []string
 }
 
+var _ driver.NodeDevices = (*Driver)(nil)
+
 // New builds the driver for a daemon: it enumerates the host's devices and listens to
 // uevents for as long as the daemon runs. Enumeration reads all of sysfs and takes tens
 // of milliseconds, so it runs in the background, as libvirt's does: the daemon answers
@@ -62,7 +63,7 @@ type config struct {
 // that made a socket-activated libvirtd start (most often about domains) is answered
 // before the daemon spends its start-up CPU on sysfs. Uevents arriving meanwhile wait
 // in the monitor's socket and are read after the enumeration, as repeats.
-func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
+func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 	cfg := config{
 		sysRoot:    "/sys",
 		privileged: env.Paths.Privileged,
@@ -179,25 +180,14 @@ func (d *Driver) watch(src ueventSource, stop *os.File) {
 // call has asked for yet.
 const enumerationDelay = 200 * time.Millisecond
 
-// awaitDevices starts the initial enumeration if it has not started, and waits for it.
-func (d *Driver) awaitDevices(ctx context.Context) error {
+// NodeDevicesKnown starts the initial enumeration if it has not started, and waits for it.
+func (d *Driver) NodeDevicesKnown(ctx context.Context) error {
 	d.wantOnce.Do(func() { close(d.wanted) })
 	select {
 	case <-d.ready:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// whenReady wraps a procedure so that it waits for the initial enumeration.
-func whenReady[A, R any](d *Driver, fn func(context.Context, A) (R, error)) func(context.Context, A) (R, error) {
-	return func(ctx context.Context, a A) (R, error) {
-		if err := d.awaitDevices(ctx); err != nil {
-			var zero R
-			return zero, err
-		}
-		return fn(ctx, a)
 	}
 }
 

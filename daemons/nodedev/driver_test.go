@@ -193,7 +193,7 @@ func TestEnumerationWaitsForFirstUse(t *testing.T) {
 	if n := len(d.reg.list(func(*device) bool { return true })); n != 1 {
 		t.Fatalf("%d devices known before enumeration, want only the computer", n)
 	}
-	ret, err := whenReady(d, d.listAll)(context.Background(), libvirt.ConnectListAllNodeDevicesArgs{NeedResults: 1})
+	ret, err := d.ConnectListAllNodeDevices(context.Background(), libvirt.ConnectListAllNodeDevicesArgs{NeedResults: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,7 @@ func TestListFlags(t *testing.T) {
 		{listPersistent, []string{"computer"}},
 		{capFCHost.flag() | capVPorts.flag(), nil},
 	} {
-		ret, err := d.listAll(ctx, libvirt.ConnectListAllNodeDevicesArgs{NeedResults: 1, Flags: tc.flags})
+		ret, err := d.ConnectListAllNodeDevices(ctx, libvirt.ConnectListAllNodeDevicesArgs{NeedResults: 1, Flags: tc.flags})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,20 +133,20 @@ func TestListFlags(t *testing.T) {
 			t.Errorf("flags %#x: %v (%d), want %v", tc.flags, got, ret.Ret, tc.want)
 		}
 	}
-	all, _ := d.listAll(ctx, libvirt.ConnectListAllNodeDevicesArgs{NeedResults: 1, Flags: listActive | listInactive})
-	count, _ := d.listAll(ctx, libvirt.ConnectListAllNodeDevicesArgs{NeedResults: 0})
+	all, _ := d.ConnectListAllNodeDevices(ctx, libvirt.ConnectListAllNodeDevicesArgs{NeedResults: 1, Flags: listActive | listInactive})
+	count, _ := d.ConnectListAllNodeDevices(ctx, libvirt.ConnectListAllNodeDevicesArgs{NeedResults: 0})
 	if len(all.Devices) != 21 || count.Ret != 21 || count.Devices != nil {
 		t.Errorf("all: %d devices; count only: %d %v", len(all.Devices), count.Ret, count.Devices)
 	}
-	if _, err := d.listAll(ctx, libvirt.ConnectListAllNodeDevicesArgs{Flags: 1 << 26}); !isCode(err, libvirt.ErrInvalidArg) {
+	if _, err := d.ConnectListAllNodeDevices(ctx, libvirt.ConnectListAllNodeDevicesArgs{Flags: 1 << 26}); !isCode(err, libvirt.ErrInvalidArg) {
 		t.Errorf("unknown flag: %v", err)
 	}
-	n, _ := d.numOfDevices(ctx, libvirt.NodeNumOfDevicesArgs{Cap: libvirt.OptString{"pci"}})
-	l, _ := d.listDevices(ctx, libvirt.NodeListDevicesArgs{Cap: libvirt.OptString{"pci"}, Maxnames: 3})
+	n, _ := d.NodeNumOfDevices(ctx, libvirt.NodeNumOfDevicesArgs{Cap: libvirt.OptString{"pci"}})
+	l, _ := d.NodeListDevices(ctx, libvirt.NodeListDevicesArgs{Cap: libvirt.OptString{"pci"}, Maxnames: 3})
 	if n.Num != 7 || len(l.Names) != 3 {
 		t.Errorf("legacy pci count %d, list %v", n.Num, l.Names)
 	}
-	if n, _ := d.numOfDevices(ctx, libvirt.NodeNumOfDevicesArgs{Cap: libvirt.OptString{"bogus"}}); n.Num != 0 {
+	if n, _ := d.NodeNumOfDevices(ctx, libvirt.NodeNumOfDevicesArgs{Cap: libvirt.OptString{"bogus"}}); n.Num != 0 {
 		t.Errorf("unknown capability counted %d", n.Num)
 	}
 }
@@ -154,28 +154,28 @@ func TestListFlags(t *testing.T) {
 func TestDeviceCalls(t *testing.T) {
 	d, _, _, _ := startSample(t)
 	ctx := context.Background()
-	p, err := d.getParent(ctx, libvirt.NodeDeviceGetParentArgs{Name: "block_vda"})
+	p, err := d.NodeDeviceGetParent(ctx, libvirt.NodeDeviceGetParentArgs{Name: "block_vda"})
 	if err != nil || p.ParentName[0] != "pci_0000_00_02_0" {
 		t.Fatalf("parent of block_vda: %v %v", p, err)
 	}
-	if _, err := d.getParent(ctx, libvirt.NodeDeviceGetParentArgs{Name: "computer"}); !isCode(err, libvirt.ErrInternalError) {
+	if _, err := d.NodeDeviceGetParent(ctx, libvirt.NodeDeviceGetParentArgs{Name: "computer"}); !isCode(err, libvirt.ErrInternalError) {
 		t.Errorf("parent of computer: %v", err)
 	}
-	caps, _ := d.listCaps(ctx, libvirt.NodeDeviceListCapsArgs{Name: "pci_0000_00_1f_6", Maxnames: 10})
-	num, _ := d.numOfCaps(ctx, libvirt.NodeDeviceNumOfCapsArgs{Name: "pci_0000_00_1f_6"})
+	caps, _ := d.NodeDeviceListCaps(ctx, libvirt.NodeDeviceListCapsArgs{Name: "pci_0000_00_1f_6", Maxnames: 10})
+	num, _ := d.NodeDeviceNumOfCaps(ctx, libvirt.NodeDeviceNumOfCapsArgs{Name: "pci_0000_00_1f_6"})
 	if !reflect.DeepEqual(caps.Names, []string{"pci", "mdev_types"}) || num.Num != 2 {
 		t.Errorf("caps %v (%d)", caps.Names, num.Num)
 	}
 	for _, name := range []string{"nope", ""} {
-		_, err := d.lookupByName(ctx, libvirt.NodeDeviceLookupByNameArgs{Name: name})
+		_, err := d.NodeDeviceLookupByName(ctx, libvirt.NodeDeviceLookupByNameArgs{Name: name})
 		if !isCode(err, libvirt.ErrNoNodeDevice) || err.Error() != "Node device not found: no node device with matching name '"+name+"'" {
 			t.Errorf("lookup %q: %v", name, err)
 		}
 	}
-	if _, err := d.getXMLDesc(ctx, libvirt.NodeDeviceGetXMLDescArgs{Name: "nope"}); !isCode(err, libvirt.ErrNoNodeDevice) {
+	if _, err := d.NodeDeviceGetXMLDesc(ctx, libvirt.NodeDeviceGetXMLDescArgs{Name: "nope"}); !isCode(err, libvirt.ErrNoNodeDevice) {
 		t.Errorf("dumpxml of unknown: %v", err)
 	}
-	if _, err := d.setAutostart(ctx, libvirt.NodeDeviceSetAutostartArgs{Name: "block_vda", Autostart: 1}); !isCode(err, libvirt.ErrOperationInvalid) {
+	if _, err := d.NodeDeviceSetAutostart(ctx, libvirt.NodeDeviceSetAutostartArgs{Name: "block_vda", Autostart: 1}); !isCode(err, libvirt.ErrOperationInvalid) {
 		t.Errorf("autostart: %v", err)
 	}
 	if err := d.detachPCI(ctx, "block_vda", ""); !isCode(err, libvirt.ErrInvalidArg) {

@@ -12,10 +12,10 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-// openConsole is virsh console: the guest's first serial port, a pty QEMU made,
+// DomainOpenConsole is virsh console: the guest's first serial port, a pty QEMU made,
 // carried over an RPC stream in both directions. One session at a time; --force takes
 // over from the one before.
-func (d *Driver) openConsole(ctx context.Context, a libvirt.DomainOpenConsoleArgs) (struct{}, error) {
+func (d *Driver) DomainOpenConsole(ctx context.Context, a libvirt.DomainOpenConsoleArgs) (struct{}, error) {
 	if err := checkFlags(uint32(a.Flags), uint32(libvirt.DomainConsoleForce|libvirt.DomainConsoleSafe), "qemuDomainOpenConsole"); err != nil {
 		return struct{}{}, err
 	}

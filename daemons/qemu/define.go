@@ -11,13 +11,13 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-func (d *Driver) defineXML(ctx context.Context, a libvirt.DomainDefineXMLArgs) (libvirt.DomainDefineXMLRet, error) {
+func (d *Driver) DomainDefineXML(ctx context.Context, a libvirt.DomainDefineXMLArgs) (libvirt.DomainDefineXMLRet, error) {
 	ref, err := d.define(ctx, a.XML)
 	return libvirt.DomainDefineXMLRet{Dom: ref}, err
 }
 
-// defineXMLFlags accepts VIR_DOMAIN_DEFINE_VALIDATE: every definition is checked anyway.
-func (d *Driver) defineXMLFlags(ctx context.Context, a libvirt.DomainDefineXMLFlagsArgs) (libvirt.DomainDefineXMLFlagsRet, error) {
+// DomainDefineXMLFlags accepts VIR_DOMAIN_DEFINE_VALIDATE: every definition is checked anyway.
+func (d *Driver) DomainDefineXMLFlags(ctx context.Context, a libvirt.DomainDefineXMLFlagsArgs) (libvirt.DomainDefineXMLFlagsRet, error) {
 	if err := checkFlags(uint32(a.Flags), uint32(libvirt.DomainDefineValidate), "qemuDomainDefineXMLFlags"); err != nil {
 		return libvirt.DomainDefineXMLFlagsRet{}, err
 	}
@@ -109,11 +109,11 @@ func (d *Driver) lock(ref libvirt.Domain) (*domain, error) {
 	return dom, nil
 }
 
-func (d *Driver) undefine(ctx context.Context, a libvirt.DomainUndefineArgs) (struct{}, error) {
+func (d *Driver) DomainUndefine(ctx context.Context, a libvirt.DomainUndefineArgs) (struct{}, error) {
 	return struct{}{}, d.undefineDomain(a.Dom, 0)
 }
 
-func (d *Driver) undefineFlags(ctx context.Context, a libvirt.DomainUndefineFlagsArgs) (struct{}, error) {
+func (d *Driver) DomainUndefineFlags(ctx context.Context, a libvirt.DomainUndefineFlagsArgs) (struct{}, error) {
 	return struct{}{}, d.undefineDomain(a.Dom, a.Flags)
 }
 
@@ -178,7 +178,7 @@ func nvramPath(def *libvirtxml.Domain) string {
 	return def.OS.NVRam.NVRam
 }
 
-func (d *Driver) getAutostart(ctx context.Context, a libvirt.DomainGetAutostartArgs) (libvirt.DomainGetAutostartRet, error) {
+func (d *Driver) DomainGetAutostart(ctx context.Context, a libvirt.DomainGetAutostartArgs) (libvirt.DomainGetAutostartRet, error) {
 	dom, err := d.get(a.Dom)
 	if err != nil {
 		return libvirt.DomainGetAutostartRet{}, err
@@ -191,7 +191,7 @@ func (d *Driver) getAutostart(ctx context.Context, a libvirt.DomainGetAutostartA
 	return libvirt.DomainGetAutostartRet{}, nil
 }
 
-func (d *Driver) setAutostart(ctx context.Context, a libvirt.DomainSetAutostartArgs) (struct{}, error) {
+func (d *Driver) DomainSetAutostart(ctx context.Context, a libvirt.DomainSetAutostartArgs) (struct{}, error) {
 	dom, err := d.lock(a.Dom)
 	if err != nil {
 		return struct{}{}, err

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/driver"
-	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -39,14 +38,11 @@ type Driver struct {
 	reconnecting sync.WaitGroup
 }
 
-var (
-	_ remote.Driver     = (*Driver)(nil)
-	_ remote.Hypervisor = (*Driver)(nil)
-)
+var _ driver.Hypervisor = (*Driver)(nil)
 
 // New loads qemu.conf, the persistent definitions and the status of running guests,
 // and returns the driver. It fits driver.Factory.
-func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
+func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 	d := &Driver{
 		env:        env,
 		log:        env.Logger("qemu"),

@@ -11,7 +11,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-func (d *Driver) getInfo(ctx context.Context, a libvirt.DomainGetInfoArgs) (libvirt.DomainGetInfoRet, error) {
+func (d *Driver) DomainGetInfo(ctx context.Context, a libvirt.DomainGetInfoArgs) (libvirt.DomainGetInfoRet, error) {
 	dom, err := d.get(a.Dom)
 	if err != nil {
 		return libvirt.DomainGetInfoRet{}, err
@@ -55,7 +55,7 @@ func cpuTime(pid int) uint64 {
 	return (utime + stime) * nsPerTick
 }
 
-func (d *Driver) getState(ctx context.Context, a libvirt.DomainGetStateArgs) (libvirt.DomainGetStateRet, error) {
+func (d *Driver) DomainGetState(ctx context.Context, a libvirt.DomainGetStateArgs) (libvirt.DomainGetStateRet, error) {
 	if err := checkFlags(uint32(a.Flags), 0, "qemuDomainGetState"); err != nil {
 		return libvirt.DomainGetStateRet{}, err
 	}
@@ -67,7 +67,7 @@ func (d *Driver) getState(ctx context.Context, a libvirt.DomainGetStateArgs) (li
 	return libvirt.DomainGetStateRet{State: int32(st), Reason: reason}, nil
 }
 
-func (d *Driver) getOSType(ctx context.Context, a libvirt.DomainGetOsTypeArgs) (libvirt.DomainGetOsTypeRet, error) {
+func (d *Driver) DomainGetOsType(ctx context.Context, a libvirt.DomainGetOsTypeArgs) (libvirt.DomainGetOsTypeRet, error) {
 	dom, err := d.get(a.Dom)
 	if err != nil {
 		return libvirt.DomainGetOsTypeRet{}, err
@@ -77,7 +77,7 @@ func (d *Driver) getOSType(ctx context.Context, a libvirt.DomainGetOsTypeArgs) (
 	return libvirt.DomainGetOsTypeRet{Type: dom.currentLocked().OS.Type.Type}, nil
 }
 
-func (d *Driver) getMaxMemory(ctx context.Context, a libvirt.DomainGetMaxMemoryArgs) (libvirt.DomainGetMaxMemoryRet, error) {
+func (d *Driver) DomainGetMaxMemory(ctx context.Context, a libvirt.DomainGetMaxMemoryArgs) (libvirt.DomainGetMaxMemoryRet, error) {
 	dom, err := d.get(a.Dom)
 	if err != nil {
 		return libvirt.DomainGetMaxMemoryRet{}, err
@@ -87,7 +87,7 @@ func (d *Driver) getMaxMemory(ctx context.Context, a libvirt.DomainGetMaxMemoryA
 	return libvirt.DomainGetMaxMemoryRet{Memory: uint64(dom.currentLocked().Memory.Value)}, nil
 }
 
-func (d *Driver) isActive(ctx context.Context, a libvirt.DomainIsActiveArgs) (libvirt.DomainIsActiveRet, error) {
+func (d *Driver) DomainIsActive(ctx context.Context, a libvirt.DomainIsActiveArgs) (libvirt.DomainIsActiveRet, error) {
 	dom, err := d.get(a.Dom)
 	if err != nil {
 		return libvirt.DomainIsActiveRet{}, err
@@ -95,7 +95,7 @@ func (d *Driver) isActive(ctx context.Context, a libvirt.DomainIsActiveArgs) (li
 	return libvirt.DomainIsActiveRet{Active: boolInt(dom.active())}, nil
 }
 
-func (d *Driver) isPersistent(ctx context.Context, a libvirt.DomainIsPersistentArgs) (libvirt.DomainIsPersistentRet, error) {
+func (d *Driver) DomainIsPersistent(ctx context.Context, a libvirt.DomainIsPersistentArgs) (libvirt.DomainIsPersistentRet, error) {
 	dom, err := d.get(a.Dom)
 	if err != nil {
 		return libvirt.DomainIsPersistentRet{}, err
@@ -105,17 +105,17 @@ func (d *Driver) isPersistent(ctx context.Context, a libvirt.DomainIsPersistentA
 	return libvirt.DomainIsPersistentRet{Persistent: boolInt(dom.persistent)}, nil
 }
 
-// isUpdated: live changes that differ from the persistent definition are not made
+// DomainIsUpdated: live changes that differ from the persistent definition are not made
 // here (no device hotplug yet), so a running guest is never "updated".
-func (d *Driver) isUpdated(ctx context.Context, a libvirt.DomainIsUpdatedArgs) (libvirt.DomainIsUpdatedRet, error) {
+func (d *Driver) DomainIsUpdated(ctx context.Context, a libvirt.DomainIsUpdatedArgs) (libvirt.DomainIsUpdatedRet, error) {
 	if _, err := d.get(a.Dom); err != nil {
 		return libvirt.DomainIsUpdatedRet{}, err
 	}
 	return libvirt.DomainIsUpdatedRet{}, nil
 }
 
-// hasManagedSaveImage: managed save is not implemented, so there never is one.
-func (d *Driver) hasManagedSaveImage(ctx context.Context, a libvirt.DomainHasManagedSaveImageArgs) (libvirt.DomainHasManagedSaveImageRet, error) {
+// DomainHasManagedSaveImage: managed save is not implemented, so there never is one.
+func (d *Driver) DomainHasManagedSaveImage(ctx context.Context, a libvirt.DomainHasManagedSaveImageArgs) (libvirt.DomainHasManagedSaveImageRet, error) {
 	if err := checkFlags(uint32(a.Flags), 0, "qemuDomainHasManagedSaveImage"); err != nil {
 		return libvirt.DomainHasManagedSaveImageRet{}, err
 	}
@@ -123,8 +123,8 @@ func (d *Driver) hasManagedSaveImage(ctx context.Context, a libvirt.DomainHasMan
 	return libvirt.DomainHasManagedSaveImageRet{}, err
 }
 
-// snapshotNum: snapshots are not implemented, so there are none (virsh undefine asks).
-func (d *Driver) snapshotNum(ctx context.Context, a libvirt.DomainSnapshotNumArgs) (libvirt.DomainSnapshotNumRet, error) {
+// DomainSnapshotNum: snapshots are not implemented, so there are none (virsh undefine asks).
+func (d *Driver) DomainSnapshotNum(ctx context.Context, a libvirt.DomainSnapshotNumArgs) (libvirt.DomainSnapshotNumRet, error) {
 	_, err := d.get(a.Dom)
 	return libvirt.DomainSnapshotNumRet{}, err
 }
@@ -138,12 +138,12 @@ func cString(s string) []int8 {
 	return out
 }
 
-// securityModel: guests get no confinement label, which libvirt calls model "none".
-func (d *Driver) securityModel(ctx context.Context, _ struct{}) (libvirt.NodeGetSecurityModelRet, error) {
+// NodeGetSecurityModel: guests get no confinement label, which libvirt calls model "none".
+func (d *Driver) NodeGetSecurityModel(ctx context.Context, _ struct{}) (libvirt.NodeGetSecurityModelRet, error) {
 	return libvirt.NodeGetSecurityModelRet{Model: cString("none"), Doi: cString("0")}, nil
 }
 
-func (d *Driver) securityLabel(ctx context.Context, a libvirt.DomainGetSecurityLabelArgs) (libvirt.DomainGetSecurityLabelRet, error) {
+func (d *Driver) DomainGetSecurityLabel(ctx context.Context, a libvirt.DomainGetSecurityLabelArgs) (libvirt.DomainGetSecurityLabelRet, error) {
 	if _, err := d.get(a.Dom); err != nil {
 		return libvirt.DomainGetSecurityLabelRet{}, err
 	}
@@ -153,9 +153,9 @@ func (d *Driver) securityLabel(ctx context.Context, a libvirt.DomainGetSecurityL
 // xmlFlags are VIR_DOMAIN_XML_SECURE, _INACTIVE, _UPDATE_CPU and _MIGRATABLE.
 const xmlFlags = libvirt.DomainXMLSecure | libvirt.DomainXMLInactive | libvirt.DomainXMLUpdateCPU | libvirt.DomainXMLMigratable
 
-// getXMLDesc is dumpxml: the running definition, with its id, while the guest runs;
+// DomainGetXMLDesc is dumpxml: the running definition, with its id, while the guest runs;
 // the persistent one when it does not or when --inactive asks for it.
-func (d *Driver) getXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDescArgs) (libvirt.DomainGetXMLDescRet, error) {
+func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDescArgs) (libvirt.DomainGetXMLDescRet, error) {
 	if err := checkFlags(uint32(a.Flags), uint32(xmlFlags), "qemuDomainGetXMLDesc"); err != nil {
 		return libvirt.DomainGetXMLDescRet{}, err
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-func (d *Driver) create(ctx context.Context, a libvirt.DomainCreateArgs) (struct{}, error) {
+func (d *Driver) DomainCreate(ctx context.Context, a libvirt.DomainCreateArgs) (struct{}, error) {
 	_, err := d.startDefined(ctx, a.Dom, 0)
 	return struct{}{}, err
 }
@@ -19,7 +19,7 @@ func (d *Driver) create(ctx context.Context, a libvirt.DomainCreateArgs) (struct
 const createFlags = libvirt.DomainStartPaused | libvirt.DomainStartBypassCache | libvirt.DomainStartForceBoot |
 	libvirt.DomainStartValidate | libvirt.DomainStartResetNvram
 
-func (d *Driver) createWithFlags(ctx context.Context, a libvirt.DomainCreateWithFlagsArgs) (libvirt.DomainCreateWithFlagsRet, error) {
+func (d *Driver) DomainCreateWithFlags(ctx context.Context, a libvirt.DomainCreateWithFlagsArgs) (libvirt.DomainCreateWithFlagsRet, error) {
 	if err := checkFlags(a.Flags, uint32(createFlags), "qemuDomainCreateWithFlags"); err != nil {
 		return libvirt.DomainCreateWithFlagsRet{}, err
 	}
@@ -62,10 +62,10 @@ func (d *Driver) launch(ctx context.Context, dom *domain, def *libvirtxml.Domain
 	return nil
 }
 
-// createXML starts a guest from a definition without keeping it (virsh create): a
+// DomainCreateXML starts a guest from a definition without keeping it (virsh create): a
 // transient guest, forgotten when it stops. A defined guest of the same name and UUID
 // that is not running is started with this definition instead of its own.
-func (d *Driver) createXML(ctx context.Context, a libvirt.DomainCreateXMLArgs) (libvirt.DomainCreateXMLRet, error) {
+func (d *Driver) DomainCreateXML(ctx context.Context, a libvirt.DomainCreateXMLArgs) (libvirt.DomainCreateXMLRet, error) {
 	if err := checkFlags(uint32(a.Flags), uint32(libvirt.DomainCreateFlags(createFlags)), "qemuDomainCreateXML"); err != nil {
 		return libvirt.DomainCreateXMLRet{}, err
 	}
@@ -90,11 +90,11 @@ func (d *Driver) createXML(ctx context.Context, a libvirt.DomainCreateXMLArgs) (
 	return libvirt.DomainCreateXMLRet{Dom: dom.ref()}, nil
 }
 
-func (d *Driver) destroy(ctx context.Context, a libvirt.DomainDestroyArgs) (struct{}, error) {
+func (d *Driver) DomainDestroy(ctx context.Context, a libvirt.DomainDestroyArgs) (struct{}, error) {
 	return struct{}{}, d.destroyDomain(ctx, a.Dom, 0)
 }
 
-func (d *Driver) destroyFlags(ctx context.Context, a libvirt.DomainDestroyFlagsArgs) (struct{}, error) {
+func (d *Driver) DomainDestroyFlags(ctx context.Context, a libvirt.DomainDestroyFlagsArgs) (struct{}, error) {
 	if err := checkFlags(uint32(a.Flags), uint32(libvirt.DomainDestroyGraceful), "qemuDomainDestroyFlags"); err != nil {
 		return struct{}{}, err
 	}
@@ -131,15 +131,15 @@ func (d *Driver) lockRunning(ref libvirt.Domain, errDomain virerror.Domain) (*do
 	return dom, r, nil
 }
 
-func (d *Driver) shutdown(ctx context.Context, a libvirt.DomainShutdownArgs) (struct{}, error) {
+func (d *Driver) DomainShutdown(ctx context.Context, a libvirt.DomainShutdownArgs) (struct{}, error) {
 	return struct{}{}, d.powerdown(ctx, a.Dom, 0, false)
 }
 
-func (d *Driver) shutdownFlags(ctx context.Context, a libvirt.DomainShutdownFlagsArgs) (struct{}, error) {
+func (d *Driver) DomainShutdownFlags(ctx context.Context, a libvirt.DomainShutdownFlagsArgs) (struct{}, error) {
 	return struct{}{}, d.powerdown(ctx, a.Dom, uint32(a.Flags), false)
 }
 
-func (d *Driver) reboot(ctx context.Context, a libvirt.DomainRebootArgs) (struct{}, error) {
+func (d *Driver) DomainReboot(ctx context.Context, a libvirt.DomainRebootArgs) (struct{}, error) {
 	return struct{}{}, d.powerdown(ctx, a.Dom, uint32(a.Flags), true)
 }
 
@@ -175,7 +175,7 @@ func (d *Driver) powerdown(ctx context.Context, ref libvirt.Domain, flags uint32
 	return nil
 }
 
-func (d *Driver) reset(ctx context.Context, a libvirt.DomainResetArgs) (struct{}, error) {
+func (d *Driver) DomainReset(ctx context.Context, a libvirt.DomainResetArgs) (struct{}, error) {
 	if err := checkFlags(uint32(a.Flags), 0, "qemuDomainReset"); err != nil {
 		return struct{}{}, err
 	}
@@ -190,7 +190,7 @@ func (d *Driver) reset(ctx context.Context, a libvirt.DomainResetArgs) (struct{}
 	return struct{}{}, nil
 }
 
-func (d *Driver) suspend(ctx context.Context, a libvirt.DomainSuspendArgs) (struct{}, error) {
+func (d *Driver) DomainSuspend(ctx context.Context, a libvirt.DomainSuspendArgs) (struct{}, error) {
 	dom, r, err := d.lockRunning(a.Dom, virerror.FromDomain)
 	if err != nil {
 		return struct{}{}, err
@@ -208,7 +208,7 @@ func (d *Driver) suspend(ctx context.Context, a libvirt.DomainSuspendArgs) (stru
 	return struct{}{}, nil
 }
 
-func (d *Driver) resume(ctx context.Context, a libvirt.DomainResumeArgs) (struct{}, error) {
+func (d *Driver) DomainResume(ctx context.Context, a libvirt.DomainResumeArgs) (struct{}, error) {
 	dom, r, err := d.lockRunning(a.Dom, virerror.FromDomain)
 	if err != nil {
 		return struct{}{}, err

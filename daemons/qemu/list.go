@@ -62,8 +62,8 @@ func (dom *domain) matches(f libvirt.ConnectListAllDomainsFlags) bool {
 			libvirt.ConnectListDomainsHasCheckpoint, libvirt.ConnectListDomainsNoCheckpoint, false)
 }
 
-// listAll is virConnectListAllDomains. With need_results=0 only the count is returned.
-func (d *Driver) listAll(ctx context.Context, a libvirt.ConnectListAllDomainsArgs) (libvirt.ConnectListAllDomainsRet, error) {
+// ConnectListAllDomains is virConnectListAllDomains. With need_results=0 only the count is returned.
+func (d *Driver) ConnectListAllDomains(ctx context.Context, a libvirt.ConnectListAllDomainsArgs) (libvirt.ConnectListAllDomainsRet, error) {
 	if err := checkFlags(uint32(a.Flags), uint32(listFlags), "qemuConnectListAllDomains"); err != nil {
 		return libvirt.ConnectListAllDomainsRet{}, err
 	}
@@ -85,7 +85,7 @@ func (d *Driver) listAll(ctx context.Context, a libvirt.ConnectListAllDomainsArg
 
 // The legacy listing calls, which old clients and virsh's fallbacks use.
 
-func (d *Driver) listIDs(ctx context.Context, a libvirt.ConnectListDomainsArgs) (libvirt.ConnectListDomainsRet, error) {
+func (d *Driver) ConnectListDomains(ctx context.Context, a libvirt.ConnectListDomainsArgs) (libvirt.ConnectListDomainsRet, error) {
 	ids := []int32{}
 	for _, dom := range d.doms.all() {
 		if r := dom.ref(); r.ID >= 0 && len(ids) < int(a.Maxids) {
@@ -95,7 +95,7 @@ func (d *Driver) listIDs(ctx context.Context, a libvirt.ConnectListDomainsArgs) 
 	return libvirt.ConnectListDomainsRet{Ids: ids}, nil
 }
 
-func (d *Driver) numActive(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfDomainsRet, error) {
+func (d *Driver) ConnectNumOfDomains(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfDomainsRet, error) {
 	n := 0
 	for _, dom := range d.doms.all() {
 		if dom.active() {
@@ -105,7 +105,7 @@ func (d *Driver) numActive(ctx context.Context, _ struct{}) (libvirt.ConnectNumO
 	return libvirt.ConnectNumOfDomainsRet{Num: int32(n)}, nil
 }
 
-func (d *Driver) listDefined(ctx context.Context, a libvirt.ConnectListDefinedDomainsArgs) (libvirt.ConnectListDefinedDomainsRet, error) {
+func (d *Driver) ConnectListDefinedDomains(ctx context.Context, a libvirt.ConnectListDefinedDomainsArgs) (libvirt.ConnectListDefinedDomainsRet, error) {
 	names := []string{}
 	for _, dom := range d.doms.all() {
 		if !dom.active() && len(names) < int(a.Maxnames) {
@@ -115,7 +115,7 @@ func (d *Driver) listDefined(ctx context.Context, a libvirt.ConnectListDefinedDo
 	return libvirt.ConnectListDefinedDomainsRet{Names: names}, nil
 }
 
-func (d *Driver) numDefined(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfDefinedDomainsRet, error) {
+func (d *Driver) ConnectNumOfDefinedDomains(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfDefinedDomainsRet, error) {
 	n := 0
 	for _, dom := range d.doms.all() {
 		if !dom.active() {

@@ -18,7 +18,7 @@ func (d *Driver) get(ref libvirt.Domain) (*domain, error) {
 		"no domain with matching uuid '%s' (%s)", formatUUID(ref.UUID), ref.Name)
 }
 
-func (d *Driver) lookupByName(ctx context.Context, a libvirt.DomainLookupByNameArgs) (libvirt.DomainLookupByNameRet, error) {
+func (d *Driver) DomainLookupByName(ctx context.Context, a libvirt.DomainLookupByNameArgs) (libvirt.DomainLookupByNameRet, error) {
 	dom := d.doms.byNameOf(a.Name)
 	if dom == nil {
 		return libvirt.DomainLookupByNameRet{}, virerror.New(libvirt.ErrNoDomain, virerror.FromQEMU, "no domain with matching name '%s'", a.Name)
@@ -26,7 +26,7 @@ func (d *Driver) lookupByName(ctx context.Context, a libvirt.DomainLookupByNameA
 	return libvirt.DomainLookupByNameRet{Dom: dom.ref()}, nil
 }
 
-func (d *Driver) lookupByUUID(ctx context.Context, a libvirt.DomainLookupByUUIDArgs) (libvirt.DomainLookupByUUIDRet, error) {
+func (d *Driver) DomainLookupByUUID(ctx context.Context, a libvirt.DomainLookupByUUIDArgs) (libvirt.DomainLookupByUUIDRet, error) {
 	dom := d.doms.byUUIDOf(a.UUID)
 	if dom == nil {
 		return libvirt.DomainLookupByUUIDRet{}, virerror.New(libvirt.ErrNoDomain, virerror.FromQEMU, "no domain with matching uuid '%s'", formatUUID(a.UUID))
@@ -34,7 +34,7 @@ func (d *Driver) lookupByUUID(ctx context.Context, a libvirt.DomainLookupByUUIDA
 	return libvirt.DomainLookupByUUIDRet{Dom: dom.ref()}, nil
 }
 
-func (d *Driver) lookupByID(ctx context.Context, a libvirt.DomainLookupByIDArgs) (libvirt.DomainLookupByIDRet, error) {
+func (d *Driver) DomainLookupByID(ctx context.Context, a libvirt.DomainLookupByIDArgs) (libvirt.DomainLookupByIDRet, error) {
 	dom := d.doms.byIDOf(int(a.ID))
 	if dom == nil {
 		return libvirt.DomainLookupByIDRet{}, virerror.New(libvirt.ErrNoDomain, virerror.FromQEMU, "no domain with matching id %d", a.ID)

@@ -7,6 +7,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
@@ -23,7 +24,7 @@ type networkPorts interface {
 
 // connector opens a connection to another driver (driver.Env.Connect).
 type connector interface {
-	Connect(ctx context.Context, scheme string) (remote.Caller, error)
+	Connect(ctx context.Context, scheme string) (rpc.Caller, error)
 }
 
 // portClient speaks to the network driver with the REMOTE procedures libvirt's own
@@ -31,7 +32,7 @@ type connector interface {
 // from virtqemud, in-process in libvirtd.
 type portClient struct{ conns connector }
 
-func (p portClient) network(ctx context.Context, name string) (remote.Caller, libvirt.Network, error) {
+func (p portClient) network(ctx context.Context, name string) (rpc.Caller, libvirt.Network, error) {
 	c, err := p.conns.Connect(ctx, "network")
 	if err != nil {
 		return nil, libvirt.Network{}, err

@@ -1,27 +1,35 @@
 package remote
 
 import (
-	"context"
-
-	"libvirt.org/go/libvirtxml"
-
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
 
-// Driver is what a driver (qemu, network, interface, nodedev) adds to the REMOTE
-// program.
-type Driver interface {
-	// Procedures is the driver's dispatch table.
+// Relay is a driver that serves procedures itself instead of through one of
+// driver's API interfaces: virtqemud's pass-through of other drivers' calls to their
+// daemons.
+type Relay interface {
 	Procedures() []rpc.Procedure
 }
 
-// Hypervisor is implemented by a driver that is the connection's hypervisor for some
-// URI schemes: it reports the hypervisor version and adds guests to the capabilities.
-type Hypervisor interface {
-	// Schemes lists the URI schemes the driver is the hypervisor of ("qemu").
-	Schemes() []string
-	// HypervisorVersion is virConnectGetVersion: major*1000000 + minor*1000 + micro.
-	HypervisorVersion(ctx context.Context) (uint64, error)
-	// AddCapabilities adds the driver's <guest> sections and security models.
-	AddCapabilities(ctx context.Context, caps *libvirtxml.Caps) error
+// procedures is the part of the REMOTE program a driver serves: the calls of every
+// API it implements.
+func procedures(d driver.Driver, hub *rpc.Hub) []rpc.Procedure {
+	var ps []rpc.Procedure
+	if hv, ok := d.(driver.Hypervisor); ok {
+		ps = append(ps, domainProcedures(hv, hub)...)
+	}
+	if n, ok := d.(driver.Networks); ok {
+		ps = append(ps, networkProcedures(n, hub)...)
+	}
+	if i, ok := d.(driver.Interfaces); ok {
+		ps = append(ps, interfaceProcedures(i)...)
+	}
+	if nd, ok := d.(driver.NodeDevices); ok {
+		ps = append(ps, nodeDeviceProcedures(nd, hub)...)
+	}
+	if r, ok := d.(Relay); ok {
+		ps = append(ps, r.Procedures()...)
+	}
+	return ps
 }

@@ -9,12 +9,6 @@ import (
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
 
-// Caller makes REMOTE calls: an rpc.Peer to another daemon, or the local program
-// (rpc.Program.Invoke) when the driver lives in the same daemon.
-type Caller interface {
-	Call(ctx context.Context, prog uint32, proc int32, args, ret any) error
-}
-
 // daemons maps each URI scheme to the socket prefix of the modular daemon serving it.
 var daemons = map[string]string{
 	"qemu":      "virtqemud",
@@ -40,7 +34,7 @@ func SocketFor(sockDir, scheme string, readOnly bool) string {
 // Handshake authenticates to another libvirt daemon and opens a connection there, as a
 // daemon's client does: AUTH_LIST (and AUTH_POLKIT when that is all it offers), then
 // CONNECT_OPEN with a.
-func Handshake(ctx context.Context, c Caller, a libvirt.ConnectOpenArgs) error {
+func Handshake(ctx context.Context, c rpc.Caller, a libvirt.ConnectOpenArgs) error {
 	var auth libvirt.AuthListRet
 	if err := c.Call(ctx, Program, int32(AuthList), nil, &auth); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/host"
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
@@ -17,7 +18,7 @@ type Config struct {
 	Privileged bool
 	Host       *host.Host
 	Hub        *rpc.Hub
-	Drivers    []Driver
+	Drivers    []driver.Driver
 	// LateDrivers leaves the program open for AddDrivers: the daemon serves the
 	// connection handshake while its drivers start.
 	LateDrivers bool
@@ -29,7 +30,7 @@ type Remote struct {
 	cfg  Config
 	prog *rpc.Program
 	// hypervisors is set once, by AddDrivers, before drivers is closed.
-	hypervisors map[string]Hypervisor
+	hypervisors map[string]driver.Hypervisor
 	drivers     chan struct{}
 }
 
@@ -61,12 +62,12 @@ func New(cfg Config) (*Remote, error) {
 
 // AddDrivers adds the drivers' procedures and completes the program: calls that were
 // waiting for them go on.
-func (r *Remote) AddDrivers(drivers []Driver) error {
-	hvs := map[string]Hypervisor{}
+func (r *Remote) AddDrivers(drivers []driver.Driver) error {
+	hvs := map[string]driver.Hypervisor{}
 	tables := make([][]rpc.Procedure, 0, len(drivers))
 	for _, d := range drivers {
-		tables = append(tables, d.Procedures())
-		if hv, ok := d.(Hypervisor); ok {
+		tables = append(tables, procedures(d, r.cfg.Hub))
+		if hv, ok := d.(driver.Hypervisor); ok {
 			for _, s := range hv.Schemes() {
 				hvs[s] = hv
 			}
@@ -82,7 +83,7 @@ func (r *Remote) AddDrivers(drivers []Driver) error {
 }
 
 // hypervisor is the driver that is the hypervisor of scheme, once the drivers are up.
-func (r *Remote) hypervisor(ctx context.Context, scheme string) (Hypervisor, bool) {
+func (r *Remote) hypervisor(ctx context.Context, scheme string) (driver.Hypervisor, bool) {
 	select {
 	case <-r.drivers:
 	case <-ctx.Done():

@@ -15,6 +15,7 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/digitalocean/go-libvirt/socket/dialers"
 
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/host"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
@@ -65,7 +66,7 @@ func startServerB(t testing.TB, limits rpc.Limits) *server {
 	dir := t.TempDir()
 	s := &server{rw: filepath.Join(dir, "sock"), ro: filepath.Join(dir, "sock-ro"), hub: rpc.NewHub()}
 	s.drv = &testDriver{hub: s.hub, release: make(chan struct{})}
-	r, err := remote.New(remote.Config{Schemes: []string{"qemu"}, Host: host.New(host.UUIDConfig{}), Hub: s.hub, Drivers: []remote.Driver{s.drv}})
+	r, err := remote.New(remote.Config{Schemes: []string{"qemu"}, Host: host.New(host.UUIDConfig{}), Hub: s.hub, Drivers: []driver.Driver{s.drv}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,9 @@ type Procedure struct {
 	priority bool
 	inline   bool
 	call     func(ctx context.Context, payload []byte) (any, error)
+	// direct, for a procedure built by Handle, calls its function with arguments that
+	// are already Go values, for callers in the same process (Program.Invoke).
+	direct func(ctx context.Context, args any, ret any) (bool, error)
 }
 
 // Option qualifies a Procedure.
@@ -66,6 +69,27 @@ func Handle[P ProcNumber, A, R any](p P, fn func(context.Context, A) (R, error),
 			return nil, err
 		}
 		return r, nil
+	}
+	pr.direct = func(ctx context.Context, args any, ret any) (bool, error) {
+		var a A
+		if args != nil {
+			v, ok := args.(A)
+			if !ok {
+				return false, nil
+			}
+			a = v
+		}
+		var out *R
+		if ret != nil {
+			if out, _ = ret.(*R); out == nil {
+				return false, nil
+			}
+		}
+		r, err := fn(ctx, a)
+		if err == nil && out != nil {
+			*out = r
+		}
+		return true, err
 	}
 	for _, o := range opts {
 		o(&pr)

@@ -107,13 +107,19 @@ func (p *Program) known(n int32) *Procedure {
 
 // Invoke calls procedure n of this program in this process, for a driver that needs
 // another driver of the same daemon (the QEMU driver asking the network driver for a
-// port in libvirtd). args are encoded and the result decoded exactly as on the wire,
-// so the callee cannot tell it from a client; the program's Check is skipped, since
-// the caller is the daemon itself.
+// port in libvirtd). A procedure built by Handle gets args and fills ret as Go values,
+// when they are of its own argument and result types; any other (a relayed one, or
+// values of other types) gets args encoded and its result decoded exactly as on the
+// wire. The program's Check is skipped, since the caller is the daemon itself.
 func (p *Program) Invoke(ctx context.Context, n int32, args, ret any) error {
 	pr := p.Lookup(n)
 	if pr == nil {
 		return rpcError("unknown procedure: %d", n)
+	}
+	if pr.direct != nil {
+		if called, err := pr.direct(ctx, args, ret); called {
+			return err
+		}
 	}
 	var payload []byte
 	if args != nil {

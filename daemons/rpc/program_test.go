@@ -41,6 +41,11 @@ func TestPartialProgramWaitsForItsProcedures(t *testing.T) {
 	if err := prog.Invoke(context.Background(), 2, uint32(41), &got); err != nil || got != 42 {
 		t.Errorf("Invoke: %d, %v", got, err)
 	}
+	// Values of other types than the handler's go through the wire encoding.
+	var wire struct{ V uint32 }
+	if err := prog.Invoke(context.Background(), 2, struct{ V uint32 }{41}, &wire); err != nil || wire.V != 42 {
+		t.Errorf("Invoke through XDR: %d, %v", wire.V, err)
+	}
 	if err := prog.Add([]Procedure{Handle(testProc(4), echo)}); err == nil {
 		t.Error("Add after Complete succeeded")
 	}

@@ -6,8 +6,6 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
-	"github.com/virtunit/virtunit/daemons/remote"
-	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
 	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
@@ -20,30 +18,7 @@ const (
 	listActive     = 2 // VIR_CONNECT_LIST_INTERFACES_ACTIVE
 )
 
-// Procedures is the driver's part of the REMOTE program: the interface calls virsh's
-// iface-* commands make.
-func (d *Driver) Procedures() []rpc.Procedure {
-	return []rpc.Procedure{
-		rpc.Handle(remote.ConnectListAllInterfaces, d.listAll, rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(remote.ConnectNumOfInterfaces, d.numOfActive, rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(remote.ConnectListInterfaces, d.listActive, rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(remote.ConnectNumOfDefinedInterfaces, d.numOfInactive, rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(remote.ConnectListDefinedInterfaces, d.listInactive, rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(remote.InterfaceLookupByName, d.lookupByName, rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(remote.InterfaceLookupByMACString, d.lookupByMAC, rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(remote.InterfaceGetXMLDesc, d.getXMLDesc, rpc.ReadOnly),
-		rpc.Handle(remote.InterfaceIsActive, d.isActive, rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(remote.InterfaceDefineXML, d.defineXML),
-		rpc.Handle(remote.InterfaceUndefine, d.undefine),
-		rpc.Handle(remote.InterfaceCreate, d.create),
-		rpc.Handle(remote.InterfaceDestroy, d.destroy),
-		rpc.Handle(remote.InterfaceChangeBegin, d.changeBegin),
-		rpc.Handle(remote.InterfaceChangeCommit, d.changeCommit),
-		rpc.Handle(remote.InterfaceChangeRollback, d.changeRollback),
-	}
-}
-
-func (d *Driver) listAll(ctx context.Context, a libvirt.ConnectListAllInterfacesArgs) (libvirt.ConnectListAllInterfacesRet, error) {
+func (d *Driver) ConnectListAllInterfaces(ctx context.Context, a libvirt.ConnectListAllInterfacesArgs) (libvirt.ConnectListAllInterfacesRet, error) {
 	flags := uint32(a.Flags)
 	if err := checkFlags(flags, listInactive|listActive, "udevConnectListAllInterfaces"); err != nil {
 		return libvirt.ConnectListAllInterfacesRet{}, err
@@ -61,28 +36,28 @@ func (d *Driver) listAll(ctx context.Context, a libvirt.ConnectListAllInterfaces
 	return ret, nil
 }
 
-func (d *Driver) numOfActive(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfInterfacesRet, error) {
+func (d *Driver) ConnectNumOfInterfaces(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfInterfacesRet, error) {
 	return libvirt.ConnectNumOfInterfacesRet{Num: int32(len(d.names(true, -1)))}, nil
 }
 
-func (d *Driver) listActive(ctx context.Context, a libvirt.ConnectListInterfacesArgs) (libvirt.ConnectListInterfacesRet, error) {
+func (d *Driver) ConnectListInterfaces(ctx context.Context, a libvirt.ConnectListInterfacesArgs) (libvirt.ConnectListInterfacesRet, error) {
 	return libvirt.ConnectListInterfacesRet{Names: d.names(true, int(a.Maxnames))}, nil
 }
 
-func (d *Driver) numOfInactive(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfDefinedInterfacesRet, error) {
+func (d *Driver) ConnectNumOfDefinedInterfaces(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfDefinedInterfacesRet, error) {
 	return libvirt.ConnectNumOfDefinedInterfacesRet{Num: int32(len(d.names(false, -1)))}, nil
 }
 
-func (d *Driver) listInactive(ctx context.Context, a libvirt.ConnectListDefinedInterfacesArgs) (libvirt.ConnectListDefinedInterfacesRet, error) {
+func (d *Driver) ConnectListDefinedInterfaces(ctx context.Context, a libvirt.ConnectListDefinedInterfacesArgs) (libvirt.ConnectListDefinedInterfacesRet, error) {
 	return libvirt.ConnectListDefinedInterfacesRet{Names: d.names(false, int(a.Maxnames))}, nil
 }
 
-func (d *Driver) lookupByName(ctx context.Context, a libvirt.InterfaceLookupByNameArgs) (libvirt.InterfaceLookupByNameRet, error) {
+func (d *Driver) InterfaceLookupByName(ctx context.Context, a libvirt.InterfaceLookupByNameArgs) (libvirt.InterfaceLookupByNameRet, error) {
 	e, err := d.entry(a.Name)
 	return libvirt.InterfaceLookupByNameRet{Iface: libvirt.Interface{Name: e.name, Mac: e.mac}}, err
 }
 
-func (d *Driver) lookupByMAC(ctx context.Context, a libvirt.InterfaceLookupByMacStringArgs) (libvirt.InterfaceLookupByMacStringRet, error) {
+func (d *Driver) InterfaceLookupByMACString(ctx context.Context, a libvirt.InterfaceLookupByMacStringArgs) (libvirt.InterfaceLookupByMacStringRet, error) {
 	var found []entry
 	for _, e := range d.entries() {
 		if e.mac != "" && strings.EqualFold(e.mac, a.Mac) {
@@ -98,7 +73,7 @@ func (d *Driver) lookupByMAC(ctx context.Context, a libvirt.InterfaceLookupByMac
 	return libvirt.InterfaceLookupByMacStringRet{}, errManyMAC(a.Mac)
 }
 
-func (d *Driver) getXMLDesc(ctx context.Context, a libvirt.InterfaceGetXMLDescArgs) (libvirt.InterfaceGetXMLDescRet, error) {
+func (d *Driver) InterfaceGetXMLDesc(ctx context.Context, a libvirt.InterfaceGetXMLDescArgs) (libvirt.InterfaceGetXMLDescRet, error) {
 	if err := checkFlags(a.Flags, xmlInactive, "udevInterfaceGetXMLDesc"); err != nil {
 		return libvirt.InterfaceGetXMLDescRet{}, err
 	}
@@ -119,7 +94,7 @@ func (d *Driver) getXMLDesc(ctx context.Context, a libvirt.InterfaceGetXMLDescAr
 	return libvirt.InterfaceGetXMLDescRet{}, errNoInterface(a.Iface.Name)
 }
 
-func (d *Driver) isActive(ctx context.Context, a libvirt.InterfaceIsActiveArgs) (libvirt.InterfaceIsActiveRet, error) {
+func (d *Driver) InterfaceIsActive(ctx context.Context, a libvirt.InterfaceIsActiveArgs) (libvirt.InterfaceIsActiveRet, error) {
 	e, err := d.entry(a.Iface.Name)
 	ret := libvirt.InterfaceIsActiveRet{}
 	if e.active {
@@ -128,7 +103,7 @@ func (d *Driver) isActive(ctx context.Context, a libvirt.InterfaceIsActiveArgs) 
 	return ret, err
 }
 
-func (d *Driver) defineXML(ctx context.Context, a libvirt.InterfaceDefineXMLArgs) (libvirt.InterfaceDefineXMLRet, error) {
+func (d *Driver) InterfaceDefineXML(ctx context.Context, a libvirt.InterfaceDefineXMLArgs) (libvirt.InterfaceDefineXMLRet, error) {
 	if err := checkFlags(a.Flags, defineValidate, "udevInterfaceDefineXML"); err != nil {
 		return libvirt.InterfaceDefineXMLRet{}, err
 	}
@@ -146,7 +121,7 @@ func (d *Driver) defineXML(ctx context.Context, a libvirt.InterfaceDefineXMLArgs
 	return libvirt.InterfaceDefineXMLRet{Iface: libvirt.Interface{Name: e.name, Mac: e.mac}}, nil
 }
 
-func (d *Driver) undefine(ctx context.Context, a libvirt.InterfaceUndefineArgs) (struct{}, error) {
+func (d *Driver) InterfaceUndefine(ctx context.Context, a libvirt.InterfaceUndefineArgs) (struct{}, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, err := d.entry(a.Iface.Name); err != nil {
@@ -162,9 +137,9 @@ func (d *Driver) undefine(ctx context.Context, a libvirt.InterfaceUndefineArgs) 
 	return struct{}{}, nil
 }
 
-// create starts an interface: a defined one is applied; one that is only on the host
+// InterfaceCreate starts an interface: a defined one is applied; one that is only on the host
 // is brought up.
-func (d *Driver) create(ctx context.Context, a libvirt.InterfaceCreateArgs) (struct{}, error) {
+func (d *Driver) InterfaceCreate(ctx context.Context, a libvirt.InterfaceCreateArgs) (struct{}, error) {
 	if err := checkFlags(a.Flags, FlagForce, "udevInterfaceCreate"); err != nil {
 		return struct{}{}, err
 	}
@@ -199,7 +174,7 @@ func (d *Driver) create(ctx context.Context, a libvirt.InterfaceCreateArgs) (str
 	return struct{}{}, nil
 }
 
-func (d *Driver) destroy(ctx context.Context, a libvirt.InterfaceDestroyArgs) (struct{}, error) {
+func (d *Driver) InterfaceDestroy(ctx context.Context, a libvirt.InterfaceDestroyArgs) (struct{}, error) {
 	if err := checkFlags(a.Flags, FlagForce, "udevInterfaceDestroy"); err != nil {
 		return struct{}{}, err
 	}
@@ -222,7 +197,7 @@ func (d *Driver) destroy(ctx context.Context, a libvirt.InterfaceDestroyArgs) (s
 	return struct{}{}, nil
 }
 
-func (d *Driver) changeBegin(ctx context.Context, a libvirt.InterfaceChangeBeginArgs) (struct{}, error) {
+func (d *Driver) InterfaceChangeBegin(ctx context.Context, a libvirt.InterfaceChangeBeginArgs) (struct{}, error) {
 	if err := checkFlags(a.Flags, 0, "udevInterfaceChangeBegin"); err != nil {
 		return struct{}{}, err
 	}
@@ -231,7 +206,7 @@ func (d *Driver) changeBegin(ctx context.Context, a libvirt.InterfaceChangeBegin
 	return struct{}{}, d.begin()
 }
 
-func (d *Driver) changeCommit(ctx context.Context, a libvirt.InterfaceChangeCommitArgs) (struct{}, error) {
+func (d *Driver) InterfaceChangeCommit(ctx context.Context, a libvirt.InterfaceChangeCommitArgs) (struct{}, error) {
 	if err := checkFlags(a.Flags, 0, "udevInterfaceChangeCommit"); err != nil {
 		return struct{}{}, err
 	}
@@ -240,7 +215,7 @@ func (d *Driver) changeCommit(ctx context.Context, a libvirt.InterfaceChangeComm
 	return struct{}{}, d.commit()
 }
 
-func (d *Driver) changeRollback(ctx context.Context, a libvirt.InterfaceChangeRollbackArgs) (struct{}, error) {
+func (d *Driver) InterfaceChangeRollback(ctx context.Context, a libvirt.InterfaceChangeRollbackArgs) (struct{}, error) {
 	if err := checkFlags(a.Flags, FlagForce, "udevInterfaceChangeRollback"); err != nil {
 		return struct{}{}, err
 	}

@@ -1,8 +1,3 @@
-// Package driver is what a driver gets from the daemon that runs it: names and paths,
-// host facts, the event hub, the unit realizer, a logger, the idle-timeout inhibitor,
-// and connections to other drivers. Drivers depend on this package only, never on the
-// daemon's life cycle code or on a particular realizer: which realizer, which sockets
-// and which daemon they run in is decided in daemons/daemon.
 package driver
 
 import (
@@ -11,7 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/virtunit/virtunit/daemons/host"
-	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/units"
 )
@@ -37,7 +31,7 @@ type Env struct {
 type Services struct {
 	Logger  func(module string) *slog.Logger
 	Inhibit func(active bool)
-	Connect func(ctx context.Context, scheme string) (remote.Caller, error)
+	Connect func(ctx context.Context, scheme string) (rpc.Caller, error)
 }
 
 // Paths are where a daemon keeps things, per libvirt's man pages: system paths for
@@ -62,8 +56,14 @@ type Paths struct {
 	ConfigFile string
 }
 
-// Factory builds a driver. A driver that needs cleanup implements Close() error.
-type Factory func(ctx context.Context, env *Env) (remote.Driver, error)
+// Driver is what a Factory returns: a value implementing one or more of this package's
+// API interfaces (Hypervisor, Networks, Interfaces, NodeDevices), which every front end
+// (the REMOTE program, the D-Bus API) calls, or a relay that serves procedures of its
+// own by passing them to another daemon; and io.Closer when it has work to stop.
+type Driver = any
+
+// Factory builds a driver.
+type Factory func(ctx context.Context, env *Env) (Driver, error)
 
 // Logger returns a logger for a module of the driver ("qemu", "network.dnsmasq").
 func (e *Env) Logger(module string) *slog.Logger {
@@ -84,7 +84,7 @@ func (e *Env) Inhibit(active bool) {
 // Connect returns a connection to the driver serving scheme ("network"), for a driver
 // that needs another (the QEMU driver asks the network driver for ports): the same
 // daemon's driver in libvirtd, the modular daemon's over its socket otherwise.
-func (e *Env) Connect(ctx context.Context, scheme string) (remote.Caller, error) {
+func (e *Env) Connect(ctx context.Context, scheme string) (rpc.Caller, error) {
 	if e.Services.Connect == nil {
 		return nil, errors.New("this daemon connects to no other drivers")
 	}

@@ -1,0 +1,57 @@
+package remote
+
+import (
+	"github.com/virtunit/virtunit/daemons/driver"
+	"github.com/virtunit/virtunit/daemons/rpc"
+)
+
+// domainProcedures are the domain calls, each passed to the hypervisor driver: read-only
+// ones marked so, lookups and state queries answered from memory on the connection's
+// reader (inline), calls that must get through while workers are busy given priority
+// workers, as libvirt's @priority:high annotations do.
+func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
+	ro, prio, inline := rpc.ReadOnly, rpc.Priority, rpc.Inline
+	return append([]rpc.Procedure{
+		rpc.Handle(DomainLookupByID, d.DomainLookupByID, ro, inline),
+		rpc.Handle(DomainLookupByName, d.DomainLookupByName, ro, inline),
+		rpc.Handle(DomainLookupByUUID, d.DomainLookupByUUID, ro, inline),
+		rpc.Handle(ConnectListAllDomains, d.ConnectListAllDomains, ro, inline),
+		rpc.Handle(ConnectListDomains, d.ConnectListDomains, ro, inline),
+		rpc.Handle(ConnectNumOfDomains, d.ConnectNumOfDomains, ro, inline),
+		rpc.Handle(ConnectListDefinedDomains, d.ConnectListDefinedDomains, ro, inline),
+		rpc.Handle(ConnectNumOfDefinedDomains, d.ConnectNumOfDefinedDomains, ro, inline),
+
+		rpc.Handle(DomainGetInfo, d.DomainGetInfo, ro, prio),
+		rpc.Handle(DomainGetState, d.DomainGetState, ro, inline),
+		rpc.Handle(DomainGetOsType, d.DomainGetOsType, ro, inline),
+		rpc.Handle(DomainGetMaxMemory, d.DomainGetMaxMemory, ro, inline),
+		rpc.Handle(DomainIsActive, d.DomainIsActive, ro, inline),
+		rpc.Handle(DomainIsPersistent, d.DomainIsPersistent, ro, inline),
+		rpc.Handle(DomainIsUpdated, d.DomainIsUpdated, ro, inline),
+		rpc.Handle(DomainGetAutostart, d.DomainGetAutostart, ro, inline),
+		rpc.Handle(DomainHasManagedSaveImage, d.DomainHasManagedSaveImage, ro, inline),
+		rpc.Handle(DomainSnapshotNum, d.DomainSnapshotNum, ro, inline),
+		rpc.Handle(NodeGetSecurityModel, d.NodeGetSecurityModel, ro, inline),
+		rpc.Handle(DomainGetSecurityLabel, d.DomainGetSecurityLabel, ro),
+		rpc.Handle(DomainGetXMLDesc, d.DomainGetXMLDesc, ro),
+
+		rpc.Handle(DomainDefineXML, d.DomainDefineXML),
+		rpc.Handle(DomainDefineXMLFlags, d.DomainDefineXMLFlags),
+		rpc.Handle(DomainUndefine, d.DomainUndefine),
+		rpc.Handle(DomainUndefineFlags, d.DomainUndefineFlags),
+		rpc.Handle(DomainSetAutostart, d.DomainSetAutostart),
+
+		rpc.Handle(DomainCreate, d.DomainCreate),
+		rpc.Handle(DomainCreateWithFlags, d.DomainCreateWithFlags),
+		rpc.Handle(DomainCreateXML, d.DomainCreateXML),
+		rpc.Handle(DomainDestroy, d.DomainDestroy, prio),
+		rpc.Handle(DomainDestroyFlags, d.DomainDestroyFlags, prio),
+		rpc.Handle(DomainShutdown, d.DomainShutdown),
+		rpc.Handle(DomainShutdownFlags, d.DomainShutdownFlags),
+		rpc.Handle(DomainReboot, d.DomainReboot),
+		rpc.Handle(DomainReset, d.DomainReset),
+		rpc.Handle(DomainSuspend, d.DomainSuspend),
+		rpc.Handle(DomainResume, d.DomainResume),
+		rpc.Handle(DomainOpenConsole, d.DomainOpenConsole, prio),
+	}, DomainEventProcedures(hub)...)
+}
