@@ -29,8 +29,8 @@ type Client struct {
 	session  Session
 	ctx      context.Context
 
-	rd      *msgReader // nil when the transport cannot carry descriptors
-	wmu     sync.Mutex // one writer at a time: every packet is written whole
+	rd      *msgReader      // nil when the transport cannot carry descriptors
+	raw     syscall.RawConn // for writes that must not wait; nil if the transport has none
 	slots   chan struct{}
 	pending sync.WaitGroup
 
@@ -44,9 +44,11 @@ type Client struct {
 	hookMu  sync.Mutex
 	onClose []func()
 
-	qmu     sync.Mutex // guards the asynchronous message queue
-	queue   [][]byte
-	sending bool
+	qmu     sync.Mutex // guards the output queue (send.go)
+	qcond   *sync.Cond // signalled when output is written or the client closes
+	queue   []outPacket
+	queued  int  // bytes in queue
+	sending bool // a goroutine is writing: the queue's order is kept by it alone
 
 	smu     sync.Mutex // guards streams
 	streams map[uint32]*DataStream
@@ -78,11 +80,15 @@ func newClient(s *Server, id uint64, conn net.Conn, readOnly bool) *Client {
 		slots:   make(chan struct{}, s.limits.MaxClientRequests),
 		closed:  make(chan struct{}),
 	}
+	c.qcond = sync.NewCond(&c.qmu)
 	c.readOnly.Store(readOnly)
 	c.ctx = context.WithValue(context.Background(), clientKey{}, c)
 	if uc, ok := conn.(*net.UnixConn); ok {
 		c.rd = newMsgReader(uc)
 		c.cred = peerCred(uc)
+	}
+	if sc, ok := conn.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
 	}
 	return c
 }
@@ -157,6 +163,9 @@ func (c *Client) Close() {
 	c.closeOnce.Do(func() {
 		close(c.closed)
 		c.conn.Close()
+		c.qmu.Lock()
+		c.qcond.Broadcast()
+		c.qmu.Unlock()
 	})
 }
 

@@ -39,11 +39,15 @@ func (c *Client) call(h Header, payload []byte) bool {
 		}
 	}
 	c.pending.Add(1)
+	// The call holds its slot until its reply is written (answered), as libvirt
+	// counts a request until its reply has gone.
+	answered := func() {
+		<-c.slots
+		c.pending.Done()
+	}
 	run := func() {
-		defer c.pending.Done()
-		defer func() { <-c.slots }()
 		defer closeFiles(files)
-		c.dispatch(prog, h, payload, files)
+		c.dispatch(prog, h, payload, files, answered)
 	}
 	// Inline procedures run here when nothing else of this client is in flight, so
 	// replies still leave in an order the client can match.
@@ -52,16 +56,16 @@ func (c *Client) call(h Header, payload []byte) bool {
 		return true
 	}
 	if !c.srv.pool.submit(job{run: run, priority: priority}) {
-		c.pending.Done()
-		<-c.slots
+		answered()
 		closeFiles(files)
 		return false
 	}
 	return true
 }
 
-// dispatch runs one call and sends its reply.
-func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.File) {
+// dispatch runs one call and queues its reply; answered runs once the reply is
+// written.
+func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.File, answered func()) {
 	reply := Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}
 	ret, err := c.invoke(prog, h, payload, files)
 	var pkt []byte
@@ -79,11 +83,14 @@ func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.F
 		reply.Status = StatusError
 		pkt, _ = EncodePacket(reply, wireError(c.srv.log, err))
 	}
-	c.write(pkt)
+	closeAfter := c.closeAfter.Load()
+	c.post(pkt, func() {
+		answered()
+		if closeAfter {
+			c.Close()
+		}
+	})
 	c.callAnswered(h.Serial, reply.Status == StatusOK)
-	if c.closeAfter.Load() {
-		c.Close()
-	}
 }
 
 func (c *Client) invoke(prog *Program, h Header, payload []byte, files []*os.File) (any, error) {

@@ -25,7 +25,7 @@ func (c *Client) Relay(backend net.Conn, r *bufio.Reader) {
 			if err != nil {
 				return
 			}
-			c.write(pkt.Raw)
+			c.writePaced(pkt.Raw)
 		}
 	}()
 	go func() {

@@ -1,7 +1,44 @@
 package rpc
 
+import (
+	"errors"
+	"os"
+	"syscall"
+	"time"
+)
+
+// Everything the server sends a client goes through one queue per client, written in
+// order: by the goroutine that queues a packet when the queue is idle and the socket
+// takes it at once (no hand-off on the common path), else by a writer goroutine. No
+// worker ever waits for a client to read:
+//
+//   - A reply is queued and its worker goes back to the pool. The call keeps its
+//     max_client_requests slot until the reply is written, as libvirt counts a request
+//     until its reply is sent, so a client that sends calls and reads nothing stops
+//     being read after that many, and what it costs stays bounded.
+//   - Events and keepalive messages are queued; past maxQueuedBytes of unsent output
+//     the client is dropped.
+//   - Stream data and relayed packets wait for room (pacedBytes) instead: they come at
+//     the client's pace.
+//
+// Output that makes no progress for the keepalive period (interval × count, libvirt's
+// bound for a client that stopped answering) closes the client, with a log line.
+
+// maxQueuedBytes bounds the unsent output of a client: a few maximal messages.
+const maxQueuedBytes = 2 * MaxMessage
+
+// pacedBytes is the unsent output above which a stream or a relay waits.
+const pacedBytes = 1 << 20
+
+// outPacket is one queued packet and what to do once it is written (or dropped with
+// its client).
+type outPacket struct {
+	data []byte
+	done func()
+}
+
 // SendMessage queues an asynchronous MESSAGE packet (an event) for the client. Events
-// never block the publisher: a client that stops reading and lets thousands pile up is
+// never block the publisher: a client that stops reading and lets them pile up is
 // disconnected instead.
 func (c *Client) SendMessage(program uint32, proc int32, body any) error {
 	// libvirtd sends events with serial 1, whatever the .x file says.
@@ -9,7 +46,7 @@ func (c *Client) SendMessage(program uint32, proc int32, body any) error {
 	if err != nil {
 		return err
 	}
-	c.enqueue(pkt)
+	c.post(pkt, nil)
 	return nil
 }
 
@@ -20,59 +57,187 @@ func (c *Client) SendRawMessage(program uint32, proc int32, payload []byte) erro
 	if err != nil {
 		return err
 	}
-	c.enqueue(pkt)
+	c.post(pkt, nil)
 	return nil
 }
 
-const maxQueuedMessages = 10000
-
-func (c *Client) enqueue(pkt []byte) {
-	c.qmu.Lock()
-	if len(c.queue) >= maxQueuedMessages {
-		c.qmu.Unlock()
-		c.srv.log.Warn("client does not read its events; closing it", "client", c.id, "queued", maxQueuedMessages)
-		c.Close()
-		return
-	}
-	c.queue = append(c.queue, pkt)
-	if c.sending {
-		c.qmu.Unlock()
-		return
-	}
-	c.sending = true
-	c.qmu.Unlock()
-	go c.drain()
-}
-
-func (c *Client) drain() {
-	for {
-		c.qmu.Lock()
-		if len(c.queue) == 0 {
-			c.sending = false
-			c.qmu.Unlock()
-			return
-		}
-		pkt := c.queue[0]
-		c.queue[0] = nil
-		c.queue = c.queue[1:]
-		c.qmu.Unlock()
-		c.write(pkt)
-	}
-}
-
+// send encodes and queues a packet without a payload of its own (keepalive).
 func (c *Client) send(h Header, body any) {
 	pkt, err := EncodePacket(h, body)
 	if err != nil {
 		c.srv.log.Error("cannot encode packet", "err", err)
 		return
 	}
-	c.write(pkt)
+	c.post(pkt, nil)
 }
 
-func (c *Client) write(pkt []byte) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if _, err := c.conn.Write(pkt); err != nil {
+// post queues pkt without waiting; done, if set, runs once pkt is written or the
+// client is gone.
+func (c *Client) post(pkt []byte, done func()) {
+	c.qmu.Lock()
+	if c.queued+len(pkt) > maxQueuedBytes {
+		queued := c.queued
+		c.qmu.Unlock()
+		c.srv.log.Warn("client does not read what the server sends; closing it",
+			"server", c.srv.name, "client", c.id, "pid", c.cred.Pid, "queued_bytes", queued)
 		c.Close()
+		if done != nil {
+			done()
+		}
+		return
+	}
+	c.queueLocked(outPacket{pkt, done})
+}
+
+// writePaced queues pkt once the client's unsent output is below pacedBytes, for
+// producers that must go at the client's pace (stream data, a relayed backend).
+func (c *Client) writePaced(pkt []byte) {
+	c.qmu.Lock()
+	for c.queued > pacedBytes && !c.isClosed() {
+		c.qcond.Wait()
+	}
+	if c.isClosed() {
+		c.qmu.Unlock()
+		return
+	}
+	c.queueLocked(outPacket{data: pkt})
+}
+
+// queueLocked adds p to the queue, with c.qmu held, and releases the lock. When no
+// one is writing, the caller tries the socket itself; what the socket does not take
+// at once goes to a writer goroutine.
+func (c *Client) queueLocked(p outPacket) {
+	if c.sending {
+		c.queue = append(c.queue, p)
+		c.queued += len(p.data)
+		c.qmu.Unlock()
+		return
+	}
+	c.sending = true
+	c.qmu.Unlock()
+
+	n, err := c.tryWrite(p.data)
+	if err != nil {
+		c.Close()
+	}
+	c.qmu.Lock()
+	if err == nil && n < len(p.data) {
+		p.data = p.data[n:]
+		c.queue = append([]outPacket{p}, c.queue...)
+		c.queued += len(p.data)
+		c.qmu.Unlock()
+		go c.drain()
+		return
+	}
+	if len(c.queue) > 0 && err == nil {
+		c.qmu.Unlock()
+		go c.drain()
+	} else {
+		c.sending = false
+		c.qmu.Unlock()
+	}
+	if p.done != nil {
+		p.done()
+	}
+}
+
+// drain writes the queue until it is empty, blocking on the socket as it must.
+func (c *Client) drain() {
+	stall := c.srv.Limits().KeepaliveInterval * time.Duration(max(c.srv.Limits().KeepaliveCount, 1))
+	for {
+		c.qmu.Lock()
+		if len(c.queue) == 0 || c.isClosed() {
+			rest := c.queue
+			c.queue, c.queued, c.sending = nil, 0, false
+			c.qcond.Broadcast()
+			c.qmu.Unlock()
+			for _, p := range rest {
+				if p.done != nil {
+					p.done()
+				}
+			}
+			return
+		}
+		p := c.queue[0]
+		c.queue[0] = outPacket{}
+		c.queue = c.queue[1:]
+		c.qmu.Unlock()
+
+		err := c.writeAll(p.data, stall)
+		c.qmu.Lock()
+		c.queued -= len(p.data)
+		c.qcond.Broadcast()
+		c.qmu.Unlock()
+		if p.done != nil {
+			p.done()
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c.srv.log.Warn("client has read nothing for the keepalive period; closing it",
+					"server", c.srv.name, "client", c.id, "pid", c.cred.Pid, "seconds", int(stall.Seconds()))
+			}
+			c.Close()
+		}
+	}
+}
+
+// writeAll writes b, giving up when no byte has gone for stall (0: no bound).
+func (c *Client) writeAll(b []byte, stall time.Duration) error {
+	if stall > 0 {
+		// A deadline left behind would fail the next direct attempt unseen.
+		defer c.conn.SetWriteDeadline(time.Time{})
+	}
+	for len(b) > 0 {
+		if stall > 0 {
+			c.conn.SetWriteDeadline(time.Now().Add(stall))
+		}
+		n, err := c.conn.Write(b)
+		b = b[n:]
+		if err != nil && !(errors.Is(err, os.ErrDeadlineExceeded) && n > 0) {
+			return err
+		}
+	}
+	return nil
+}
+
+// tryWrite writes as much of b as the socket takes without waiting. Where the
+// transport has no descriptor to try (a pipe in tests, TLS), it takes nothing and the
+// writer goroutine does the work.
+func (c *Client) tryWrite(b []byte) (int, error) {
+	if c.raw == nil {
+		return 0, nil
+	}
+	var n int
+	var werr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		for {
+			m, err := syscall.Write(int(fd), b[n:])
+			if m > 0 {
+				n += m
+			}
+			switch {
+			case err == syscall.EINTR:
+				continue
+			case err == syscall.EAGAIN:
+			case err != nil:
+				werr = err
+			case n < len(b) && m > 0:
+				continue
+			}
+			return true // never wait for the socket here
+		}
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, werr
+}
+
+func (c *Client) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
 	}
 }

@@ -144,7 +144,7 @@ func (s *DataStream) Abort(err error) {
 	}
 	pkt, encErr := EncodePacket(s.packetHeader(StatusError), wireError(s.c.srv.log, err))
 	if encErr == nil {
-		s.c.write(pkt)
+		s.c.post(pkt, nil)
 	}
 	s.close(ErrStreamAborted)
 }
@@ -165,7 +165,7 @@ func (s *DataStream) send(st Status, data []byte) error {
 	if err != nil {
 		return err
 	}
-	s.c.write(pkt)
+	s.c.writePaced(pkt)
 	return nil
 }
 
