@@ -7,10 +7,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/virtunit/virtunit/internal/atomicfile"
 	"github.com/virtunit/virtunit/units"
 	"github.com/virtunit/virtunit/units/launch"
 )
@@ -58,11 +58,9 @@ func New(runDir string, opts Options) (*Realizer, error) {
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
 		return nil, fmt.Errorf("unit state directory: %w", err)
 	}
-	// Temporary files of saves that a crash interrupted (atomicfile's ".NAME.tmpN").
-	if stale, err := filepath.Glob(filepath.Join(runDir, ".*.tmp*")); err == nil {
-		for _, f := range stale {
-			os.Remove(f)
-		}
+	// Temporary files of saves that a crash interrupted.
+	if err := atomicfile.Sweep(runDir); err != nil {
+		return nil, fmt.Errorf("unit state directory: %w", err)
 	}
 	r := &Realizer{dir: runDir, log: opts.Logger, units: map[string]*unit{}}
 	if r.log == nil {

@@ -31,6 +31,9 @@ func openStore(dir string, log *slog.Logger) (*store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("interface definitions: %w", err)
 	}
+	if err := atomicfile.Sweep(dir); err != nil {
+		log.Warn("cannot remove what interrupted writes left", "err", err)
+	}
 	s := &store{dir: dir, defs: map[string]*libvirtxml.Interface{}}
 	files, err := filepath.Glob(filepath.Join(dir, "*.xml"))
 	if err != nil {

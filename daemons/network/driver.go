@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -12,6 +13,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -46,12 +48,31 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 			return nil, fmt.Errorf("cannot create directory %s: %w", dir, err)
 		}
 	}
+	d.sweep()
 	if err := d.loadConfigs(); err != nil {
 		return nil, err
 	}
 	d.restore(ctx)
 	d.autostart(ctx)
 	return d, nil
+}
+
+// sweep removes the temporary files of writes a crash interrupted, in every directory
+// the driver writes: definitions, status and ports, dnsmasq's files.
+func (d *Driver) sweep() {
+	dirs := []string{d.paths.config, d.paths.state, d.paths.dnsmasq}
+	if ents, err := os.ReadDir(d.paths.state); err == nil {
+		for _, e := range ents {
+			if e.IsDir() {
+				dirs = append(dirs, filepath.Join(d.paths.state, e.Name()))
+			}
+		}
+	}
+	for _, dir := range dirs {
+		if err := atomicfile.Sweep(dir); err != nil {
+			d.log.Warn("cannot remove what interrupted writes left", "err", err)
+		}
+	}
 }
 
 // Close releases nothing the networks need: they keep running without the daemon.

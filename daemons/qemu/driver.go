@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/driver"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -74,6 +75,11 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		}
 		if err := os.Chmod(dir, mode); err != nil {
 			return nil, fmt.Errorf("qemu: %w", err)
+		}
+	}
+	for _, dir := range []string{d.dirs.config, d.dirs.run, d.dirs.capabilities} {
+		if err := atomicfile.Sweep(dir); err != nil {
+			d.log.Warn("cannot remove what interrupted writes left", "err", err)
 		}
 	}
 	var why string

@@ -2,7 +2,9 @@ package atomicfile
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -62,3 +64,48 @@ func TestRemove(t *testing.T) {
 		t.Fatalf("file still there: %v", err)
 	}
 }
+
+// TestSweepRemovesDebrisOfDeadWriters: temporary files of writers that are gone (and
+// of versions that did not name the writer) go; a live writer's stays, and so does
+// everything else.
+func TestSweepRemovesDebrisOfDeadWriters(t *testing.T) {
+	dir := t.TempDir()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { live.Process.Kill(); live.Wait() }()
+	files := map[string]bool{ // name: kept
+		"vm1.xml":                           true,
+		".hidden":                           true,
+		".vm1.xml.tmp123456":                false, // an earlier version's
+		".vm1.xml.tmp-" + pid(dead) + "-99": false,
+		".vm2.xml.tmp-" + pid(live) + "-98": true,
+		".vm3.xml.tmp-" + strconv.Itoa(os.Getpid()) + "-7": true,
+		".odd.tmp-x-1": true, // not WriteFile's
+		".x.tmp.xml":   true, // a domain called ".x.tmp"
+	}
+	for n := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Sweep(dir); err != nil {
+		t.Fatal(err)
+	}
+	for n, kept := range files {
+		_, err := os.Stat(filepath.Join(dir, n))
+		if exists := err == nil; exists != kept {
+			t.Errorf("%s: present %v after Sweep, want %v", n, exists, kept)
+		}
+	}
+	if err := Sweep(filepath.Join(dir, "missing")); err != nil {
+		t.Errorf("Sweep of a missing directory: %v", err)
+	}
+}
+
+func pid(c *exec.Cmd) string { return strconv.Itoa(c.Process.Pid) }
