@@ -297,3 +297,21 @@ func TestNotify(t *testing.T) {
 		t.Errorf("exit %d %v", code, err)
 	}
 }
+
+// TestMaxQueuedClients: max_queued_clients and admin_max_queued_clients are the listen
+// backlogs of the daemon's sockets, as in libvirt.
+func TestMaxQueuedClients(t *testing.T) {
+	daemontest.RequireTool(t, "ss")
+	d := daemontest.Start(t, "virtnodedevd", daemontest.Options{Config: "max_queued_clients = 7\nadmin_max_queued_clients = 3\n"})
+	for sock, want := range map[string]string{d.RW: "7", d.Admin: "3"} {
+		// For a listening socket, ss shows the backlog as Send-Q.
+		out, err := exec.Command("ss", "-xlnH", "src", sock).Output()
+		if err != nil {
+			t.Fatalf("ss: %v", err)
+		}
+		f := strings.Fields(string(out))
+		if len(f) < 4 || f[3] != want {
+			t.Errorf("%s: ss says %q, want backlog %s", sock, out, want)
+		}
+	}
+}

@@ -23,6 +23,9 @@ type socketSpec struct {
 	mode uint32
 	unit string
 	dst  *net.Listener
+	// backlog is how many connections may wait to be accepted: max_queued_clients
+	// (admin_max_queued_clients for the admin socket).
+	backlog int
 }
 
 // openSockets takes the sockets from systemd when the daemon was socket activated and
@@ -32,11 +35,12 @@ func openSockets(name string, paths socketPaths, cfg *Config, privileged bool) (
 	ro, _ := parseMode(cfg.UnixSockROPerms)
 	adm, _ := parseMode(cfg.UnixSockAdminPerms)
 	s := &sockets{}
-	specs := []socketSpec{{paths.RW, rw, name + ".socket", &s.RW}}
+	queued, adminQueued := int(cfg.MaxQueuedClients), int(cfg.AdminMaxQueuedClients)
+	specs := []socketSpec{{paths.RW, rw, name + ".socket", &s.RW, queued}}
 	if paths.RO != "" {
-		specs = append(specs, socketSpec{paths.RO, ro, name + "-ro.socket", &s.RO})
+		specs = append(specs, socketSpec{paths.RO, ro, name + "-ro.socket", &s.RO, queued})
 	}
-	specs = append(specs, socketSpec{paths.Admin, adm, name + "-admin.socket", &s.Admin})
+	specs = append(specs, socketSpec{paths.Admin, adm, name + "-admin.socket", &s.Admin, adminQueued})
 
 	act, err := activationListeners(specs)
 	if err != nil {
@@ -48,7 +52,7 @@ func openSockets(name string, paths socketPaths, cfg *Config, privileged bool) (
 			*sp.dst = ln
 			continue
 		}
-		ln, err := listenUnix(sp.path, sp.mode, cfg.sockGID, privileged)
+		ln, err := listenUnix(sp.path, sp.mode, cfg.sockGID, privileged, sp.backlog)
 		if err != nil {
 			s.close()
 			return nil, err
@@ -68,10 +72,12 @@ func (s *sockets) close() {
 	}
 }
 
-// listenUnix creates a listening socket at path with mode and group. A socket file
-// left by a dead daemon is removed; one a live daemon answers on is not touched, and
-// neither is anything at path that is not a socket.
-func listenUnix(path string, mode uint32, gid int, privileged bool) (net.Listener, error) {
+// listenUnix creates a listening socket at path with mode and group, and room for
+// backlog connections waiting to be accepted (the kernel's maximum when 0). A socket
+// file left by a dead daemon is removed; one a live daemon answers on is not touched,
+// and neither is anything at path that is not a socket. An activated socket has the
+// backlog its unit gives it (Backlog=).
+func listenUnix(path string, mode uint32, gid int, privileged bool, backlog int) (net.Listener, error) {
 	dirMode := os.FileMode(0o700)
 	if privileged {
 		dirMode = 0o755
@@ -90,6 +96,12 @@ func listenUnix(path string, mode uint32, gid int, privileged bool) (net.Listene
 	if err != nil {
 		return nil, fmt.Errorf("Failed to bind socket to '%s': %w", path, err)
 	}
+	if backlog > 0 {
+		if err := setBacklog(ln, backlog); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("Failed to listen on socket '%s': %w", path, err)
+		}
+	}
 	if err := os.Chmod(path, os.FileMode(mode)); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("Failed to change permissions of socket '%s': %w", path, err)
@@ -101,6 +113,24 @@ func listenUnix(path string, mode uint32, gid int, privileged bool) (net.Listene
 		}
 	}
 	return ln, nil
+}
+
+// setBacklog calls listen(2) again with backlog: Go's net.Listen always asks for the
+// kernel's maximum, and Linux takes a new backlog on a socket that already listens.
+func setBacklog(ln net.Listener, backlog int) error {
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var lerr error
+	if err := raw.Control(func(fd uintptr) { lerr = syscall.Listen(int(fd), backlog) }); err != nil {
+		return err
+	}
+	return lerr
 }
 
 func removeStale(path string) error {
