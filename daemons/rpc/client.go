@@ -84,7 +84,7 @@ func newClient(s *Server, id uint64, conn net.Conn, readOnly bool) *Client {
 	c.readOnly.Store(readOnly)
 	c.ctx = context.WithValue(context.Background(), clientKey{}, c)
 	if uc, ok := conn.(*net.UnixConn); ok {
-		c.rd = newMsgReader(uc)
+		c.rd, _ = newMsgReader(uc)
 		c.cred = peerCred(uc)
 	}
 	if sc, ok := conn.(syscall.Conn); ok {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // Everything the server sends a client goes through one queue per client, written in
@@ -211,7 +212,7 @@ func (c *Client) tryWrite(b []byte) (int, error) {
 	var werr error
 	err := c.raw.Write(func(fd uintptr) bool {
 		for {
-			m, err := syscall.Write(int(fd), b[n:])
+			m, err := rawWrite(int(fd), b[n:])
 			if m > 0 {
 				n += m
 			}
@@ -231,6 +232,19 @@ func (c *Client) tryWrite(b []byte) (int, error) {
 		return n, err
 	}
 	return n, werr
+}
+
+// rawWrite is write(2) on a non-blocking socket as a raw system call, for the reason
+// recvmsg is one.
+func rawWrite(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
 }
 
 func (c *Client) isClosed() bool {
