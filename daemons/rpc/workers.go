@@ -82,13 +82,17 @@ func (p *pool) submit(j job) bool {
 	p.queue = append(p.queue, j)
 	if j.priority {
 		p.nprio++
-		p.prioWork.Signal()
 	}
 	if len(p.queue) > p.idle && p.workers < p.max {
 		p.spawnLocked(false)
 	}
-	if p.idle > 0 {
+	// Wake one worker that may run j, an ordinary one first: any worker runs a
+	// priority job, and each wake-up is a goroutine (often a thread) scheduled.
+	switch {
+	case p.idle > 0:
 		p.work.Signal()
+	case j.priority && p.prioIdle > 0:
+		p.prioWork.Signal()
 	}
 	return true
 }
