@@ -125,5 +125,11 @@ func Marshal(doc interface{ Marshal() (string, error) }) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if root, ok := scan(s); ok {
+		var b bytes.Buffer
+		b.Grow(len(s) + len(s)/2)
+		write(&b, root, 0)
+		return b.String(), nil
+	}
 	return Format(s)
 }
