@@ -40,6 +40,7 @@ type Daemon struct {
 // Main runs the daemon with the command line args (program name excluded) and returns
 // the process exit code.
 func (d *Daemon) Main(args []string) int {
+	tuneRuntime()
 	return d.main(context.Background(), args, os.Stdout, os.Stderr)
 }
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# bench/percall.sh - what one call costs the daemon, virtunit's libvirtd beside Debian's
+# libvirtd 9.0: daemon CPU per call (from /proc/PID/stat, so the client's speed does not
+# enter) and calls per second, for GetVersion, ListAllDomains and DomainGetXMLDesc,
+# with libvirt's own C client (python3-libvirt, bench/percall.py), over one connection
+# and over 4 at once. Both daemons are up at once and take turns run by run; the
+# medians and the spread (min-max) of BENCH_RUNS runs are printed with the load.
+#
+#   usage: sudo bench/percall.sh        (from the project root)
+#   BENCH_RUNS (default 5), BENCH_CALLS (calls per connection, default 5000)
+set -u
+RUNS=${BENCH_RUNS:-5}
+CALLS=${BENCH_CALLS:-5000}
+cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import libvirt' 2>/dev/null ||
+	{ echo "python3-libvirt is needed (apt-get install python3-libvirt)" >&2; exit 1; }
+CGO_ENABLED=0 go build -o "$TMP/bin/" ./cmd/libvirtd || exit 1
+
+DAEMONS=(virtunit)
+declare -A BIN=([virtunit]="$TMP/bin/libvirtd" [libvirtd-9.0]=/usr/sbin/libvirtd)
+[ -x /usr/sbin/libvirtd ] && DAEMONS+=(libvirtd-9.0)
+cat >"$TMP/dom.xml" <<'XML'
+<domain type='qemu'>
+  <name>percall</name>
+  <memory unit='MiB'>32</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><controller type='usb' model='none'/><memballoon model='none'/></devices>
+</domain>
+XML
+declare -A SOCKS PIDS
+for d in "${DAEMONS[@]}"; do
+	makens "$d"
+	start "$d" "${BIN[$d]}"
+	waitsock || { echo "$d did not start" >&2; exit 1; }
+	SOCKS[$d]=$SOCK PIDS[$d]="$PID $DPID"
+	virsh -q -c "qemu:///system?socket=$SOCK" define "$TMP/dom.xml" >/dev/null || { echo "$d: define failed" >&2; exit 1; }
+done
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+for _ in $(seq "$RUNS"); do
+	for call in version list xml; do
+		for k in 1 4; do
+			for d in "${DAEMONS[@]}"; do
+				read -r _ dpid <<<"${PIDS[$d]}"
+				/usr/bin/python3 bench/percall.py "${SOCKS[$d]}" "$dpid" "$call" $((CALLS / k)) "$k" |
+					awk -v f="$TMP/$d.$call.$k" '{print $4 >> (f ".cpu"); print $6 >> (f ".rate")}'
+			done
+		done
+	done
+done
+for d in "${DAEMONS[@]}"; do
+	read -r PID DPID <<<"${PIDS[$d]}"
+	stop
+done
+spread() { sort -g "$1" | awk '{v[NR]=$1} END {printf "%s-%s", v[1], v[NR]}'; }
+{
+	echo "daemon call connections cpu_us_per_call(median) spread calls_per_s(median) spread"
+	for d in "${DAEMONS[@]}"; do
+		for call in version list xml; do
+			for k in 1 4; do
+				f="$TMP/$d.$call.$k"
+				echo "$d $call $k $(median <"$f.cpu") $(spread "$f.cpu") $(median <"$f.rate") $(spread "$f.rate")"
+			done
+		done
+	done
+} | column -t | tee "$TMP/results"
+awk '$1 == "virtunit" {c[$2" "$3]=$4; r[$2" "$3]=$6} $1 == "libvirtd-9.0" && c[$2" "$3] {
+	printf "%s x%s: CPU per call %.2f of libvirtd, calls/s %.2fx\n", $2, $3, c[$2" "$3]/$4, r[$2" "$3]/$6 }' "$TMP/results"
+echo "load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
