@@ -286,4 +286,5 @@ func monotonicUsec() int64 {
 func settle() {
 	time.Sleep(500 * time.Millisecond)
 	debug.FreeOSMemory()
+	dropStartupCode()
 }
