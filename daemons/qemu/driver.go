@@ -22,6 +22,9 @@ type Driver struct {
 	// kvm tells whether type='kvm' guests can run here (see kvmUsable).
 	kvm       bool
 	emulators emulators
+	// firmware are the UEFI firmware descriptors found at start, for domain
+	// capabilities and firmware='efi'.
+	firmware []firmware
 	doms      *registry
 	// units runs each guest's QEMU as a unit (a scope under systemd, a supervised
 	// process otherwise); the driver cannot tell which.
@@ -53,6 +56,7 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		networks:   portClient{env},
 	}
 	d.emulators.cacheDir = d.dirs.capabilities
+	d.firmware = loadFirmware(firmwareDirs)
 	cfg, err := loadConfig(d.dirs.confFile, d.privileged)
 	if err != nil {
 		return nil, fmt.Errorf("qemu: %w", err)

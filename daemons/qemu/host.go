@@ -27,7 +27,7 @@ type emulator struct {
 	version  uint64 // major*1000000 + minor*1000 + micro
 	machines []machine
 	cpus     []cpuDef
-	devices  map[string]bool // QOM device type names (qxl-vga, usb-redir, ...)
+	devices  map[string]bool // QOM type names (qxl-vga, usb-redir, memory-backend-memfd, ...)
 	spice    bool
 }
 

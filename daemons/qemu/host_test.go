@@ -3,10 +3,10 @@ package qemu
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"path/filepath"
 	"testing"
 
 	"libvirt.org/go/libvirtxml"

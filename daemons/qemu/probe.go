@@ -34,7 +34,7 @@ func probeEmulator(ctx context.Context, path string) (*emulator, error) {
 	for _, c := range cmds {
 		args := ""
 		if c == "qom-list-types" {
-			args = `,"arguments":{"implements":"device","abstract":false}`
+			args = `,"arguments":{"abstract":false}`
 		}
 		fmt.Fprintf(&in, `{"execute":%q,"id":%q%s}`+"\n", c, c, args)
 	}

@@ -32,6 +32,7 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		rpc.Handle(DomainHasManagedSaveImage, d.DomainHasManagedSaveImage, ro, inline),
 		rpc.Handle(DomainSnapshotNum, d.DomainSnapshotNum, ro, inline),
 		rpc.Handle(NodeGetSecurityModel, d.NodeGetSecurityModel, ro, inline),
+		rpc.Handle(ConnectGetDomainCapabilities, d.ConnectGetDomainCapabilities, ro),
 		rpc.Handle(DomainGetSecurityLabel, d.DomainGetSecurityLabel, ro),
 		rpc.Handle(DomainGetXMLDesc, d.DomainGetXMLDesc, ro),
 
