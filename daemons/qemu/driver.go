@@ -25,7 +25,7 @@ type Driver struct {
 	// firmware are the UEFI firmware descriptors found at start, for domain
 	// capabilities and firmware='efi'.
 	firmware []firmware
-	doms      *registry
+	doms     *registry
 	// units runs each guest's QEMU as a unit (a scope under systemd, a supervised
 	// process otherwise); the driver cannot tell which.
 	units units.Realizer
