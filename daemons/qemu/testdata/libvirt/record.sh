@@ -4,6 +4,7 @@
 #   domcapabilities.xml          virsh domcapabilities (qemu-system-x86_64, q35 and pc)
 #   capabilities-machines.txt    the x86_64 <machine> list of virsh capabilities, in order
 #   ../command/NAME.libvirt      virsh domxml-to-native qemu-argv of ../command/NAME.xml
+#   ../command/NAME.defined      virsh dumpxml --inactive after virsh define of NAME.xml
 #   ../virtinst/NAME.xml         virt-install --print-xml of each recipe in virtinst.txt
 #   ../virtinst/NAME.defined     virsh dumpxml --inactive after virsh define of NAME.xml
 #   ../virtinst/NAME.libvirt     virsh domxml-to-native qemu-argv of NAME.xml
@@ -66,9 +67,13 @@ timeout -k 5 600 unshare --mount --propagation private --net sh -eu -c '
 	virsh -c $U domcapabilities --virttype qemu --machine pc >"$HERE/domcapabilities-pc.xml"
 	virsh -c $U capabilities | sed -n "/<arch name=.x86_64.>/,/<\/arch>/p" | grep "<machine" >"$HERE/capabilities-machines.txt"
 	for x in "$HERE"/../command/*.xml; do
+		case $x in */hostdev.xml) continue ;; esac
 		n=${x%.xml}
 		if virsh -c $U domxml-to-native qemu-argv --xml "$x" >"$n.libvirt.tmp" 2>"$n.libvirt.err"; then
 			mv "$n.libvirt.tmp" "$n.libvirt"; rm -f "$n.libvirt.err"
+			dom=$(virsh -c $U define "$x" | sed -n "s/^Domain .\\(.*\\). defined.*/\\1/p")
+			virsh -c $U dumpxml --inactive "$dom" >"$n.defined"
+			virsh -c $U undefine --nvram "$dom" >/dev/null
 		else
 			rm -f "$n.libvirt.tmp"
 		fi
