@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/driver"
+	"github.com/virtunit/virtunit/daemons/hook"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -25,7 +27,9 @@ type Driver struct {
 	// firmware are the UEFI firmware descriptors found at start, for domain
 	// capabilities and firmware='efi'.
 	firmware []firmware
-	doms     *registry
+	// hooks runs libvirt's hook scripts (CONFIGDIR/hooks/qemu).
+	hooks hook.Runner
+	doms  *registry
 	// units runs each guest's QEMU as a unit (a scope under systemd, a supervised
 	// process otherwise); the driver cannot tell which.
 	units units.Realizer
@@ -57,6 +61,7 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 	}
 	d.emulators.cacheDir = d.dirs.capabilities
 	d.firmware = loadFirmware(firmwareDirs)
+	d.hooks = hook.Runner{Dir: filepath.Join(env.Paths.ConfigDir, "hooks")}
 	cfg, err := loadConfig(d.dirs.confFile, d.privileged)
 	if err != nil {
 		return nil, fmt.Errorf("qemu: %w", err)
