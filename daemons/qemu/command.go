@@ -140,7 +140,6 @@ func addClock(c *command, def *libvirtxml.Domain) error {
 				extra = append(extra, "-no-hpet")
 			case t.Name == "hpet" && (t.Present == "" || t.Present == "yes"):
 			case t.Name == "kvmclock" && t.Present == "no":
-			case t.Name == "tsc" && t.Present == "":
 			default:
 				return unsupported("unsupported timer '%s' with %s", t.Name, timerDetail(t))
 			}
@@ -193,29 +192,6 @@ func addPM(c *command, def *libvirtxml.Domain) error {
 
 func unsupported(format string, args ...any) error {
 	return virerror.New(libvirt.ErrConfigUnsupported, virerror.FromQEMU, format, args...)
-}
-
-// checkSupported refuses devices the builder cannot express. They are valid libvirt
-// XML, kept in the definition, and only matter here.
-func checkSupported(def *libvirtxml.Domain) error {
-	d := def.Devices
-	for what, n := range map[string]int{
-		"filesystem": len(d.Filesystems), "hostdev": len(d.Hostdevs), "smartcard": len(d.Smartcards),
-		"tpm": len(d.TPMs), "parallel": len(d.Parallels),
-		"shmem": len(d.Shmems), "memory": len(d.Memorydevs), "crypto": len(d.Crypto),
-		"lease": len(d.Leases), "hub": len(d.Hubs),
-	} {
-		if n > 0 {
-			return unsupported("<%s> devices are not supported by virtunit yet", what)
-		}
-	}
-	if def.NUMATune != nil || (def.CPU != nil && def.CPU.Numa != nil) {
-		return unsupported("NUMA placement is not supported by virtunit yet")
-	}
-	if d.IOMMU != nil || d.VSock != nil || d.PStore != nil {
-		return unsupported("<iommu>, <vsock> and <pstore> are not supported by virtunit yet")
-	}
-	return nil
 }
 
 func escapeComma(s string) string { return strings.ReplaceAll(s, ",", ",,") }
