@@ -28,18 +28,14 @@ func (d *Driver) parseDefinition(ctx context.Context, text string) (*libvirtxml.
 }
 
 // checkBuildable refuses at define what the command line builder would refuse at
-// start, so a definition that cannot run is never stored: the builder runs on a copy,
-// with stand-ins for what only a start decides.
+// start, so a definition that cannot run is never stored. The builder only reads the
+// definition; what only a start decides gets stand-ins.
 func (d *Driver) checkBuildable(def *libvirtxml.Domain) error {
-	cp, err := copyDefinition(def)
-	if err != nil {
-		return err
-	}
-	taps := make([]int, len(cp.Devices.Interfaces))
+	taps := make([]int, len(def.Devices.Interfaces))
 	for i := range taps {
 		taps[i] = 4 + i
 	}
-	_, err = buildCommand(cp, launch{id: 1, dir: "/nonexistent", accel: "tcg", monitorFD: 3, taps: taps, spicePort: 5900}, d.cfg)
+	_, err := buildCommand(def, launch{id: 1, dir: "/nonexistent", accel: "tcg", monitorFD: 3, taps: taps, spicePort: 5900}, d.cfg)
 	return err
 }
 

@@ -336,14 +336,9 @@ func addChannels(c *command, def *libvirtxml.Domain, l launch) error {
 		id := fmt.Sprintf("charchannel%d", i)
 		src := ch.Source
 		if src != nil && src.UNIX != nil && src.UNIX.Path == "" {
-			name := ch.Target.VirtIO.Name
-			if name == "" {
-				name = fmt.Sprintf("channel%d", i)
-			}
 			cp := *src.UNIX
-			cp.Path, cp.Mode = l.dir+"/"+name, "bind"
+			cp.Path, cp.Mode = channelSocket(l.dir, ch, i), "bind"
 			src = &libvirtxml.DomainChardevSource{UNIX: &cp}
-			ch.Source = src // the live definition shows the socket, as libvirt's does
 		}
 		spec, err := chardev(id, src, ch.Log, "", false)
 		if err != nil {
@@ -362,6 +357,27 @@ func addChannels(c *command, def *libvirtxml.Domain, l launch) error {
 		c.add("-device", p.String())
 	}
 	return nil
+}
+
+// channelSocket is where a unix channel without a path listens: in the guest's
+// directory, named after the channel, as libvirt names them under channel/target.
+func channelSocket(dir string, ch *libvirtxml.DomainChannel, i int) string {
+	name := ch.Target.VirtIO.Name
+	if name == "" {
+		name = fmt.Sprintf("channel%d", i)
+	}
+	return dir + "/" + name
+}
+
+// fillChannelSockets writes those paths into a live definition, which shows them as
+// libvirt's does.
+func fillChannelSockets(live *libvirtxml.Domain, dir string) {
+	for i := range live.Devices.Channels {
+		ch := &live.Devices.Channels[i]
+		if ch.Target != nil && ch.Target.VirtIO != nil && ch.Source != nil && ch.Source.UNIX != nil && ch.Source.UNIX.Path == "" {
+			ch.Source.UNIX.Path, ch.Source.UNIX.Mode = channelSocket(dir, ch, i), "bind"
+		}
+	}
 }
 
 // usbProps are the bus and port properties of a USB address.

@@ -62,11 +62,19 @@ func (d *Driver) ConnectGetDomainCapabilities(ctx context.Context, a libvirt.Con
 		return libvirt.ConnectGetDomainCapabilitiesRet{}, virerror.New(libvirt.ErrInvalidArg, virerror.FromQEMU,
 			"the machine '%s' is not supported by emulator '%s'", mach, emu)
 	}
+	// The answer depends on nothing else, so it is built once per combination:
+	// clients ask before every definition they write.
+	key := emu + "\x00" + canon + "\x00" + arch + "\x00" + virt
+	if xml, ok := d.domcaps.Load(key); ok {
+		return libvirt.ConnectGetDomainCapabilitiesRet{Capabilities: xml.(string)}, nil
+	}
 	fws := d.firmware
 	if fws == nil {
 		fws = loadFirmware(firmwareDirs)
 	}
-	return libvirt.ConnectGetDomainCapabilitiesRet{Capabilities: domainCaps(em, canon, arch, virt, fws)}, nil
+	xml := domainCaps(em, canon, arch, virt, fws)
+	d.domcaps.Store(key, xml)
+	return libvirt.ConnectGetDomainCapabilitiesRet{Capabilities: xml}, nil
 }
 
 // xmlw writes libvirt's indented XML, two spaces a level.

@@ -27,6 +27,8 @@ type Driver struct {
 	// firmware are the UEFI firmware descriptors found at start, for domain
 	// capabilities and firmware='efi'.
 	firmware []firmware
+	// domcaps keeps each domain capabilities document built, by its arguments.
+	domcaps sync.Map
 	// hooks runs libvirt's hook scripts (CONFIGDIR/hooks/qemu).
 	hooks hook.Runner
 	doms  *registry
@@ -93,6 +95,11 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		d.log.Info("KVM acceleration not usable; guests run under TCG and type='kvm' is refused", "why", why)
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
+	// The default emulator is probed now (from the disk cache, usually), so calls
+	// that need it, domain capabilities among them, answer from memory.
+	if _, err := d.emulators.get(ctx, defaultEmulator); err != nil {
+		d.log.Warn("cannot probe the default emulator", "emulator", defaultEmulator, "err", err)
+	}
 	d.loadConfigs(ctx)
 	d.loadRunning()
 	d.awaitReconnects(reconnectWait)

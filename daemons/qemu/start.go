@@ -96,6 +96,7 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	if err != nil {
 		return err
 	}
+	fillChannelSockets(live, dir)
 	if err := d.prepareFiles(live, dir, l.consoleLog); err != nil {
 		return err
 	}
