@@ -1,6 +1,9 @@
 package xmlstyle
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 func TestFormat(t *testing.T) {
 	in := `<?xml version="1.0"?><domain type="kvm" xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0"><!-- c --><name>a&lt;b's</name>` +
@@ -47,4 +50,43 @@ func FuzzFormat(f *testing.F) {
 			t.Fatalf("not idempotent: %q -> %q -> %q (%v)", in, out, again, err)
 		}
 	})
+}
+
+// FuzzSimpleAgrees: wherever the fast reader accepts a document, Format's output is
+// what the general path makes of it.
+func FuzzSimpleAgrees(f *testing.F) {
+	for _, s := range []string{
+		`<domain type="kvm"><name>a&lt;b&#39;s</name><devices><disk type="file"><source file="/x y"></source></disk></devices></domain>`,
+		`<a x='1' y="&#34;q&#34;"><b>text &amp; more</b><c/></a>`,
+		`<qemu:commandline xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0"><qemu:arg value="-S"/></qemu:commandline>`,
+		"<a>\n  <b>x</b>\n</a>\n", `<a>&#xA;</a>`, `<a b="1"/><c/>`, `<a></b>`, `<a x=1/>`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		root, ok := parseSimple(in)
+		if !ok {
+			return
+		}
+		var b bytes.Buffer
+		write(&b, root, 0)
+		want, err := formatTokens(in)
+		if err != nil {
+			t.Fatalf("fast path accepted %q, general path refuses it: %v", in, err)
+		}
+		if b.String() != want {
+			t.Fatalf("%q:\nfast:\n%s\ngeneral:\n%s", in, b.String(), want)
+		}
+	})
+}
+
+// TestSimpleTakesMarshalled: what encoding/xml writes (the TestFormat document as
+// libvirtxml would marshal it) takes the fast path.
+func TestSimpleTakesMarshalled(t *testing.T) {
+	in := "<domain type=\"kvm\" xmlns:qemu=\"http://libvirt.org/schemas/domain/qemu/1.0\">\n  <name>a&lt;b&#39;s</name>\n" +
+		"  <devices>\n    <disk type=\"file\">\n      <source file=\"/x y\"></source>\n    </disk>\n    <interface></interface>\n  </devices>\n" +
+		"  <qemu:commandline>\n    <qemu:arg value=\"-S\"></qemu:arg>\n  </qemu:commandline>\n</domain>"
+	if _, ok := parseSimple(in); !ok {
+		t.Fatal("a marshalled document took the general path")
+	}
 }
