@@ -335,12 +335,7 @@ func completeConsole(devs *libvirtxml.DomainDeviceList) {
 			con.Target.Type = "serial"
 		}
 		if i == 0 && con.Target.Type == "serial" && len(devs.Serials) == 0 {
-			var src *libvirtxml.DomainChardevSource
-			if con.Source != nil {
-				c := *con.Source
-				src = &c
-			}
-			devs.Serials = append(devs.Serials, libvirtxml.DomainSerial{Source: src, Protocol: con.Protocol, Log: con.Log})
+			devs.Serials = append(devs.Serials, libvirtxml.DomainSerial{Source: copySource(con.Source), Protocol: con.Protocol, Log: con.Log})
 		}
 	}
 	for i := range devs.Serials {
@@ -364,18 +359,23 @@ func completeConsole(devs *libvirtxml.DomainDeviceList) {
 	}
 	if len(devs.Consoles) == 0 {
 		first := devs.Serials[0]
-		var src *libvirtxml.DomainChardevSource
-		if first.Source != nil {
-			c := *first.Source
-			src = &c
-		}
-		devs.Consoles = []libvirtxml.DomainConsole{{Source: src, Protocol: first.Protocol, Log: first.Log,
+		devs.Consoles = []libvirtxml.DomainConsole{{Source: copySource(first.Source), Protocol: first.Protocol, Log: first.Log,
 			Target: &libvirtxml.DomainConsoleTarget{Type: "serial"}}}
 	}
 	if t := devs.Consoles[0].Target; t.Type == "serial" && t.Port == nil {
 		port := uint(0)
 		t.Port = &port
 	}
+}
+
+// copySource copies a character device's source for its twin (a console's serial
+// port, a serial port's console), so the two can change apart (the live pty path).
+func copySource(src *libvirtxml.DomainChardevSource) *libvirtxml.DomainChardevSource {
+	if src == nil {
+		return nil
+	}
+	c := *src
+	return &c
 }
 
 // assignVirtioSerialPorts numbers the virtio channels and consoles on controller 0,
