@@ -25,36 +25,45 @@ func TestCommandLikeLibvirt(t *testing.T) {
 	}
 	for _, f := range files {
 		base := strings.TrimSuffix(f, ".libvirt")
-		t.Run(filepath.Base(base), func(t *testing.T) {
-			text, err := os.ReadFile(base + ".xml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			def, _, err := d.parseDefinition(t.Context(), string(text))
-			if err != nil {
-				t.Fatalf("define: %v", err)
-			}
-			taps := make([]int, len(def.Devices.Interfaces))
-			for i := range taps {
-				taps[i] = 24 + i
-			}
-			cmd, err := buildCommand(def, launch{
-				id: -1, dir: "/var/lib/libvirt/qemu/domain--1-" + def.Name, accel: "tcg", monitorFD: 3,
-				taps: taps, consoleLog: "/var/log/libvirt/qemu/" + def.Name + "-console.log", path: "/usr/bin:/bin", spicePort: 5900,
-			}, d.cfg)
-			if err != nil {
-				t.Fatalf("build: %v", err)
-			}
-			got := normaliseArgv(append(cmd.env, cmd.argv...))
-			lib := normaliseArgv(shellWords(strings.TrimSpace(string(want))))
-			if g, w := strings.Join(got, "\n"), strings.Join(lib, "\n"); g != w {
-				t.Errorf("differs from libvirt's command line:\n%s", lineDiff(g, w))
-			}
-		})
+		t.Run(filepath.Base(base), func(t *testing.T) { commandLikeLibvirt(t, d, base+".xml", f) })
+		// The definition as libvirt stored it, addresses and all, is the same
+		// machine here: a guest moved from a libvirt host.
+		if _, err := os.Stat(base + ".defined"); err == nil {
+			t.Run(filepath.Base(base)+"-from-libvirt", func(t *testing.T) { commandLikeLibvirt(t, d, base+".defined", f) })
+		}
+	}
+}
+
+// commandLikeLibvirt builds the command line of the definition in xmlFile and
+// compares it with libvirt's in libvirtFile.
+func commandLikeLibvirt(t *testing.T, d *Driver, xmlFile, libvirtFile string) {
+	text, err := os.ReadFile(xmlFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(libvirtFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _, err := d.parseDefinition(t.Context(), string(text))
+	if err != nil {
+		t.Fatalf("define: %v", err)
+	}
+	taps := make([]int, len(def.Devices.Interfaces))
+	for i := range taps {
+		taps[i] = 24 + i
+	}
+	cmd, err := buildCommand(def, launch{
+		id: -1, dir: "/var/lib/libvirt/qemu/domain--1-" + def.Name, accel: "tcg", monitorFD: 3,
+		taps: taps, consoleLog: "/var/log/libvirt/qemu/" + def.Name + "-console.log", path: "/usr/bin:/bin", spicePort: 5900,
+	}, d.cfg)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	got := normaliseArgv(append(cmd.env, cmd.argv...))
+	lib := normaliseArgv(shellWords(strings.TrimSpace(string(want))))
+	if g, w := strings.Join(got, "\n"), strings.Join(lib, "\n"); g != w {
+		t.Errorf("differs from libvirt's command line:\n%s", lineDiff(g, w))
 	}
 }
 
