@@ -11,11 +11,12 @@ import (
 // The points of a guest's life libvirt calls /etc/libvirt/hooks/qemu at, with the
 // operation and sub-operation it passes.
 const (
-	hookPrepare = "prepare" // begin: before any resource is set up; a failure stops the start
-	hookStart   = "start"   // begin: everything is ready, QEMU not yet run
-	hookStarted = "started" // begin: QEMU runs
-	hookStopped = "stopped" // end: QEMU is gone, its resources not yet released
-	hookRelease = "release" // end: everything is released
+	hookPrepare   = "prepare"   // begin: before any resource is set up; a failure stops the start
+	hookStart     = "start"     // begin: everything is ready, QEMU not yet run
+	hookStarted   = "started"   // begin: QEMU runs
+	hookReconnect = "reconnect" // begin: a restarted daemon found the guest running; a failure kills it
+	hookStopped   = "stopped"   // end: QEMU is gone, its resources not yet released
+	hookRelease   = "release"   // end: everything is released
 )
 
 // callHook runs the qemu hook scripts for one operation on the guest, with its live

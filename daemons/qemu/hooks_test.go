@@ -41,6 +41,8 @@ func TestHooks(t *testing.T) {
 	d := startQemud(t, daemontest.Options{Dir: dir})
 	define(t, d, tinyXML(t, "vm", ""))
 	d.Virsh(t, "start", "vm")
+	d = restart(t, d, daemontest.Options{Dir: dir})
+	waitFor(t, log, "qemu vm reconnect begin -")
 	d.Virsh(t, "destroy", "vm")
 	define(t, d, tinyXML(t, "bad", ""))
 	errOut := virshFails(t, d, "start", "bad")
@@ -58,6 +60,9 @@ func TestHooks(t *testing.T) {
 		"qemu vm prepare begin - stdin=vm",
 		"qemu vm start begin - stdin=vm",
 		"qemu vm started begin - stdin=vm",
+		"daemon - shutdown - shutdown stdin=",
+		"qemu vm reconnect begin - stdin=vm", // while the drivers start, before the daemon is up
+		"daemon - start - start stdin=",
 		"qemu vm stopped end - stdin=vm",
 		"qemu vm release end - stdin=vm",
 		"qemu bad prepare begin - stdin=bad",
