@@ -57,15 +57,25 @@ func buildCommand(def *libvirtxml.Domain, l launch, cfg *Config) (*command, erro
 	}
 	c.add(def.Devices.Emulator, "-name", name, "-S")
 	c.add("-object", props{{"qom-type", "secret"}, {"id", "masterKey0"}, {"format", "raw"}, {"file", l.dir + "/master-key.aes"}}.String())
+	flash, err := addFlash(c, def)
+	if err != nil {
+		return nil, err
+	}
 	mach := def.OS.Type.Machine + ",usb=off"
 	if f := def.Features; f != nil && f.VMPort != nil && f.VMPort.State != "" {
 		mach += ",vmport=" + f.VMPort.State
 	}
-	c.add("-machine", mach+",dump-guest-core=off,memory-backend=pc.ram")
+	if f := def.Features; f != nil && f.SMM != nil {
+		mach += ",smm=" + onOff(f.SMM.State != "off")
+	}
+	c.add("-machine", mach+",dump-guest-core=off,memory-backend=pc.ram"+flash)
 	c.add("-accel", l.accel)
 	c.add("-cpu", cpuModel(def, l.accel))
-	if err := addFirmware(c, def); err != nil {
-		return nil, err
+	if ld := def.OS.Loader; ld != nil && ld.Path != "" && (ld.Type == "" || ld.Type == "rom") {
+		c.add("-bios", ld.Path)
+	}
+	if ld := def.OS.Loader; ld != nil && ld.Type == "pflash" && ld.Secure == "yes" {
+		c.add("-global", "driver=cfi.pflash01,property=secure,value=on")
 	}
 	c.add("-m", strconv.FormatUint((uint64(def.Memory.Value)+1023)/1024, 10))
 	c.add("-object", props{{"qom-type", "memory-backend-ram"}, {"id", "pc.ram"}, {"size", uint64(def.Memory.Value) * 1024}}.String())
@@ -224,25 +234,36 @@ func smp(def *libvirtxml.Domain) string {
 	return fmt.Sprintf("%d,sockets=%d,cores=%d,threads=%d", n, sockets, cores, threads)
 }
 
-// addFirmware: a ROM loader replaces the BIOS; a pflash loader (UEFI) is the first
-// flash drive and its variable store the second.
-func addFirmware(c *command, def *libvirtxml.Domain) error {
+// addFlash writes a pflash loader (UEFI) and its variable store as libvirt 9.0 does,
+// block nodes the machine's pflash0 and pflash1 name, and returns those machine
+// properties.
+func addFlash(c *command, def *libvirtxml.Domain) (string, error) {
 	ld := def.OS.Loader
 	if ld == nil || ld.Path == "" {
-		return nil
+		return "", nil
 	}
 	switch ld.Type {
 	case "", "rom":
-		c.add("-bios", ld.Path)
+		return "", nil
 	case "pflash":
-		c.add("-drive", "if=pflash,format=raw,unit=0,file="+escapeComma(ld.Path)+",readonly=on")
-		if nv := nvramPath(def); nv != "" {
-			c.add("-drive", "if=pflash,format=raw,unit=1,file="+escapeComma(nv))
-		}
 	default:
-		return unsupported("loader type '%s'", ld.Type)
+		return "", unsupported("loader type '%s' is not supported", ld.Type)
 	}
-	return nil
+	if ld.Secure == "yes" && (def.Features == nil || def.Features.SMM == nil || def.Features.SMM.State == "off") {
+		return "", unsupported("Secure boot requires SMM feature enabled")
+	}
+	node := func(unit int, path string, readOnly bool) {
+		name := fmt.Sprintf("libvirt-pflash%d", unit)
+		c.add("-blockdev", props{{"driver", "file"}, {"filename", path}, {"node-name", name + "-storage"}, {"auto-read-only", true}, {"discard", "unmap"}}.String())
+		c.add("-blockdev", props{{"node-name", name + "-format"}, {"read-only", readOnly}, {"driver", "raw"}, {"file", name + "-storage"}}.String())
+	}
+	node(0, ld.Path, ld.Readonly != "no")
+	out := ",pflash0=libvirt-pflash0-format"
+	if nv := nvramPath(def); nv != "" {
+		node(1, nv, false)
+		out += ",pflash1=libvirt-pflash1-format"
+	}
+	return out, nil
 }
 
 // props is a JSON object whose keys keep their order, as libvirt writes -device and

@@ -7,6 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
+	"github.com/virtunit/virtunit/internal/atomicfile"
 )
 
 // firmwareDirs are where QEMU firmware descriptors live, in libvirt's order of
@@ -105,4 +111,81 @@ func (fw *firmware) supports(arch, machine string) bool {
 		}
 	}
 	return false
+}
+
+// selectFirmware resolves <os firmware='efi'> as libvirt does at start: the first
+// descriptor, by name, for the guest's architecture and machine whose features agree
+// with the <firmware><feature> the definition asks for, giving the live definition
+// its loader, its variable store (nvram, made from the descriptor's template when
+// missing) and SMM when the firmware requires it.
+func selectFirmware(def *libvirtxml.Domain, fws []firmware, nvram string) error {
+	o := def.OS
+	if o.Firmware != "efi" {
+		return nil
+	}
+	want := map[string]bool{}
+	if o.FirmwareInfo != nil {
+		for _, f := range o.FirmwareInfo.Features {
+			want[f.Name] = f.Enabled == "yes"
+		}
+	}
+	var fw *firmware
+	for i := range fws {
+		c := &fws[i]
+		if !c.supports(o.Type.Arch, o.Type.Machine) {
+			continue
+		}
+		ok := true
+		for name, on := range want {
+			ok = ok && c.features[name] == on
+		}
+		if ok {
+			fw = c
+			break
+		}
+	}
+	if fw == nil {
+		return virerror.New(libvirt.ErrOperationFailed, virerror.FromQEMU, "Unable to find any firmware to satisfy '%s'", o.Firmware)
+	}
+	ld := &libvirtxml.DomainLoader{Path: fw.executable, Readonly: "yes", Type: "pflash", Format: fw.format}
+	if fw.features["secure-boot"] {
+		ld.Secure = "yes"
+	}
+	if o.Loader == nil || o.Loader.Path == "" {
+		o.Loader = ld
+	}
+	if o.NVRam == nil || o.NVRam.NVRam == "" {
+		o.NVRam = &libvirtxml.DomainNVRam{NVRam: nvram, Template: fw.nvram, Format: fw.format}
+	}
+	if fw.features["requires-smm"] {
+		if def.Features == nil {
+			def.Features = &libvirtxml.DomainFeatureList{}
+		}
+		if def.Features.SMM == nil {
+			def.Features.SMM = &libvirtxml.DomainFeatureSMM{State: "on"}
+		}
+	}
+	return nil
+}
+
+// prepareNVRAM creates a guest's variable store from its template unless it exists.
+func prepareNVRAM(def *libvirtxml.Domain) error {
+	nv := def.OS.NVRam
+	if nv == nil || nv.NVRam == "" || nv.Template == "" {
+		return nil
+	}
+	if _, err := os.Stat(nv.NVRam); err == nil {
+		return nil
+	}
+	data, err := os.ReadFile(nv.Template)
+	if err != nil {
+		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Failed to open file '%s': %v", nv.Template, virerror.Strerror(err))
+	}
+	if err := os.MkdirAll(filepath.Dir(nv.NVRam), 0o755); err != nil {
+		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "cannot create %s: %v", filepath.Dir(nv.NVRam), err)
+	}
+	if err := atomicfile.WriteFile(nv.NVRam, data, 0o600); err != nil {
+		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Failed to create file '%s': %v", nv.NVRam, err)
+	}
+	return nil
 }

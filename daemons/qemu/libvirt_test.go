@@ -49,6 +49,9 @@ func commandLikeLibvirt(t *testing.T, d *Driver, xmlFile, libvirtFile string) {
 	if err != nil {
 		t.Fatalf("define: %v", err)
 	}
+	if err := selectFirmware(def, loadFirmware(firmwareDirs), "/var/lib/libvirt/qemu/nvram/"+def.Name+"_VARS.fd"); err != nil {
+		t.Fatal(err)
+	}
 	taps := make([]int, len(def.Devices.Interfaces))
 	for i := range taps {
 		taps[i] = 24 + i

@@ -39,6 +39,9 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	if _, err := d.emulators.get(ctx, live.Devices.Emulator); err != nil {
 		return err
 	}
+	if err := selectFirmware(live, d.firmware, d.dirs.nvramFile(dom.name)); err != nil {
+		return err
+	}
 	id := d.doms.nextID()
 	live.ID = &id
 	if err := d.callHook(ctx, hookPrepare, live); err != nil {
@@ -90,6 +93,9 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		return err
 	}
 	if err := writeMasterKey(dir); err != nil {
+		return err
+	}
+	if err := prepareNVRAM(live); err != nil {
 		return err
 	}
 	cmd, err := buildCommand(live, l, d.cfg)

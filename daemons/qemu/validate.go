@@ -66,8 +66,8 @@ func checkSupported(def *libvirtxml.Domain) error {
 
 func checkOS(os *libvirtxml.DomainOS) error {
 	switch {
-	case os.Firmware != "":
-		return unsupported("firmware auto-selection (<os firmware='%s'>) is not supported by virtunit yet: name the loader and nvram", os.Firmware)
+	case os.Firmware != "" && os.Firmware != "efi" && os.Firmware != "bios":
+		return unsupported("firmware '%s' is not supported", os.Firmware)
 	case os.Init != "":
 		return unsupported("<init> is for containers")
 	case os.Shim != "" || os.DTB != "":
@@ -80,8 +80,8 @@ func checkOS(os *libvirtxml.DomainOS) error {
 		return unsupported("<bios> settings are not supported by virtunit yet")
 	case os.SMBios != nil:
 		return unsupported("<smbios> is not supported by virtunit yet")
-	case os.Loader != nil && (os.Loader.Secure == "yes" || os.Loader.Stateless == "yes"):
-		return unsupported("secure or stateless <loader> is not supported by virtunit yet")
+	case os.Loader != nil && os.Loader.Stateless == "yes":
+		return unsupported("stateless <loader> is not supported by virtunit yet")
 	}
 	return nil
 }
@@ -97,7 +97,7 @@ func checkFeatures(f *libvirtxml.DomainFeatureList) error {
 		{f.HAP != nil, "hap"}, {f.Viridian != nil, "viridian"}, {f.PrivNet != nil, "privnet"},
 		{f.HyperV != nil, "hyperv"}, {f.KVM != nil, "kvm"}, {f.Xen != nil, "xen"},
 		{f.PVSpinlock != nil, "pvspinlock"}, {f.PMU != nil, "pmu"}, {f.GIC != nil, "gic"},
-		{f.SMM != nil, "smm"}, {f.IOAPIC != nil, "ioapic"}, {f.HPT != nil, "hpt"},
+		{f.SMM != nil && f.SMM.TSeg != nil, "smm tseg"}, {f.IOAPIC != nil, "ioapic"}, {f.HPT != nil, "hpt"},
 		{f.HTM != nil, "htm"}, {f.NestedHV != nil, "nested-hv"}, {f.Capabilities != nil, "capabilities"},
 		{f.VMCoreInfo != nil, "vmcoreinfo"}, {f.MSRS != nil, "msrs"}, {f.CCFAssist != nil, "ccf-assist"},
 		{f.CFPC != nil, "cfpc"}, {f.SBBC != nil, "sbbc"}, {f.IBS != nil, "ibs"}, {f.TCG != nil, "tcg"},

@@ -3,6 +3,7 @@ package qemu_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -77,6 +78,21 @@ func TestVirtInstall(t *testing.T) {
 		"<model type='vga' heads='1' vram='16384' primary='yes'/>",
 		"<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>")
 	d.Virsh(t, "destroy", "q35")
+
+	// UEFI: firmware='efi' is resolved at start from the firmware descriptors, the
+	// variable store made from the template.
+	if out, err := virtTool(t, d, "virt-install", "--name", "uefi", "--memory", "128", "--machine", "q35", "--import",
+		"--disk", "none", "--network", "none", "--osinfo", "generic", "--graphics", "none",
+		"--boot", "uefi,kernel="+kernel, "--noautoconsole"); err != nil {
+		t.Fatalf("virt-install --boot uefi: %v\n%s", err, out)
+	}
+	live = d.Virsh(t, "dumpxml", "uefi")
+	nvram := filepath.Join(d.Dir, "config", "libvirt", "qemu", "nvram", "uefi_VARS.fd")
+	wantContains(t, "UEFI live XML", live, "<os firmware='efi'>", "type='pflash' format='raw'>/usr/share/OVMF/OVMF_CODE_4M", "<smm state='on'/>", ">"+nvram+"</nvram>")
+	if _, err := os.Stat(nvram); err != nil {
+		t.Errorf("no variable store: %v", err)
+	}
+	d.Virsh(t, "destroy", "uefi")
 
 	// virt-xml edits the stored definition of a guest that is shut off.
 	if out, err := virtTool(t, d, "virt-xml", "gen", "--edit", "--memory", "96"); err != nil {
