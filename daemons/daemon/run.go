@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/virtunit/virtunit/daemons/admin"
 	"github.com/virtunit/virtunit/daemons/driver"
+	"github.com/virtunit/virtunit/daemons/hook"
 	"github.com/virtunit/virtunit/daemons/host"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
@@ -33,6 +35,8 @@ type runtime struct {
 	verbose    bool
 	main, adm  *rpc.Server
 	idle       *idleTimer
+	// hooks runs CONFIGDIR/hooks/daemon at start, reload and shutdown.
+	hooks hook.Runner
 }
 
 func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status *statusPipe, stderr io.Writer) (int, error) {
@@ -40,7 +44,8 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	if err != nil {
 		return 1, fmt.Errorf("Can't determine paths: %w", err)
 	}
-	rt := &runtime{d: d, configPath: opts.config, explicit: opts.config != "", verbose: opts.verbose}
+	rt := &runtime{d: d, configPath: opts.config, explicit: opts.config != "", verbose: opts.verbose,
+		hooks: hook.Runner{Dir: filepath.Join(paths.ConfigDir, "hooks")}}
 	if rt.configPath == "" {
 		rt.configPath = paths.ConfigFile
 	}
@@ -166,10 +171,12 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	rt.idle.inhibit(false)
 	sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
 	rt.log.Info("daemon started", "version", Version, "socket_activation", socks.activated, "sockets", sockDir)
+	rt.daemonHook(ctx, "start", "-", "start")
 	go settle()
 
 	err = rt.loop(sigs, fatal)
 	sddaemon.SdNotify(false, "STOPPING=1\nSTATUS=Shutting down")
+	rt.daemonHook(context.Background(), "shutdown", "-", "shutdown")
 	rt.shutdown()
 	if err != nil {
 		return 1, err
@@ -202,6 +209,7 @@ func (rt *runtime) loop(sigs <-chan os.Signal, fatal <-chan error) error {
 func (rt *runtime) reload() {
 	sddaemon.SdNotify(false, "RELOADING=1\nMONOTONIC_USEC="+strconv.FormatInt(monotonicUsec(), 10))
 	defer sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
+	rt.daemonHook(context.Background(), "reload", "begin", "SIGHUP")
 	cfg, err := loadConfig(rt.configPath, rt.explicit)
 	if err != nil {
 		rt.log.Error("reload failed; keeping the previous configuration", "file", rt.configPath, "err", err)
@@ -287,4 +295,12 @@ func settle() {
 	time.Sleep(500 * time.Millisecond)
 	debug.FreeOSMemory()
 	dropStartupCode()
+}
+
+// daemonHook runs the daemon hook scripts as libvirt does ("- start - start",
+// "- reload begin SIGHUP", "- shutdown - shutdown"); a failure is logged, never fatal.
+func (rt *runtime) daemonHook(ctx context.Context, op, subop, extra string) {
+	if err := rt.hooks.Call(ctx, hook.Daemon, "-", op, subop, extra, nil); err != nil {
+		rt.log.Warn("daemon hook failed", "operation", op, "err", err)
+	}
 }

@@ -17,6 +17,7 @@ type Hypervisor interface {
 	// AddCapabilities adds the driver's <guest> sections and security models.
 	AddCapabilities(ctx context.Context, caps *libvirtxml.Caps) error
 	NodeGetSecurityModel(ctx context.Context, _ struct{}) (libvirt.NodeGetSecurityModelRet, error)
+	ConnectGetDomainCapabilities(ctx context.Context, a libvirt.ConnectGetDomainCapabilitiesArgs) (libvirt.ConnectGetDomainCapabilitiesRet, error)
 
 	// Lookups and lists.
 	DomainLookupByID(ctx context.Context, a libvirt.DomainLookupByIDArgs) (libvirt.DomainLookupByIDRet, error)

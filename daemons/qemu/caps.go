@@ -29,9 +29,9 @@ func (d *Driver) AddCapabilities(ctx context.Context, caps *libvirtxml.Caps) err
 		if m.deprecated {
 			dep = "yes"
 		}
-		machines = append(machines, libvirtxml.CapsGuestMachine{Name: m.name, MaxCPUs: 255, Deprecated: dep})
+		machines = append(machines, libvirtxml.CapsGuestMachine{Name: m.name, MaxCPUs: m.maxCPUs, Deprecated: dep})
 		if m.alias != "" {
-			machines = append(machines, libvirtxml.CapsGuestMachine{Name: m.alias, Canonical: m.name, MaxCPUs: 255})
+			machines = append(machines, libvirtxml.CapsGuestMachine{Name: m.alias, Canonical: m.name, MaxCPUs: m.maxCPUs})
 		}
 	}
 	domains := []libvirtxml.CapsGuestDomain{{Type: "qemu"}}

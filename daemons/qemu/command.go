@@ -23,6 +23,7 @@ type launch struct {
 	taps       []int  // per interface (in definition order), its tap fd; -1 if none
 	consoleLog string // where the serial console's output is kept
 	path       string // PATH for QEMU
+	spicePort  int    // the TCP port an automatic SPICE display listens on
 }
 
 // command is QEMU's command line and environment.
@@ -55,13 +56,29 @@ func buildCommand(def *libvirtxml.Domain, l launch, cfg *Config) (*command, erro
 		name += ",process=qemu:" + escapeComma(def.Name)
 	}
 	c.add(def.Devices.Emulator, "-name", name, "-S")
-	c.add("-machine", def.OS.Type.Machine+",usb=off,dump-guest-core=off")
-	c.add("-accel", l.accel)
-	c.add("-cpu", cpuModel(def, l.accel))
-	if err := addFirmware(c, def); err != nil {
+	c.add("-object", props{{"qom-type", "secret"}, {"id", "masterKey0"}, {"format", "raw"}, {"file", l.dir + "/master-key.aes"}}.String())
+	flash, err := addFlash(c, def)
+	if err != nil {
 		return nil, err
 	}
+	mach := def.OS.Type.Machine + ",usb=off"
+	if f := def.Features; f != nil && f.VMPort != nil && f.VMPort.State != "" {
+		mach += ",vmport=" + f.VMPort.State
+	}
+	if f := def.Features; f != nil && f.SMM != nil {
+		mach += ",smm=" + onOff(f.SMM.State != "off")
+	}
+	c.add("-machine", mach+",dump-guest-core=off,memory-backend=pc.ram"+flash)
+	c.add("-accel", l.accel)
+	c.add("-cpu", cpuModel(def, l.accel))
+	if ld := def.OS.Loader; ld != nil && ld.Path != "" && (ld.Type == "" || ld.Type == "rom") {
+		c.add("-bios", ld.Path)
+	}
+	if ld := def.OS.Loader; ld != nil && ld.Type == "pflash" && ld.Secure == "yes" {
+		c.add("-global", "driver=cfi.pflash01,property=secure,value=on")
+	}
 	c.add("-m", strconv.FormatUint((uint64(def.Memory.Value)+1023)/1024, 10))
+	c.add("-object", props{{"qom-type", "memory-backend-ram"}, {"id", "pc.ram"}, {"size", uint64(def.Memory.Value) * 1024}}.String())
 	c.add("-overcommit", "mem-lock=off")
 	c.add("-smp", smp(def))
 	c.add("-uuid", def.UUID)
@@ -71,7 +88,9 @@ func buildCommand(def *libvirtxml.Domain, l launch, cfg *Config) (*command, erro
 	c.add("-no-user-config", "-nodefaults")
 	c.add("-chardev", fmt.Sprintf("socket,id=charmonitor,fd=%d,server=on,wait=off", l.monitorFD))
 	c.add("-mon", "chardev=charmonitor,id=monitor,mode=control")
-	c.add("-rtc", rtc(def))
+	if err := addClock(c, def); err != nil {
+		return nil, err
+	}
 	// QEMU never exits by itself on guest poweroff: the driver sees the SHUTDOWN event
 	// and applies on_poweroff, as libvirt does.
 	c.add("-no-shutdown")
@@ -80,6 +99,9 @@ func buildCommand(def *libvirtxml.Domain, l launch, cfg *Config) (*command, erro
 	}
 	if def.Features == nil || def.Features.ACPI == nil {
 		c.add("-no-acpi")
+	}
+	if err := addPM(c, def); err != nil {
+		return nil, err
 	}
 	c.add("-boot", "strict=on")
 	if def.OS.Kernel != "" {
@@ -101,31 +123,85 @@ func buildCommand(def *libvirtxml.Domain, l launch, cfg *Config) (*command, erro
 	return c, nil
 }
 
-func unsupported(format string, args ...any) error {
-	return virerror.New(libvirt.ErrConfigUnsupported, virerror.FromQEMU, format, args...)
-}
-
-// checkSupported refuses devices the builder cannot express. They are valid libvirt
-// XML, kept in the definition, and only matter here.
-func checkSupported(def *libvirtxml.Domain) error {
-	d := def.Devices
-	for what, n := range map[string]int{
-		"filesystem": len(d.Filesystems), "hostdev": len(d.Hostdevs), "smartcard": len(d.Smartcards),
-		"redirdev": len(d.RedirDevs), "tpm": len(d.TPMs), "parallel": len(d.Parallels),
-		"shmem": len(d.Shmems), "memory": len(d.Memorydevs), "crypto": len(d.Crypto),
-		"lease": len(d.Leases), "hub": len(d.Hubs),
-	} {
-		if n > 0 {
-			return unsupported("<%s> devices are not supported by virtunit yet", what)
+// addClock writes -rtc and the timer options libvirt derives from <clock>: the RTC
+// catching up after a stall, the PIT delaying lost ticks, no HPET.
+func addClock(c *command, def *libvirtxml.Domain) error {
+	rtc := "base=utc"
+	if cl := def.Clock; cl != nil {
+		switch cl.Offset {
+		case "", "utc":
+		case "localtime":
+			rtc = "base=localtime"
+		default:
+			return unsupported("unsupported clock offset '%s'", cl.Offset)
 		}
 	}
-	if def.NUMATune != nil || (def.CPU != nil && def.CPU.Numa != nil) {
-		return unsupported("NUMA placement is not supported by virtunit yet")
+	var extra []string
+	if def.Clock != nil {
+		for _, t := range def.Clock.Timer {
+			switch {
+			case t.Name == "rtc" && t.TickPolicy == "catchup":
+				rtc += ",driftfix=slew"
+			case t.Name == "rtc" && (t.TickPolicy == "" || t.TickPolicy == "delay"):
+			case t.Name == "pit" && t.TickPolicy == "delay":
+				extra = append(extra, "-global", "kvm-pit.lost_tick_policy=delay")
+			case t.Name == "pit" && t.TickPolicy == "":
+			case t.Name == "hpet" && t.Present == "no":
+				extra = append(extra, "-no-hpet")
+			case t.Name == "hpet" && (t.Present == "" || t.Present == "yes"):
+			case t.Name == "kvmclock" && t.Present == "no":
+			default:
+				return unsupported("unsupported timer '%s' with %s", t.Name, timerDetail(t))
+			}
+		}
 	}
-	if d.IOMMU != nil || d.VSock != nil || d.PStore != nil {
-		return unsupported("<iommu>, <vsock> and <pstore> are not supported by virtunit yet")
+	c.add("-rtc", rtc)
+	c.add(extra...)
+	return nil
+}
+
+func timerDetail(t libvirtxml.DomainTimer) string {
+	var p []string
+	for k, v := range map[string]string{"tickpolicy": t.TickPolicy, "present": t.Present, "track": t.Track, "mode": t.Mode} {
+		if v != "" {
+			p = append(p, k+"='"+v+"'")
+		}
+	}
+	if len(p) == 0 {
+		return "no settings"
+	}
+	return strings.Join(p, " ")
+}
+
+// addPM turns off the ACPI sleep states <pm> disables.
+func addPM(c *command, def *libvirtxml.Domain) error {
+	pm := def.PM
+	if pm == nil {
+		return nil
+	}
+	dev := "PIIX4_PM"
+	if isQ35(def) {
+		dev = "ICH9-LPC"
+	}
+	for _, s := range []struct {
+		p    *libvirtxml.DomainPMPolicy
+		prop string
+	}{{pm.SuspendToMem, "disable_s3"}, {pm.SuspendToDisk, "disable_s4"}} {
+		if s.p == nil {
+			continue
+		}
+		switch s.p.Enabled {
+		case "no":
+			c.add("-global", dev+"."+s.prop+"=1")
+		case "yes":
+			c.add("-global", dev+"."+s.prop+"=0")
+		}
 	}
 	return nil
+}
+
+func unsupported(format string, args ...any) error {
+	return virerror.New(libvirt.ErrConfigUnsupported, virerror.FromQEMU, format, args...)
 }
 
 func escapeComma(s string) string { return strings.ReplaceAll(s, ",", ",,") }
@@ -158,32 +234,36 @@ func smp(def *libvirtxml.Domain) string {
 	return fmt.Sprintf("%d,sockets=%d,cores=%d,threads=%d", n, sockets, cores, threads)
 }
 
-func rtc(def *libvirtxml.Domain) string {
-	if def.Clock != nil && def.Clock.Offset == "localtime" {
-		return "base=localtime"
-	}
-	return "base=utc"
-}
-
-// addFirmware: a ROM loader replaces the BIOS; a pflash loader (UEFI) is the first
-// flash drive and its variable store the second.
-func addFirmware(c *command, def *libvirtxml.Domain) error {
+// addFlash writes a pflash loader (UEFI) and its variable store as libvirt 9.0 does,
+// block nodes the machine's pflash0 and pflash1 name, and returns those machine
+// properties.
+func addFlash(c *command, def *libvirtxml.Domain) (string, error) {
 	ld := def.OS.Loader
 	if ld == nil || ld.Path == "" {
-		return nil
+		return "", nil
 	}
 	switch ld.Type {
 	case "", "rom":
-		c.add("-bios", ld.Path)
+		return "", nil
 	case "pflash":
-		c.add("-drive", "if=pflash,format=raw,unit=0,file="+escapeComma(ld.Path)+",readonly=on")
-		if nv := nvramPath(def); nv != "" {
-			c.add("-drive", "if=pflash,format=raw,unit=1,file="+escapeComma(nv))
-		}
 	default:
-		return unsupported("loader type '%s'", ld.Type)
+		return "", unsupported("loader type '%s' is not supported", ld.Type)
 	}
-	return nil
+	if ld.Secure == "yes" && (def.Features == nil || def.Features.SMM == nil || def.Features.SMM.State == "off") {
+		return "", unsupported("Secure boot requires SMM feature enabled")
+	}
+	node := func(unit int, path string, readOnly bool) {
+		name := fmt.Sprintf("libvirt-pflash%d", unit)
+		c.add("-blockdev", props{{"driver", "file"}, {"filename", path}, {"node-name", name + "-storage"}, {"auto-read-only", true}, {"discard", "unmap"}}.String())
+		c.add("-blockdev", props{{"node-name", name + "-format"}, {"read-only", readOnly}, {"driver", "raw"}, {"file", name + "-storage"}}.String())
+	}
+	node(0, ld.Path, ld.Readonly != "no")
+	out := ",pflash0=libvirt-pflash0-format"
+	if nv := nvramPath(def); nv != "" {
+		node(1, nv, false)
+		out += ",pflash1=libvirt-pflash1-format"
+	}
+	return out, nil
 }
 
 // props is a JSON object whose keys keep their order, as libvirt writes -device and
@@ -211,3 +291,6 @@ func (p props) String() string {
 	b.WriteByte('}')
 	return b.String()
 }
+
+// MarshalJSON keeps the order of a nested object ("cache":{"direct":...}).
+func (p props) MarshalJSON() ([]byte, error) { return []byte(p.String()), nil }

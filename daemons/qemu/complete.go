@@ -21,7 +21,22 @@ func (d *Driver) parseDefinition(ctx context.Context, text string) (*libvirtxml.
 		return nil, libvirt.UUID{}, err
 	}
 	uuid, err := d.complete(ctx, def)
-	return def, uuid, err
+	if err != nil {
+		return nil, uuid, err
+	}
+	return def, uuid, d.checkBuildable(def)
+}
+
+// checkBuildable refuses at define what the command line builder would refuse at
+// start, so a definition that cannot run is never stored. The builder only reads the
+// definition; what only a start decides gets stand-ins.
+func (d *Driver) checkBuildable(def *libvirtxml.Domain) error {
+	taps := make([]int, len(def.Devices.Interfaces))
+	for i := range taps {
+		taps[i] = 4 + i
+	}
+	_, err := buildCommand(def, launch{id: 1, dir: "/nonexistent", accel: "tcg", monitorFD: 3, taps: taps, spicePort: 5900}, d.cfg)
+	return err
 }
 
 // complete checks def and fills in what libvirt fills in: UUID, emulator, canonical
@@ -91,7 +106,9 @@ func (d *Driver) complete(ctx context.Context, def *libvirtxml.Domain) (libvirt.
 	if def.Type == "kvm" && !d.kvm {
 		return uuid, d.unsupportedVirtType(def)
 	}
-	completeDevices(def)
+	if err := completeDevices(def, em); err != nil {
+		return uuid, err
+	}
 	return uuid, nil
 }
 
@@ -121,7 +138,7 @@ func completeOS(def *libvirtxml.Domain) error {
 		return virerror.New(libvirt.ErrConfigUnsupported, virerror.FromDomain,
 			"No guest options available for arch '%s'", def.OS.Type.Arch)
 	}
-	if def.OS.Kernel == "" && len(def.OS.BootDevices) == 0 && !hasBootOrder(def.Devices) {
+	if len(def.OS.BootDevices) == 0 && !hasBootOrder(def.Devices) {
 		def.OS.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "hd"}}
 	}
 	return nil
@@ -204,65 +221,9 @@ func checkActions(def *libvirtxml.Domain) error {
 	return nil
 }
 
-// completeDevices adds what libvirt adds to a PC guest: a USB controller and a
-// memory balloon unless the definition says "none", a MAC address for every interface,
-// and a console on the first serial port.
-func completeDevices(def *libvirtxml.Domain) {
-	devs := def.Devices
-	hasUSB := false
-	for _, c := range devs.Controllers {
-		hasUSB = hasUSB || c.Type == "usb"
-	}
-	if !hasUSB {
-		model := "piix3-uhci"
-		if strings.Contains(def.OS.Type.Machine, "q35") {
-			model = "qemu-xhci"
-		}
-		zero := uint(0)
-		devs.Controllers = append(devs.Controllers, libvirtxml.DomainController{Type: "usb", Index: &zero, Model: model})
-	}
-	if devs.MemBalloon == nil {
-		devs.MemBalloon = &libvirtxml.DomainMemBalloon{Model: "virtio"}
-	}
-	for i := range devs.Interfaces {
-		if devs.Interfaces[i].MAC == nil {
-			devs.Interfaces[i].MAC = &libvirtxml.DomainInterfaceMAC{Address: newMAC()}
-		}
-	}
-	completeConsole(devs)
-}
-
 // newMAC is a random address in QEMU's 52:54:00 range, as libvirt generates them.
 func newMAC() string {
 	var b [3]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("52:54:00:%02x:%02x:%02x", b[0], b[1], b[2])
-}
-
-// completeConsole gives the first serial port its console and its target, as libvirt
-// does, so "virsh console" finds it.
-func completeConsole(devs *libvirtxml.DomainDeviceList) {
-	for i := range devs.Serials {
-		s := &devs.Serials[i]
-		if s.Target == nil {
-			port := uint(i)
-			s.Target = &libvirtxml.DomainSerialTarget{Type: "isa-serial", Port: &port, Model: &libvirtxml.DomainSerialTargetModel{Name: "isa-serial"}}
-		}
-	}
-	if len(devs.Serials) == 0 || len(devs.Consoles) > 0 {
-		return
-	}
-	port := uint(0)
-	first := devs.Serials[0]
-	var src *libvirtxml.DomainChardevSource
-	if first.Source != nil {
-		c := *first.Source
-		src = &c
-	}
-	devs.Consoles = []libvirtxml.DomainConsole{{
-		Source:   src,
-		Protocol: first.Protocol,
-		Log:      first.Log,
-		Target:   &libvirtxml.DomainConsoleTarget{Type: "serial", Port: &port},
-	}}
 }

@@ -2,7 +2,6 @@ package qemu
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"libvirt.org/go/libvirtxml"
@@ -36,11 +35,7 @@ func bootOrder(def *libvirtxml.Domain) map[any]uint {
 				want = "cdrom"
 			}
 			for i := range d.Disks {
-				dev := d.Disks[i].Device
-				if dev == "" {
-					dev = "disk"
-				}
-				if dev == want {
+				if d.Disks[i].Device == want {
 					target = &d.Disks[i]
 					break
 				}
@@ -58,21 +53,36 @@ func bootOrder(def *libvirtxml.Domain) map[any]uint {
 	return boot
 }
 
-func addDisks(c *command, d *libvirtxml.DomainDeviceList, boot map[any]uint, q35 bool) error {
+// diskCache is what each cache mode sets: the block layer's direct and no-flush,
+// and the guest-visible write cache.
+var diskCache = map[string]struct {
+	direct, noFlush bool
+	writeCache      string
+}{
+	"none": {true, false, "on"}, "writeback": {false, false, "on"}, "writethrough": {false, false, "off"},
+	"directsync": {true, false, "off"}, "unsafe": {false, true, "on"},
+}
+
+// addDisks writes each disk as libvirt 9.0 does: a storage and a format -blockdev
+// node (numbered from the last disk down, as libvirt numbers them), and the front
+// end on the disk's bus.
+func addDisks(c *command, def *libvirtxml.Domain, boot map[any]uint) error {
+	d := def.Devices
 	for i := range d.Disks {
 		disk := &d.Disks[i]
-		if disk.Target == nil || disk.Target.Dev == "" {
-			return unsupported("disk without a target device")
+		if disk.Device != "disk" && disk.Device != "cdrom" {
+			return unsupported("disk device '%s' is not supported", disk.Device)
 		}
-		dev := disk.Device
-		if dev == "" {
-			dev = "disk"
+		if err := checkDisk(disk); err != nil {
+			return err
 		}
-		if dev != "disk" && dev != "cdrom" {
-			return unsupported("disk device '%s'", dev)
+		node := fmt.Sprintf("libvirt-%d", len(d.Disks)-i)
+		readOnly := disk.ReadOnly != nil
+		drv := disk.Driver
+		cache, hasCache := diskCache[drv.Cache]
+		if drv.Cache != "" && drv.Cache != "default" && !hasCache {
+			return unsupported("disk cache mode '%s' of %s is not supported", drv.Cache, disk.Target.Dev)
 		}
-		node := fmt.Sprintf("libvirt-%d", i+1)
-		readOnly := dev == "cdrom" || disk.ReadOnly != nil
 		hasMedia := false
 		if src := disk.Source; src != nil {
 			var storage props
@@ -87,65 +97,128 @@ func addDisks(c *command, d *libvirtxml.DomainDeviceList, boot map[any]uint, q35
 			}
 			if storage != nil {
 				hasMedia = true
-				format := "raw"
-				if disk.Driver != nil && disk.Driver.Type != "" {
-					format = disk.Driver.Type
-				}
+				format := drv.Type
 				if format != "raw" && format != "qcow2" {
-					return unsupported("disk format '%s' of %s", format, disk.Target.Dev)
+					return unsupported("disk format '%s' of %s is not supported", format, disk.Target.Dev)
 				}
-				storage = append(storage, prop{"node-name", node + "-storage"}, prop{"read-only", readOnly})
+				switch drv.IO {
+				case "":
+				case "native", "threads", "io_uring":
+					storage = append(storage, prop{"aio", drv.IO})
+				default:
+					return unsupported("disk io mode '%s' of %s is not supported", drv.IO, disk.Target.Dev)
+				}
+				storage = append(storage, prop{"node-name", node + "-storage"})
+				cacheProp := props{{"direct", cache.direct}, {"no-flush", cache.noFlush}}
+				if hasCache {
+					storage = append(storage, prop{"cache", cacheProp})
+				}
+				storage = append(storage, prop{"auto-read-only", true}, prop{"discard", "unmap"})
 				c.add("-blockdev", storage.String())
-				c.add("-blockdev", props{{"node-name", node + "-format"}, {"read-only", readOnly},
-					{"driver", format}, {"file", node + "-storage"}}.String())
+				fmtNode := props{{"node-name", node + "-format"}, {"read-only", readOnly}}
+				switch drv.Discard {
+				case "", "ignore":
+				case "unmap":
+					fmtNode = append(fmtNode, prop{"discard", "unmap"})
+				default:
+					return unsupported("disk discard mode '%s' of %s is not supported", drv.Discard, disk.Target.Dev)
+				}
+				if hasCache {
+					fmtNode = append(fmtNode, prop{"cache", cacheProp})
+				}
+				c.add("-blockdev", append(fmtNode, prop{"driver", format}, prop{"file", node + "-storage"}).String())
 			}
 		}
-		dp, err := diskDevice(disk, dev, q35)
+		dp, err := diskDevice(def, disk)
 		if err != nil {
 			return err
+		}
+		if disk.Shareable != nil {
+			dp = append(dp, prop{"share-rw", true})
 		}
 		if hasMedia {
 			dp = append(dp, prop{"drive", node + "-format"})
 		}
-		dp = append(dp, prop{"id", diskAlias(disk)})
+		dp = append(dp, prop{"id", diskAlias(def, disk)})
 		if n, ok := boot[disk]; ok {
 			dp = append(dp, prop{"bootindex", n})
+		}
+		if hasCache && hasMedia {
+			dp = append(dp, prop{"write-cache", cache.writeCache})
 		}
 		c.add("-device", dp.String())
 	}
 	return nil
 }
 
+// checkDisk refuses disk settings the builder does not carry out.
+func checkDisk(disk *libvirtxml.DomainDisk) error {
+	dev := disk.Target.Dev
+	drv := disk.Driver
+	switch {
+	case disk.IOTune != nil:
+		return unsupported("<iotune> of disk %s is not supported by virtunit yet", dev)
+	case disk.BackingStore != nil && disk.BackingStore.Source != nil:
+		return unsupported("<backingStore> of disk %s is not supported", dev)
+	case disk.Transient != nil:
+		return unsupported("transient disk %s is not supported", dev)
+	case drv.ErrorPolicy != "" || drv.RErrorPolicy != "":
+		return unsupported("error_policy of disk %s is not supported", dev)
+	case drv.IOThread != nil || drv.IOThreads != nil || drv.Queues != nil || drv.QueueSize != nil:
+		return unsupported("iothread and queue settings of disk %s are not supported", dev)
+	case drv.CopyOnRead != "" || drv.DetectZeros != "" || drv.IOEventFD != "" || drv.EventIDX != "":
+		return unsupported("copy_on_read, detect_zeroes, ioeventfd and event_idx of disk %s are not supported", dev)
+	case disk.Encryption != nil:
+		return unsupported("encrypted disk %s is not supported", dev)
+	case disk.Geometry != nil || disk.BlockIO != nil || disk.Serial != "" || disk.WWN != "" || disk.Vendor != "" || disk.Product != "":
+		return unsupported("geometry, blockio, serial, wwn, vendor and product of disk %s are not supported", dev)
+	}
+	return nil
+}
+
 // diskDevice is the front end of a disk by its bus.
-func diskDevice(disk *libvirtxml.DomainDisk, dev string, q35 bool) (props, error) {
-	bus := disk.Target.Bus
-	n := diskIndex(disk.Target.Dev)
+func diskDevice(def *libvirtxml.Domain, disk *libvirtxml.DomainDisk) (props, error) {
 	kind := "hd"
-	if dev == "cdrom" {
+	if disk.Device == "cdrom" {
 		kind = "cd"
 	}
-	switch bus {
+	drive := disk.Address.Drive // completeDisks gave every ide, sata and scsi disk one
+	switch disk.Target.Bus {
 	case "virtio":
-		if dev == "cdrom" {
-			return nil, unsupported("virtio CD-ROM %s", disk.Target.Dev)
+		if disk.Device == "cdrom" {
+			return nil, unsupported("virtio CD-ROM %s is not supported", disk.Target.Dev)
 		}
-		return props{{"driver", "virtio-blk-pci"}}, nil
+		return append(props{{"driver", "virtio-blk-pci"}}, pciProps(def, disk.Address)...), nil
 	case "ide":
-		return props{{"driver", "ide-" + kind}, {"bus", fmt.Sprintf("ide.%d", n/2)}, {"unit", n % 2}}, nil
+		return props{{"driver", "ide-" + kind}, {"bus", fmt.Sprintf("ide.%d", index(drive.Bus))}, {"unit", index(drive.Unit)}}, nil
 	case "sata":
-		if q35 {
-			return props{{"driver", "ide-" + kind}, {"bus", fmt.Sprintf("ide.%d", n)}}, nil
+		if isQ35(def) && index(drive.Controller) == 0 {
+			return props{{"driver", "ide-" + kind}, {"bus", fmt.Sprintf("ide.%d", index(drive.Unit))}}, nil
 		}
-		return props{{"driver", "ide-" + kind}, {"bus", fmt.Sprintf("sata0.%d", n)}}, nil
+		return props{{"driver", "ide-" + kind}, {"bus", fmt.Sprintf("sata%d.%d", index(drive.Controller), index(drive.Unit))}}, nil
 	case "scsi":
-		return props{{"driver", "scsi-" + kind}, {"bus", "scsi0.0"}, {"lun", n}}, nil
+		p := props{{"driver", "scsi-" + kind}, {"bus", fmt.Sprintf("scsi%d.0", index(drive.Controller))}}
+		if scsiModel(def, index(drive.Controller)) == "virtio-scsi" {
+			return append(p, prop{"channel", index(drive.Bus)}, prop{"scsi-id", index(drive.Target)}, prop{"lun", index(drive.Unit)},
+				prop{"device_id", "drive-" + diskAlias(def, disk)}), nil
+		}
+		return append(p, prop{"scsi-id", index(drive.Unit)}, prop{"device_id", "drive-" + diskAlias(def, disk)}), nil
 	}
-	return nil, unsupported("disk bus '%s' of %s", bus, disk.Target.Dev)
+	return nil, unsupported("disk bus '%s' of %s is not supported", disk.Target.Bus, disk.Target.Dev)
+}
+
+func scsiModel(def *libvirtxml.Domain, ctl uint) string {
+	for _, c := range def.Devices.Controllers {
+		if c.Type == "scsi" && index(c.Index) == ctl {
+			return c.Model
+		}
+	}
+	return ""
 }
 
 // diskIndex is the position a target name encodes: vda=0, vdb=1, ..., vdaa=26.
 func diskIndex(dev string) int {
-	for _, prefix := range []string{"xvd", "hd", "sd", "vd"} {
+	for _, prefix := range []string{"xvd", "hd", "sd", "vd", "fd", "ub"} {
 		if rest, ok := strings.CutPrefix(dev, prefix); ok {
 			dev = rest
 			break
@@ -161,15 +234,15 @@ func diskIndex(dev string) int {
 	return max(n-1, 0)
 }
 
-func diskAlias(disk *libvirtxml.DomainDisk) string {
-	n := diskIndex(disk.Target.Dev)
-	switch disk.Target.Bus {
-	case "virtio":
-		return "virtio-disk" + strconv.Itoa(n)
-	case "ide":
-		return fmt.Sprintf("ide0-%d-%d", n/2, n%2)
-	case "sata":
-		return fmt.Sprintf("sata0-0-%d", n)
+// diskAlias is libvirt's device alias of a disk, from its bus and address: a disk
+// on a virtio-scsi controller is named with its target too.
+func diskAlias(def *libvirtxml.Domain, disk *libvirtxml.DomainDisk) string {
+	if disk.Target.Bus == "virtio" {
+		return fmt.Sprintf("virtio-disk%d", diskIndex(disk.Target.Dev))
 	}
-	return fmt.Sprintf("scsi0-0-0-%d", n)
+	dr := disk.Address.Drive
+	if disk.Target.Bus == "scsi" && scsiModel(def, index(dr.Controller)) == "virtio-scsi" {
+		return fmt.Sprintf("scsi%d-%d-%d-%d", index(dr.Controller), index(dr.Bus), index(dr.Target), index(dr.Unit))
+	}
+	return fmt.Sprintf("%s%d-%d-%d", disk.Target.Bus, index(dr.Controller), index(dr.Bus), index(dr.Unit))
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/driver"
+	"github.com/virtunit/virtunit/daemons/hook"
 	"github.com/virtunit/virtunit/internal/atomicfile"
 	"github.com/virtunit/virtunit/units"
 )
@@ -23,7 +25,14 @@ type Driver struct {
 	// kvm tells whether type='kvm' guests can run here (see kvmUsable).
 	kvm       bool
 	emulators emulators
-	doms      *registry
+	// firmware are the UEFI firmware descriptors found at start, for domain
+	// capabilities and firmware='efi'.
+	firmware []firmware
+	// domcaps keeps each domain capabilities document built, by its arguments.
+	domcaps sync.Map
+	// hooks runs libvirt's hook scripts (CONFIGDIR/hooks/qemu).
+	hooks hook.Runner
+	doms  *registry
 	// units runs each guest's QEMU as a unit (a scope under systemd, a supervised
 	// process otherwise); the driver cannot tell which.
 	units units.Realizer
@@ -54,6 +63,8 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		networks:   portClient{env},
 	}
 	d.emulators.cacheDir = d.dirs.capabilities
+	d.firmware = loadFirmware(firmwareDirs)
+	d.hooks = hook.Runner{Dir: filepath.Join(env.Paths.ConfigDir, "hooks")}
 	cfg, err := loadConfig(d.dirs.confFile, d.privileged)
 	if err != nil {
 		return nil, fmt.Errorf("qemu: %w", err)
@@ -90,6 +101,11 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		d.log.Info("KVM acceleration not usable; guests run under TCG and type='kvm' is refused", "why", why)
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
+	// The default emulator is probed now (from the disk cache, usually), so calls
+	// that need it, domain capabilities among them, answer from memory.
+	if _, err := d.emulators.get(ctx, defaultEmulator); err != nil {
+		d.log.Warn("cannot probe the default emulator", "emulator", defaultEmulator, "err", err)
+	}
 	d.loadConfigs(ctx)
 	d.loadRunning()
 	d.awaitReconnects(reconnectWait)

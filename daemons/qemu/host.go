@@ -6,12 +6,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
@@ -21,13 +17,18 @@ import (
 // defaultEmulator is the binary a definition without <emulator> runs.
 const defaultEmulator = "/usr/bin/qemu-system-x86_64"
 
-// emulator is what the driver knows of one QEMU binary, probed once: its version
-// (virConnectGetVersion, capabilities) and machine types (aliases such as "pc" are
-// stored as the versioned machine they stand for, as libvirt does).
+// emulator is what the driver knows of one QEMU binary, probed once over QMP, as
+// libvirt probes it (virQEMUCapsInitQMP): its version, machine types in libvirt's
+// order (the default first, then QEMU's own order; an alias such as "pc" is stored
+// with the versioned machine it stands for), CPU models, device types and whether it
+// has SPICE.
 type emulator struct {
 	path     string
 	version  uint64 // major*1000000 + minor*1000 + micro
 	machines []machine
+	cpus     []cpuDef
+	devices  map[string]bool // QOM type names (qxl-vga, usb-redir, memory-backend-memfd, ...)
+	spice    bool
 }
 
 type machine struct {
@@ -35,6 +36,14 @@ type machine struct {
 	alias      string // "pc" for pc-i440fx-7.2
 	isDefault  bool
 	deprecated bool
+	maxCPUs    int
+}
+
+// cpuDef is one entry of query-cpu-definitions; usable says whether the
+// accelerator probed (TCG) can provide every feature of the model.
+type cpuDef struct {
+	name   string
+	usable bool
 }
 
 // emulators probes each binary once and remembers the answer, in memory and, when
@@ -74,81 +83,6 @@ func (e *emulators) get(ctx context.Context, path string) (*emulator, error) {
 		}
 	})
 	return p.em, p.err
-}
-
-var versionRE = regexp.MustCompile(`version (\d+)\.(\d+)\.(\d+)`)
-
-// probeEmulator asks the binary for its version and machine types. The two questions
-// run in parallel: each is a QEMU start of some tens of milliseconds.
-func probeEmulator(ctx context.Context, path string) (*emulator, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "Cannot check QEMU binary %s: %v", path, virerror.Strerror(err))
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	type result struct {
-		out []byte
-		err error
-	}
-	run := func(args ...string) chan result {
-		ch := make(chan result, 1)
-		go func() {
-			out, err := exec.CommandContext(ctx, path, args...).Output()
-			ch <- result{out, err}
-		}()
-		return ch
-	}
-	verCh, machCh := run("--version"), run("-machine", "help")
-	ver, mach := <-verCh, <-machCh
-	for _, r := range []result{ver, mach} {
-		if r.err != nil {
-			return nil, virerror.Wrap(r.err, libvirt.ErrInternalError, virerror.FromQEMU, "Failed to probe capabilities for %s: %v", path, r.err)
-		}
-	}
-	m := versionRE.FindSubmatch(ver.out)
-	if m == nil {
-		return nil, virerror.New(libvirt.ErrInternalError, virerror.FromQEMU, "cannot parse %s version number in '%.80s'", path, ver.out)
-	}
-	var v [3]uint64
-	for i := range v {
-		v[i], _ = strconv.ParseUint(string(m[i+1]), 10, 32)
-	}
-	return &emulator{path: path, version: v[0]*1000000 + v[1]*1000 + v[2], machines: parseMachines(mach.out)}, nil
-}
-
-// parseMachines reads the output of "-machine help".
-func parseMachines(out []byte) []machine {
-	var ms []machine
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 2 || f[0] == "Supported" || f[0] == "none" {
-			continue
-		}
-		line := sc.Text()
-		m := machine{name: f[0], isDefault: strings.Contains(line, "(default)"), deprecated: strings.Contains(line, "(deprecated)")}
-		if i := strings.Index(line, "(alias of "); i >= 0 {
-			m.isDefault = false // QEMU marks the target, never the alias, as default
-			target := strings.TrimSuffix(strings.Fields(line[i+len("(alias of "):])[0], ")")
-			m.alias, m.name = m.name, target
-		}
-		// An alias line may come before or after its target's own line: merge both
-		// into one entry.
-		j := 0
-		for j < len(ms) && ms[j].name != m.name {
-			j++
-		}
-		if j == len(ms) {
-			ms = append(ms, m)
-			continue
-		}
-		ms[j].isDefault = ms[j].isDefault || m.isDefault
-		ms[j].deprecated = ms[j].deprecated || m.deprecated
-		if m.alias != "" {
-			ms[j].alias = m.alias
-		}
-	}
-	return ms
 }
 
 // canonicalMachine maps a machine type as written in a definition to the versioned

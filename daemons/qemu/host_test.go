@@ -1,22 +1,22 @@
 package qemu
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
+
+	"libvirt.org/go/libvirtxml"
 )
 
-func TestParseMachines(t *testing.T) {
-	out := []byte(`Supported machines are:
-microvm              microvm (i386)
-pc                   Standard PC (i440FX + PIIX, 1996) (alias of pc-i440fx-7.2)
-pc-i440fx-7.2        Standard PC (i440FX + PIIX, 1996) (default)
-pc-i440fx-1.4        Standard PC (i440FX + PIIX, 1996) (deprecated)
-pc-q35-7.2           Standard PC (Q35 + ICH9, 2009)
-q35                  Standard PC (Q35 + ICH9, 2009) (alias of pc-q35-7.2)
-none                 empty machine
-`)
-	em := &emulator{path: "/q", machines: parseMachines(out)}
+func TestCanonicalMachine(t *testing.T) {
+	em := &emulator{path: "/q", machines: []machine{
+		{name: "pc-i440fx-7.2", alias: "pc", isDefault: true}, {name: "microvm"},
+		{name: "pc-i440fx-1.4", deprecated: true}, {name: "pc-q35-7.2", alias: "q35"},
+	}}
 	for in, want := range map[string]string{"": "pc-i440fx-7.2", "pc": "pc-i440fx-7.2", "q35": "pc-q35-7.2",
 		"pc-q35-7.2": "pc-q35-7.2", "microvm": "microvm", "pc-i440fx-1.4": "pc-i440fx-1.4"} {
 		got, err := em.canonicalMachine(in)
@@ -27,15 +27,47 @@ none                 empty machine
 	if _, err := em.canonicalMachine("virt"); err == nil {
 		t.Error("unknown machine type accepted")
 	}
-	n := 0
-	for _, m := range em.machines {
-		if m.name == "pc-i440fx-7.2" {
-			n++
+}
+
+// TestCapabilitiesMachines: the x86_64 machine list of the host capabilities is the
+// one libvirt 9.0 reports for the same QEMU (testdata/libvirt/capabilities-machines.txt,
+// recorded by record.sh), in the same order: virt-install takes the first.
+func TestCapabilitiesMachines(t *testing.T) {
+	d := &Driver{}
+	caps := &libvirtxml.Caps{}
+	if err := d.AddCapabilities(t.Context(), caps); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range caps.Guests {
+		if g.Arch.Name != "x86_64" {
+			continue
+		}
+		for _, m := range g.Arch.Machines {
+			got = append(got, machineLine(m.Name, m.Canonical, m.MaxCPUs, m.Deprecated))
 		}
 	}
-	if n != 1 || len(em.machines) != 4 {
-		t.Errorf("pc-i440fx-7.2 listed %d times: %+v", n, em.machines)
+	data, err := os.ReadFile("testdata/libvirt/capabilities-machines.txt")
+	if err != nil {
+		t.Fatal(err)
 	}
+	re := regexp.MustCompile(`<machine(?: canonical='([^']*)')? maxCpus='(\d+)'(?: deprecated='(yes)')?>([^<]*)</machine>`)
+	var want []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		m := re.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("cannot read golden line %q", line)
+		}
+		n, _ := strconv.Atoi(m[2])
+		want = append(want, machineLine(m[4], m[1], n, m[3]))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("machines differ from libvirt's:\n--- got\n%s\n--- libvirt\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func machineLine(name, canonical string, maxCPUs int, deprecated string) string {
+	return fmt.Sprintf("%s canonical=%s max=%d deprecated=%s", name, canonical, maxCPUs, deprecated)
 }
 
 func TestKVMUsable(t *testing.T) {
@@ -87,10 +119,12 @@ func TestEmulatorCache(t *testing.T) {
 	bin := filepath.Join(dir, "qemu")
 	os.WriteFile(bin, []byte("v1"), 0o755)
 	e := &emulators{cacheDir: filepath.Join(dir, "cache")}
-	em := &emulator{path: bin, version: 7002022, machines: []machine{{name: "pc-i440fx-7.2", alias: "pc", isDefault: true}}}
+	em := &emulator{path: bin, version: 7002022, machines: []machine{{name: "pc-i440fx-7.2", alias: "pc", isDefault: true, maxCPUs: 255}},
+		cpus: []cpuDef{{name: "qemu64", usable: true}}, devices: map[string]bool{"qxl-vga": true}, spice: true}
 	e.save(em)
 	got := e.load(bin)
-	if got == nil || got.version != em.version || len(got.machines) != 1 || got.machines[0] != em.machines[0] {
+	if got == nil || got.version != em.version || len(got.machines) != 1 || got.machines[0] != em.machines[0] ||
+		len(got.cpus) != 1 || !got.devices["qxl-vga"] || !got.spice {
 		t.Fatalf("load after save: %+v", got)
 	}
 	os.WriteFile(bin, []byte("version 2"), 0o755)

@@ -26,11 +26,16 @@ func decodeDomain(text string) (*libvirtxml.Domain, error) {
 	if len(text) > maxXML {
 		return nil, virerror.New(libvirt.ErrXMLError, virerror.FromXML, "domain XML of %d bytes is too large", len(text))
 	}
-	if err := checkRoot(text); err != nil {
-		return nil, err
-	}
 	def := &libvirtxml.Domain{}
-	if err := xml.Unmarshal([]byte(text), def); err != nil {
+	err := xml.Unmarshal([]byte(text), def)
+	// Only a document that fails to decode, or might have trailing garbage after
+	// its root element, is read again for libvirt's wording of the trouble.
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(text), "</domain>") {
+		if rerr := checkRoot(text); rerr != nil {
+			return nil, rerr
+		}
+	}
+	if err != nil {
 		return nil, xmlValueError(err)
 	}
 	return def, nil

@@ -24,6 +24,9 @@ type dirs struct {
 	confFile string
 	// capabilities caches what the emulators said when probed.
 	capabilities string
+	// nvram holds the UEFI variable stores of guests with firmware='efi'
+	// (/var/lib/libvirt/qemu/nvram).
+	nvram string
 }
 
 func dirsFor(p driver.Paths) dirs {
@@ -32,6 +35,7 @@ func dirsFor(p driver.Paths) dirs {
 		config:    config,
 		autostart: filepath.Join(config, "autostart"),
 		confFile:  filepath.Join(p.ConfigDir, "qemu.conf"),
+		nvram:     filepath.Join(p.StateDir, "qemu", "nvram"),
 	}
 	if p.Privileged {
 		d.run = filepath.Join(p.RunDir, "qemu")
@@ -62,3 +66,6 @@ func (d dirs) domainDir(id int, name string) string {
 	}
 	return filepath.Join(d.run, "domain-"+strconv.Itoa(id)+"-"+string(short))
 }
+
+// nvramFile is the variable store a firmware='efi' guest gets: NAME_VARS.fd.
+func (d dirs) nvramFile(name string) string { return filepath.Join(d.nvram, name+"_VARS.fd") }

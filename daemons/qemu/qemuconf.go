@@ -25,6 +25,7 @@ type Config struct {
 	// output to the log file.
 	StdioHandler       string
 	VNCListen          string
+	SpiceListen        string
 	VNCAutoUnixSocket  bool
 	MaxProcesses       uint
 	MaxFiles           uint
@@ -46,6 +47,7 @@ func defaultConfig(privileged bool) *Config {
 		SecurityDriver:   "none",
 		StdioHandler:     "logd",
 		VNCListen:        "127.0.0.1",
+		SpiceListen:      "127.0.0.1",
 		LogTimestamp:     true,
 		UID:              -1,
 		GID:              -1,
@@ -85,7 +87,7 @@ func loadConfig(path string, privileged bool) (*Config, error) {
 func (c *Config) apply(f *conf.File) error {
 	strs := map[string]*string{
 		"user": &c.User, "group": &c.Group, "security_driver": &c.SecurityDriver,
-		"stdio_handler": &c.StdioHandler, "vnc_listen": &c.VNCListen,
+		"stdio_handler": &c.StdioHandler, "vnc_listen": &c.VNCListen, "spice_listen": &c.SpiceListen,
 	}
 	bools := map[string]*bool{
 		"dynamic_ownership": &c.DynamicOwnership, "vnc_auto_unix_socket": &c.VNCAutoUnixSocket,
@@ -120,6 +122,9 @@ func (c *Config) apply(f *conf.File) error {
 	case "logd", "file":
 	default:
 		return at("stdio_handler", "Unknown stdio handler %s", c.StdioHandler)
+	}
+	if net.ParseIP(c.SpiceListen) == nil {
+		return at("spice_listen", "spice_listen '%s' is not an IP address", c.SpiceListen)
 	}
 	if net.ParseIP(c.VNCListen) == nil {
 		return at("vnc_listen", "vnc_listen '%s' is not an IP address", c.VNCListen)

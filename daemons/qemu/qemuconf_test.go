@@ -32,12 +32,13 @@ set_process_name = 1
 log_timestamp = 0
 auto_start_delay = 500
 hugetlbfs_mount = "/dev/hugepages"
+spice_listen = "::1"
 `), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Config{User: "+0", Group: "+0", UID: 0, GID: 0, SecurityDriver: "none", StdioHandler: "file",
-		VNCListen: "0.0.0.0", VNCAutoUnixSocket: true, MaxProcesses: 100, MaxFiles: 2048, SetProcessName: true,
+		VNCListen: "0.0.0.0", SpiceListen: "::1", VNCAutoUnixSocket: true, MaxProcesses: 100, MaxFiles: 2048, SetProcessName: true,
 		AutoStartDelayMsec: 500, Ignored: []string{"hugetlbfs_mount"}}
 	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("got %+v\nwant %+v", *c, want)

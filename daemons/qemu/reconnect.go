@@ -76,7 +76,17 @@ func (d *Driver) reconnect(dom *domain, r *running) {
 		d.log.Warn("guest unit has another main pid than recorded", "domain", dom.name, "recorded", r.pid, "now", st.MainPID)
 		r.pid = st.MainPID
 	}
-	if err := d.reattach(ctx, dom, r); err != nil {
+	err = d.reattach(ctx, dom, r)
+	if err == nil {
+		// As libvirt, a reconnect hook that fails has the guest killed.
+		dom.mu.Lock()
+		live := dom.live
+		dom.mu.Unlock()
+		if live != nil {
+			err = d.callHook(ctx, hookReconnect, live)
+		}
+	}
+	if err != nil {
 		// As libvirt: a QEMU whose monitor cannot be reached again (run with
 		// -no-shutdown) crashed; one that answered but could not be brought up to
 		// date is the daemon's failure. Either way it is killed, so it never runs

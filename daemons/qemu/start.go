@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"net"
 	"os"
@@ -38,7 +39,21 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	if _, err := d.emulators.get(ctx, live.Devices.Emulator); err != nil {
 		return err
 	}
+	if err := selectFirmware(live, d.firmware, d.dirs.nvramFile(dom.name)); err != nil {
+		return err
+	}
 	id := d.doms.nextID()
+	live.ID = &id
+	if err := d.callHook(ctx, hookPrepare, live); err != nil {
+		return err
+	}
+	hooked := false // whether a failure from here on owes the stop hooks
+	defer func() {
+		if err != nil && hooked {
+			d.callHook(ctx, hookStopped, live)
+			d.callHook(ctx, hookRelease, live)
+		}
+	}()
 	dir := d.dirs.domainDir(id, dom.name)
 	os.RemoveAll(dir)
 	if err = os.MkdirAll(dir, 0o750); err != nil {
@@ -74,11 +89,25 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		}
 		l.taps = append(l.taps, fd)
 	}
+	if l.spicePort, err = spicePort(live, d.cfg); err != nil {
+		return err
+	}
+	if err := writeMasterKey(dir); err != nil {
+		return err
+	}
+	if err := prepareNVRAM(live); err != nil {
+		return err
+	}
 	cmd, err := buildCommand(live, l, d.cfg)
 	if err != nil {
 		return err
 	}
+	fillChannelSockets(live, dir)
 	if err := d.prepareFiles(live, dir, l.consoleLog); err != nil {
+		return err
+	}
+	hooked = true
+	if err := d.callHook(ctx, hookStart, live); err != nil {
 		return err
 	}
 	logPath := d.dirs.logFile(dom.name)
@@ -96,12 +125,15 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "cannot start QEMU for domain '%s': %v%s", dom.name, err, logTail(logPath, logStart))
 	}
 	r := &running{unit: spec.Name, pid: st.MainPID, monitor: sock, dir: dir, watch: w, exited: make(chan struct{})}
-	if err := d.bringUp(ctx, dom, r, live, paused); err != nil {
+	if err := d.bringUp(ctx, dom, r, live, l, paused); err != nil {
 		d.abandon(r)
 		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "process exited while connecting to monitor: %v%s", err, logTail(logPath, logStart))
 	}
+	if err := d.callHook(ctx, hookStarted, live); err != nil {
+		d.abandon(r)
+		return err
+	}
 	dom.mu.Lock()
-	live.ID = &id
 	dom.live, dom.id, dom.run = live, id, r
 	if paused {
 		dom.state, dom.reason = libvirt.DomainPaused, int32(libvirt.DomainPausedUser)
@@ -120,7 +152,7 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 // bringUp connects the monitor of a freshly started QEMU, learns its console pty and
 // VNC port, and lets the vCPUs run unless paused. The watcher starts here, before
 // cont, so no event is missed.
-func (d *Driver) bringUp(ctx context.Context, dom *domain, r *running, live *libvirtxml.Domain, paused bool) error {
+func (d *Driver) bringUp(ctx context.Context, dom *domain, r *running, live *libvirtxml.Domain, l launch, paused bool) error {
 	ctx, cancel := context.WithTimeout(ctx, monitorTimeout)
 	defer cancel()
 	wctx, evs, err := d.connectMonitor(ctx, r)
@@ -129,8 +161,15 @@ func (d *Driver) bringUp(ctx context.Context, dom *domain, r *running, live *lib
 	}
 	d.wg.Add(1)
 	go d.watchGuest(wctx, dom, r, evs)
-	if err := d.learnDevices(ctx, r, live); err != nil {
+	if err := d.learnDevices(ctx, r, live, l); err != nil {
 		return err
+	}
+	if b := live.Devices.MemBalloon; b != nil && b.Model == "virtio" && b.Stats != nil && b.Stats.Period > 0 {
+		// The period lives in QEMU, not on its command line, as with libvirt.
+		args := map[string]any{"path": "/machine/peripheral/balloon0", "property": "guest-stats-polling-interval", "value": b.Stats.Period}
+		if err := r.mon.Execute(ctx, "qom-set", args, nil); err != nil {
+			return err
+		}
 	}
 	if !paused {
 		if err := r.mon.Execute(ctx, "cont", nil, nil); err != nil {
@@ -142,7 +181,7 @@ func (d *Driver) bringUp(ctx context.Context, dom *domain, r *running, live *lib
 
 // learnDevices reads what QEMU chose at start: the pty of each serial port, the port
 // of the VNC server.
-func (d *Driver) learnDevices(ctx context.Context, r *running, live *libvirtxml.Domain) error {
+func (d *Driver) learnDevices(ctx context.Context, r *running, live *libvirtxml.Domain, l launch) error {
 	devs := live.Devices
 	if len(devs.Serials) > 0 {
 		var chardevs []struct {
@@ -168,10 +207,18 @@ func (d *Driver) learnDevices(ctx context.Context, r *running, live *libvirtxml.
 			}
 		}
 	}
-	for _, g := range devs.Graphics {
+	for i := range devs.Graphics {
+		g := &devs.Graphics[i]
+		if g.Spice != nil && (g.Spice.AutoPort == "yes" || g.Spice.Port <= 0) {
+			g.Spice.Port = l.spicePort
+			setListen(&g.Spice.Listen, g.Spice.Listeners, d.cfg.SpiceListen)
+		}
 		if g.VNC == nil || g.VNC.Socket != "" || d.cfg.VNCAutoUnixSocket {
 			continue
 		}
+		// The live definition names the address, as libvirt's does: virsh vncdisplay
+		// prints it.
+		setListen(&g.VNC.Listen, g.VNC.Listeners, d.cfg.VNCListen)
 		var vnc struct {
 			Service string `json:"service"`
 		}
@@ -238,3 +285,47 @@ func guestPath() string {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, units.ErrNotFound) }
+
+// setListen fills in the address a display listens on when the definition left it
+// to qemu.conf.
+func setListen(attr *string, ls []libvirtxml.DomainGraphicListener, dflt string) {
+	addr := listenAddress(*attr, ls, dflt)
+	*attr = addr
+	for i := range ls {
+		if ls[i].Address != nil && ls[i].Address.Address == "" {
+			ls[i].Address.Address = addr
+		}
+	}
+}
+
+// writeMasterKey gives the guest the key libvirt passes every QEMU (the masterKey0
+// secret), which encrypts secrets handed over the monitor.
+func writeMasterKey(dir string) error {
+	key := make([]byte, 32)
+	rand.Read(key)
+	p := filepath.Join(dir, "master-key.aes")
+	if err := os.WriteFile(p, key, 0o600); err != nil {
+		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "failed to write master key file for domain: %v", err)
+	}
+	return nil
+}
+
+// spicePort picks the TCP port of an automatic SPICE display: the first free one
+// from 5900 on the address SPICE listens on, as libvirt's port allocator does.
+func spicePort(def *libvirtxml.Domain, cfg *Config) (int, error) {
+	for _, g := range def.Devices.Graphics {
+		if g.Spice == nil || (g.Spice.AutoPort != "yes" && g.Spice.Port > 0) {
+			continue
+		}
+		addr := listenAddress(g.Spice.Listen, g.Spice.Listeners, cfg.SpiceListen)
+		for port := 5900; port < 65536; port++ {
+			ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+			if err == nil {
+				ln.Close()
+				return port, nil
+			}
+		}
+		return 0, virerror.New(libvirt.ErrInternalError, virerror.FromQEMU, "Unable to find an unused port in range 'display' (5900-65535)")
+	}
+	return 0, nil
+}

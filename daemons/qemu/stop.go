@@ -71,16 +71,22 @@ func (d *Driver) finishStop(dom *domain, r *running, reason libvirt.DomainShutof
 		}
 		cancel()
 	}
+	dom.mu.Lock()
+	live := dom.live
+	dom.mu.Unlock()
+	if live != nil {
+		d.callHook(context.Background(), hookStopped, live)
+	}
 	if err := d.removeStatus(dom.name); err != nil {
 		d.log.Warn("cannot remove status file", "domain", dom.name, "err", err)
 	}
 	os.RemoveAll(r.dir)
-	dom.mu.Lock()
-	live := dom.live
-	dom.mu.Unlock()
 	uctx, ucancel := context.WithTimeout(context.Background(), 10*time.Second)
 	d.unplugAll(uctx, dom.name, live)
 	ucancel()
+	if live != nil {
+		d.callHook(context.Background(), hookRelease, live)
+	}
 	dom.mu.Lock()
 	ref := dom.refLocked()
 	ref.ID = -1

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -68,7 +69,7 @@ func (d *Driver) prepareFiles(live *libvirtxml.Domain, dir, consoleLog string) e
 	if !d.privileged || d.cfg.UID <= 0 {
 		return nil
 	}
-	paths := []string{dir}
+	paths := []string{dir, filepath.Join(dir, "master-key.aes")}
 	if d.cfg.DynamicOwnership {
 		if f, err := os.OpenFile(consoleLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
 			f.Close()

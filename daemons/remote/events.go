@@ -22,7 +22,7 @@ func UUIDKey(u libvirt.UUID) string { return string(u[:]) }
 
 // DomainEventProcedures are the callback registration procedures for domain events
 // (CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY/DEREGISTER_ANY). The driver that emits
-// domain events serves them, so a daemon without one answers "unknown procedure".
+// domain events serves them, so a daemon without one answers that the function is not supported.
 func DomainEventProcedures(hub *rpc.Hub) []rpc.Procedure {
 	return []rpc.Procedure{
 		rpc.Handle(ConnectDomainEventCallbackRegisterAny, func(ctx context.Context, a libvirt.ConnectDomainEventCallbackRegisterAnyArgs) (libvirt.ConnectDomainEventCallbackRegisterAnyRet, error) {

@@ -27,23 +27,54 @@ func (p Proc) String() string {
 
 // API is the public libvirt function the procedure carries, as named in libvirt's own
 // messages ("read only access prevents virDomainCreate").
-func (p Proc) API() string { return "vir" + p.String() }
+func (p Proc) API() string {
+	n := p.String()
+	if s, ok := apiSpelling[n]; ok {
+		return "vir" + s
+	}
+	return "vir" + strings.ReplaceAll(n, "Nwfilter", "NWFilter")
+}
+
+// apiSpelling are the APIs whose capitals libvirt places where the procedure's
+// name, derived from REMOTE_PROC_*, cannot tell.
+var apiSpelling = map[string]string{
+	"DomainFstrim":               "DomainFSTrim",
+	"DomainFsfreeze":             "DomainFSFreeze",
+	"DomainFsthaw":               "DomainFSThaw",
+	"DomainGetFsinfo":            "DomainGetFSInfo",
+	"DomainPmSuspendForDuration": "DomainPMSuspendForDuration",
+	"DomainPmWakeup":             "DomainPMWakeup",
+	"DomainAuthorizedSshKeysGet": "DomainAuthorizedSSHKeysGet",
+	"DomainAuthorizedSshKeysSet": "DomainAuthorizedSSHKeysSet",
+}
 
 // ErrorDomain is the component libvirt reports the API's own errors from: the file the
-// public function lives in (libvirt-domain.c reports VIR_FROM_DOMAIN, and so on).
+// public function lives in (libvirt-domain.c reports VIR_FROM_DOMAIN, libvirt-host.c
+// VIR_FROM_NONE, and so on). Connection-level calls about one kind of object
+// (virConnectListAllDomains, virConnectNetworkEventRegisterAny) live in that object's
+// file.
 func (p Proc) ErrorDomain() virerror.Domain {
-	n := p.String()
-	switch {
-	case strings.HasPrefix(n, "Domain"), strings.HasPrefix(n, "ConnectDomain"):
-		return virerror.FromDomain
-	case strings.HasPrefix(n, "NetworkPort"):
-		return virerror.FromNetwork
-	case strings.HasPrefix(n, "Network"), strings.HasPrefix(n, "ConnectNetwork"):
-		return virerror.FromNetwork
-	case strings.HasPrefix(n, "Interface"), strings.HasPrefix(n, "ConnectInterface"):
-		return virerror.FromInterface
-	case strings.HasPrefix(n, "NodeDevice"), strings.HasPrefix(n, "ConnectNodeDevice"):
-		return virerror.FromNodeDev
+	n := strings.TrimPrefix(p.String(), "Connect")
+	for _, f := range []struct {
+		prefix, word string
+		dom          virerror.Domain
+	}{
+		{"DomainSnapshot", "", virerror.FromDomainSnapshot},
+		{"DomainCheckpoint", "", virerror.FromDomainCheckpoint},
+		{"Domain", "Domain", virerror.FromDomain},
+		{"Network", "Network", virerror.FromNetwork},
+		{"Interface", "Interface", virerror.FromInterface},
+		{"NodeDevice", "NodeDevice", virerror.FromNodeDev},
+		{"NodeNumOfDevices", "", virerror.FromNodeDev},
+		{"NodeListDevices", "", virerror.FromNodeDev},
+		{"StoragePool", "StoragePool", virerror.FromStorage},
+		{"StorageVol", "", virerror.FromStorage},
+		{"Secret", "Secret", virerror.FromSecret},
+		{"Nwfilter", "Nwfilter", virerror.FromNWFilter},
+	} {
+		if strings.HasPrefix(n, f.prefix) || (f.word != "" && n != p.String() && strings.Contains(n, f.word)) {
+			return f.dom
+		}
 	}
 	return virerror.FromNone
 }

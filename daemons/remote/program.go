@@ -73,6 +73,13 @@ func (r *Remote) AddDrivers(drivers []driver.Driver) error {
 			}
 		}
 	}
+	served := map[int32]bool{}
+	for _, t := range append(tables, r.connectProcedures(), r.hostProcedures()) {
+		for _, p := range t {
+			served[p.Num] = true
+		}
+	}
+	tables = append(tables, unsupportedProcedures(served))
 	if err := r.prog.Add(tables...); err != nil {
 		return err
 	}

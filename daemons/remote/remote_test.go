@@ -131,12 +131,18 @@ func TestGoLibvirtClient(t *testing.T) {
 	if ok, err := l.ConnectSupportsFeature(14); err != nil || ok != 1 {
 		t.Errorf("event callback feature = %d, %v", ok, err)
 	}
-	// A procedure no driver serves.
-	// A procedure no driver serves: go-libvirt maps libvirt's exact "unknown
-	// procedure" answer to ErrUnsupported.
+	// A procedure no driver serves is libvirt's "not supported by the connection
+	// driver", which clients fall back on; a number that is no call at all stays an
+	// unknown procedure.
 	_, _, err = l.ConnectListAllDomains(1, 0)
-	if !errors.Is(err, libvirt.ErrUnsupported) {
-		t.Errorf("unknown procedure: %v", err)
+	var lerr libvirt.Error
+	if !errors.As(err, &lerr) || lerr.Code != uint32(libvirt.ErrNoSupport) ||
+		lerr.Message != "this function is not supported by the connection driver: virConnectListAllDomains" {
+		t.Errorf("unserved procedure: %#v", err)
+	}
+	if _, err := l.StoragePoolLookupByName("p"); !errors.As(err, &lerr) ||
+		lerr.Message != "this function is not supported by the connection driver: virStoragePoolLookupByName" {
+		t.Errorf("unserved storage procedure: %v", err)
 	}
 }
 

@@ -12,6 +12,7 @@ var messages = map[libvirt.ErrorNumber]struct{ bare, detail string }{
 	libvirt.ErrNoConnect:            {"no connection driver available", "no connection driver available for %s"},
 	libvirt.ErrInvalidConn:          {"invalid connection pointer in", "invalid connection pointer in %s"},
 	libvirt.ErrInvalidArg:           {"invalid argument", "invalid argument: %s"},
+	libvirt.ErrHookScriptFailed:     {"Hook script execution failed", "Hook script execution failed: %s"},
 	libvirt.ErrOperationFailed:      {"operation failed", "operation failed: %s"},
 	libvirt.ErrOsType:               {"unknown OS type", "unknown OS type %s"},
 	libvirt.ErrNoName:               {"missing name information", "missing name information in %s"},

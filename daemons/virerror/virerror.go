@@ -27,21 +27,29 @@ const (
 	FromQEMU      Domain = 10
 	FromNet       Domain = 11
 	FromRemote    Domain = 13
+	FromStorage   Domain = 18
 	FromNetwork   Domain = 19
 	FromDomain    Domain = 20
 	FromNodeDev   Domain = 22
 	FromSecurity  Domain = 24
 	FromInterface Domain = 26
-	FromStreams   Domain = 38
-	FromEvent     Domain = 40
-	FromURI       Domain = 45
-	FromAuth      Domain = 46
-	FromDBus      Domain = 47
-	FromDevice    Domain = 49
-	FromSystemd   Domain = 56
-	FromFirewall  Domain = 59
-	FromAdmin     Domain = 62
-	FromLogging   Domain = 63
+	FromSecret    Domain = 30
+	FromNWFilter  Domain = 33
+	FromHook      Domain = 34
+
+	FromDomainSnapshot Domain = 35
+	FromStreams        Domain = 38
+	FromEvent          Domain = 40
+	FromURI            Domain = 45
+	FromAuth           Domain = 46
+	FromDBus           Domain = 47
+	FromDevice         Domain = 49
+	FromSystemd        Domain = 56
+	FromFirewall       Domain = 59
+	FromAdmin          Domain = 62
+	FromLogging        Domain = 63
+
+	FromDomainCheckpoint Domain = 69
 )
 
 // Error is one libvirt error. Detail reaches the user verbatim inside libvirt's sentence

@@ -28,6 +28,17 @@ const maxDepth = 256
 // instructions and whitespace between elements are dropped; text in mixed content is
 // kept, trimmed.
 func Format(in string) (string, error) {
+	if root, ok := parseSimple(in); ok {
+		var b bytes.Buffer
+		b.Grow(len(in))
+		write(&b, root, 0)
+		return b.String(), nil
+	}
+	return formatTokens(in)
+}
+
+// formatTokens is Format through encoding/xml's tokenizer, for any document.
+func formatTokens(in string) (string, error) {
 	d := xml.NewDecoder(strings.NewReader(in))
 	var root *node
 	var stack []*node
@@ -124,12 +135,6 @@ func Marshal(doc interface{ Marshal() (string, error) }) (string, error) {
 	s, err := doc.Marshal()
 	if err != nil {
 		return "", err
-	}
-	if root, ok := scan(s); ok {
-		var b bytes.Buffer
-		b.Grow(len(s) + len(s)/2)
-		write(&b, root, 0)
-		return b.String(), nil
 	}
 	return Format(s)
 }
