@@ -481,20 +481,26 @@ func addGraphics(c *command, d *libvirtxml.DomainDeviceList, l launch, cfg *Conf
 			default:
 				arg = addr + ":0,to=99"
 			}
+			if _, _, _, ok := graphicsPassword(g, cfg); ok {
+				arg += ",password=on" // the password itself goes over the monitor
+			}
 			if audio != "" {
 				arg += ",audiodev=" + audio
 			}
 			c.add("-vnc", arg)
 		case g.Spice != nil:
 			sp := g.Spice
-			if sp.TLSPort > 0 || len(sp.Channel) > 0 || sp.Passwd != "" {
-				return unsupported("SPICE with TLS, channel settings or a password is not supported")
+			if sp.TLSPort > 0 || len(sp.Channel) > 0 {
+				return unsupported("SPICE with TLS or channel settings is not supported")
 			}
 			port := sp.Port
 			if sp.AutoPort == "yes" || port <= 0 {
 				port = l.spicePort
 			}
-			arg := fmt.Sprintf("port=%d,addr=%s,disable-ticketing=on", port, listenAddress(sp.Listen, sp.Listeners, cfg.SpiceListen))
+			arg := fmt.Sprintf("port=%d,addr=%s", port, listenAddress(sp.Listen, sp.Listeners, cfg.SpiceListen))
+			if _, _, _, ok := graphicsPassword(g, cfg); !ok {
+				arg += ",disable-ticketing=on"
+			}
 			if sp.Image != nil && sp.Image.Compression != "" {
 				arg += ",image-compression=" + sp.Image.Compression
 			}

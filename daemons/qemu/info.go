@@ -175,7 +175,12 @@ func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDes
 		cp.ID = &id
 	}
 	dom.mu.Unlock()
-	out, err := formatDefinition(&cp)
+	var out string
+	if a.Flags&libvirt.DomainXMLSecure != 0 {
+		out, err = formatDefinition(&cp)
+	} else {
+		out, err = formatDefinition(withoutSecrets(&cp))
+	}
 	if err != nil {
 		return libvirt.DomainGetXMLDescRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "%v", err)
 	}

@@ -23,9 +23,13 @@ type Config struct {
 	SecurityDriver string
 	// StdioHandler is "logd" or "file". virtunit has no virtlogd: both write QEMU's
 	// output to the log file.
-	StdioHandler       string
-	VNCListen          string
-	SpiceListen        string
+	StdioHandler string
+	VNCListen    string
+	SpiceListen  string
+	// VNCPassword and SpicePassword are the passwords of graphics servers whose
+	// definition gives none.
+	VNCPassword        string
+	SpicePassword      string
 	VNCAutoUnixSocket  bool
 	MaxProcesses       uint
 	MaxFiles           uint
@@ -88,6 +92,7 @@ func (c *Config) apply(f *conf.File) error {
 	strs := map[string]*string{
 		"user": &c.User, "group": &c.Group, "security_driver": &c.SecurityDriver,
 		"stdio_handler": &c.StdioHandler, "vnc_listen": &c.VNCListen, "spice_listen": &c.SpiceListen,
+		"vnc_password": &c.VNCPassword, "spice_password": &c.SpicePassword,
 	}
 	bools := map[string]*bool{
 		"dynamic_ownership": &c.DynamicOwnership, "vnc_auto_unix_socket": &c.VNCAutoUnixSocket,

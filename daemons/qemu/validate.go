@@ -158,12 +158,33 @@ func checkDevices(d *libvirtxml.DomainDeviceList) error {
 		}
 	}
 	for _, g := range d.Graphics {
-		if g.VNC != nil && (g.VNC.Passwd != "" || g.VNC.WebSocket != 0 || g.VNC.Keymap != "" || g.VNC.SharePolicy != "") {
-			return unsupported("VNC passwd, websocket, keymap and sharePolicy are not supported by virtunit yet")
+		if g.VNC != nil && (g.VNC.WebSocket != 0 || g.VNC.Keymap != "" || g.VNC.SharePolicy != "") {
+			return unsupported("VNC websocket, keymap and sharePolicy are not supported by virtunit yet")
+		}
+		for _, validTo := range []string{vncValidTo(g), spiceValidTo(g)} {
+			if validTo != "" {
+				if _, err := parseValidTo(validTo); err != nil {
+					return err
+				}
+			}
 		}
 		if g.Audio != nil {
 			return unsupported("<graphics><audio> is not supported by virtunit yet")
 		}
 	}
 	return nil
+}
+
+func vncValidTo(g libvirtxml.DomainGraphic) string {
+	if g.VNC != nil {
+		return g.VNC.PasswdValidTo
+	}
+	return ""
+}
+
+func spiceValidTo(g libvirtxml.DomainGraphic) string {
+	if g.Spice != nil {
+		return g.Spice.PasswdValidTo
+	}
+	return ""
 }

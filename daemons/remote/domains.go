@@ -1,6 +1,8 @@
 package remote
 
 import (
+	libvirt "github.com/digitalocean/go-libvirt"
+
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
@@ -37,7 +39,8 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		// probes it.
 		rpc.Handle(ConnectGetDomainCapabilities, d.ConnectGetDomainCapabilities, ro, inline),
 		rpc.Handle(DomainGetSecurityLabel, d.DomainGetSecurityLabel, ro),
-		rpc.Handle(DomainGetXMLDesc, d.DomainGetXMLDesc, ro),
+		rpc.Handle(DomainGetXMLDesc, secureForReadWrite(DomainGetXMLDesc, d.DomainGetXMLDesc,
+			func(a libvirt.DomainGetXMLDescArgs) uint32 { return uint32(a.Flags) }), ro),
 
 		rpc.Handle(DomainDefineXML, d.DomainDefineXML),
 		rpc.Handle(DomainDefineXMLFlags, d.DomainDefineXMLFlags),
