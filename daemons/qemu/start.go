@@ -134,6 +134,7 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		return err
 	}
 	dom.mu.Lock()
+	prevID, prevState, prevReason := dom.id, dom.state, dom.reason
 	dom.live, dom.id, dom.run = live, id, r
 	if paused {
 		dom.state, dom.reason = libvirt.DomainPaused, int32(libvirt.DomainPausedUser)
@@ -141,8 +142,15 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		dom.state, dom.reason = libvirt.DomainRunning, int32(libvirt.DomainRunningBooted)
 	}
 	dom.mu.Unlock()
+	// A guest whose status is not on disk would be lost to the next daemon: like
+	// libvirt, fail the start rather than run it.
 	if err := d.saveStatus(dom); err != nil {
-		d.log.Error("cannot write status file; the guest will not be found after a daemon restart", "domain", dom.name, "err", err)
+		dom.mu.Lock()
+		dom.live, dom.id, dom.run = nil, prevID, nil
+		dom.state, dom.reason = prevState, prevReason
+		dom.mu.Unlock()
+		d.abandon(r)
+		return virerror.Wrap(err, libvirt.ErrOperationFailed, virerror.FromQEMU, "cannot save the status of domain '%s': %v", dom.name, err)
 	}
 	d.env.Inhibit(true)
 	d.log.Info("guest started", "domain", dom.name, "id", id, "pid", r.pid, "unit", r.unit)

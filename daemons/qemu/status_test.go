@@ -1,0 +1,39 @@
+package qemu_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/virtunit/virtunit/daemons/daemontest"
+)
+
+// TestStartFailsWithoutStatus: a guest whose status file cannot be written would be
+// lost to the next daemon, so its start fails, as libvirt's does, and its QEMU goes.
+func TestStartFailsWithoutStatus(t *testing.T) {
+	d := startQemud(t, daemontest.Options{})
+	define(t, d, domainXML("nostatus", ""))
+	// A non-empty directory where the status file goes: no rename can replace it.
+	blocker := filepath.Join(d.Dir, "run", "libvirt", "qemu", "run", "nostatus.xml")
+	daemontest.MkdirAs(t, blocker)
+	daemontest.WriteFileAs(t, filepath.Join(blocker, "keep"), "x")
+
+	if errOut := virshFails(t, d, "start", "nostatus"); !strings.Contains(errOut, "cannot save the status of domain 'nostatus'") {
+		t.Errorf("start: %s", errOut)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for qemuPid(d, "nostatus") != 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if pid := qemuPid(d, "nostatus"); pid != 0 {
+		t.Errorf("QEMU %d still runs after the failed start", pid)
+	}
+	if out := strings.TrimSpace(d.Virsh(t, "domstate", "nostatus")); out != "shut off" {
+		t.Errorf("domstate after the failed start: %q", out)
+	}
+	os.RemoveAll(blocker)
+	d.Virsh(t, "start", "nostatus")
+	d.Virsh(t, "destroy", "nostatus")
+}
