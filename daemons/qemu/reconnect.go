@@ -14,7 +14,16 @@ import (
 // guest whose QEMU died while no daemon watched is then shut off. New waits for all of
 // that (up to reconnectWait), so the first client sees the truth.
 func (d *Driver) loadRunning() {
+	known := map[string]bool{}
+	defer func() {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			d.reportOrphans(d.ctx, known)
+		}()
+	}()
 	for _, st := range d.readStatuses() {
+		known[st.Unit.Name] = true
 		live := st.Domain
 		dom := d.doms.byUUIDOf(mustUUID(live.UUID))
 		if dom == nil {

@@ -37,3 +37,27 @@ func TestStartFailsWithoutStatus(t *testing.T) {
 	d.Virsh(t, "start", "nostatus")
 	d.Virsh(t, "destroy", "nostatus")
 }
+
+// TestGuestWithoutStatusReported: a guest whose status file cannot be read when the
+// daemon starts is neither adopted nor killed, but reported.
+func TestGuestWithoutStatusReported(t *testing.T) {
+	d := startQemud(t, daemontest.Options{})
+	define(t, d, domainXML("orphan", ""))
+	d.Virsh(t, "start", "orphan")
+	pid := qemuPid(d, "orphan")
+	if code := d.Stop(); code != 0 {
+		t.Fatalf("virtqemud exited with %d", code)
+	}
+	daemontest.WriteFileAs(t, filepath.Join(d.Dir, "run", "libvirt", "qemu", "run", "orphan.xml"), "<domstatus")
+	d = startDaemon(t, "virtqemud", daemontest.Options{Dir: d.Dir})
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(d.Log(), "a guest runs without a status file") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if log := d.Log(); !strings.Contains(log, "a guest runs without a status file") || !strings.Contains(log, "orphan") {
+		t.Errorf("no report of the guest without status:\n%s", log)
+	}
+	if qemuPid(d, "orphan") != pid {
+		t.Errorf("the guest without status was killed")
+	}
+}
