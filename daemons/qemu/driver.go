@@ -110,6 +110,8 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 	d.loadRunning()
 	d.awaitReconnects(reconnectWait)
 	d.wg.Add(1)
+	go d.rotateLogs()
+	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
 		d.reconnecting.Wait() // autostart must not start a guest being adopted

@@ -48,13 +48,25 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// tailBytes bounds what a failed start reads of its log.
+const tailBytes = 64 << 10
+
 // logTail is QEMU's own words about a failed start: the log after this start's header.
+// Only the last tailBytes are read, however long the log has grown.
 func logTail(path string, from int64) string {
-	data, err := os.ReadFile(path)
-	if err != nil || int64(len(data)) <= from {
+	f, err := os.Open(path)
+	if err != nil {
 		return ""
 	}
-	lines := strings.Split(strings.TrimSpace(string(data[from:])), "\n")
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() <= from {
+		return ""
+	}
+	from = max(from, fi.Size()-tailBytes)
+	data := make([]byte, fi.Size()-from)
+	n, _ := f.ReadAt(data, from)
+	lines := strings.Split(strings.TrimSpace(string(data[:n])), "\n")
 	var out []string
 	for _, l := range lines {
 		if !strings.HasSuffix(l, "\\") && !strings.Contains(l, "starting up virtunit") {

@@ -36,6 +36,10 @@ type Config struct {
 	SetProcessName     bool
 	LogTimestamp       bool
 	AutoStartDelayMsec uint
+	// LogMaxSize and LogMaxBackups bound each guest log (virtlogd.conf's max_size
+	// and max_backups; virtunit has no virtlogd, so qemu.conf takes them).
+	LogMaxSize    uint
+	LogMaxBackups uint
 
 	// Ignored lists keys libvirt knows that virtunit does not act on, for the log.
 	Ignored []string
@@ -55,6 +59,8 @@ func defaultConfig(privileged bool) *Config {
 		LogTimestamp:     true,
 		UID:              -1,
 		GID:              -1,
+		LogMaxSize:       defaultLogMaxSize,
+		LogMaxBackups:    defaultLogMaxBackups,
 	}
 	if privileged {
 		c.User, c.Group = "root", "root"
@@ -101,6 +107,7 @@ func (c *Config) apply(f *conf.File) error {
 	uints := map[string]*uint{
 		"max_processes": &c.MaxProcesses, "max_files": &c.MaxFiles,
 		"auto_start_delay": &c.AutoStartDelayMsec,
+		"max_size":         &c.LogMaxSize, "max_backups": &c.LogMaxBackups,
 	}
 	for _, k := range f.Keys() {
 		var err error
