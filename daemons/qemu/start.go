@@ -60,10 +60,14 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "cannot create domain directory %s: %v", dir, err)
 	}
 	var files []*os.File
+	lent := false // whether the guest's files were given to its user
 	defer func() {
 		closeAll(files)
 		if err != nil {
 			os.RemoveAll(dir)
+			if lent {
+				d.releaseFiles(live)
+			}
 			d.unplugAll(context.WithoutCancel(ctx), dom.name, live)
 		}
 	}()
@@ -106,6 +110,7 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	if err := d.prepareFiles(live, dir, l.consoleLog); err != nil {
 		return err
 	}
+	lent = true
 	hooked = true
 	if err := d.callHook(ctx, hookStart, live); err != nil {
 		return err

@@ -81,6 +81,7 @@ func (d *Driver) finishStop(dom *domain, r *running, reason libvirt.DomainShutof
 		d.log.Warn("cannot remove status file", "domain", dom.name, "err", err)
 	}
 	os.RemoveAll(r.dir)
+	d.releaseFiles(live)
 	uctx, ucancel := context.WithTimeout(context.Background(), 10*time.Second)
 	d.unplugAll(uctx, dom.name, live)
 	ucancel()

@@ -6,10 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/virerror"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -69,29 +67,44 @@ func (d *Driver) prepareFiles(live *libvirtxml.Domain, dir, consoleLog string) e
 	if !d.privileged || d.cfg.UID <= 0 {
 		return nil
 	}
+	// The guest's own directory and log are the daemon's: they are handed over for
+	// good. Its disks and kernels are the host's, lent while it runs (ownership.go).
 	paths := []string{dir, filepath.Join(dir, "master-key.aes")}
 	if d.cfg.DynamicOwnership {
 		if f, err := os.OpenFile(consoleLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
 			f.Close()
 			paths = append(paths, consoleLog)
 		}
-		paths = append(paths, live.OS.Kernel, live.OS.Initrd, nvramPath(live))
-		for _, disk := range live.Devices.Disks {
-			if disk.Source != nil && disk.Source.File != nil {
-				paths = append(paths, disk.Source.File.File)
-			}
-			if disk.Source != nil && disk.Source.Block != nil {
-				paths = append(paths, disk.Source.Block.Dev)
-			}
-		}
 	}
 	for _, p := range paths {
-		if p == "" {
-			continue
-		}
 		if err := os.Chown(p, d.cfg.UID, d.cfg.GID); err != nil {
-			return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "unable to set ownership of '%s' to %d:%d: %v", p, d.cfg.UID, d.cfg.GID, virerror.Strerror(err))
+			return ownershipError(p, d.cfg.UID, d.cfg.GID, err)
 		}
 	}
+	if !d.cfg.DynamicOwnership {
+		return nil
+	}
+	var taken []string
+	for _, p := range guestFiles(live) {
+		if err := takeOwnership(p, d.cfg.UID, d.cfg.GID); err != nil {
+			for _, t := range taken {
+				giveBack(t)
+			}
+			return err
+		}
+		taken = append(taken, p)
+	}
 	return nil
+}
+
+// releaseFiles gives back what prepareFiles lent a guest that has stopped.
+func (d *Driver) releaseFiles(live *libvirtxml.Domain) {
+	if !d.privileged || d.cfg.UID <= 0 || !d.cfg.DynamicOwnership || live == nil {
+		return
+	}
+	for _, p := range guestFiles(live) {
+		if err := giveBack(p); err != nil {
+			d.log.Warn("cannot give a guest's file back to its owner", "file", p, "err", err)
+		}
+	}
 }
