@@ -472,10 +472,12 @@ func addGraphics(c *command, d *libvirtxml.DomainDeviceList, l launch, cfg *Conf
 			}
 			var arg string
 			switch {
+			// The display is named as a key (vnc=unix:PATH), so an '=' in the path
+			// cannot make QEMU read the path as a key of its own.
 			case vnc.Socket != "":
-				arg = "unix:" + escapeComma(vnc.Socket)
+				arg = "vnc=unix:" + escapeComma(vnc.Socket)
 			case cfg.VNCAutoUnixSocket:
-				arg = "unix:" + escapeComma(l.dir+"/vnc.sock")
+				arg = "vnc=unix:" + escapeComma(l.dir+"/vnc.sock")
 			case vnc.Port >= 5900 && vnc.AutoPort != "yes":
 				arg = fmt.Sprintf("%s:%d", addr, vnc.Port-5900)
 			default:
