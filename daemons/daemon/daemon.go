@@ -10,12 +10,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/virtunit/virtunit"
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/internal/logging"
 )
-
-// Version is virtunit's version, as --version prints it.
-const Version = "0.1.0"
 
 // Daemon describes one of the daemons; its main fills it in and calls Main.
 type Daemon struct {
@@ -59,7 +57,7 @@ func (d *Daemon) main(ctx context.Context, args []string, stdout, stderr io.Writ
 		d.usage(stderr, privileged)
 		return 0
 	case opts.version:
-		fmt.Fprintf(stdout, "%s (virtunit) %s\n", d.Name, Version)
+		fmt.Fprintf(stdout, "%s (virtunit) %s\n", d.Name, virtunit.Version())
 		return 0
 	case opts.listen:
 		fmt.Fprintf(stderr, "%s: --listen: TCP/TLS listening is not yet supported by virtunit\n", d.Name)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virtunit/virtunit"
 	"github.com/virtunit/virtunit/daemons/daemontest"
 )
 
@@ -33,7 +34,7 @@ func runBin(t *testing.T, name string, args ...string) (stdout, stderr string, c
 
 func TestCommandLine(t *testing.T) {
 	for _, name := range allDaemons {
-		if out, _, code := runBin(t, name, "--version"); code != 0 || out != name+" (virtunit) 0.1.0\n" {
+		if out, _, code := runBin(t, name, "--version"); code != 0 || out != name+" (virtunit) "+virtunit.Version()+"\n" {
 			t.Errorf("%s --version = %q, exit %d", name, out, code)
 		}
 	}
