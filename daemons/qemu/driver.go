@@ -47,12 +47,13 @@ var (
 // New loads qemu.conf, the persistent definitions and the status of running guests,
 // and returns the driver. It fits driver.Factory.
 func New(ctx context.Context, env *driver.Env) (remote.Driver, error) {
+	doms := newRegistry()
 	d := &Driver{
 		env:        env,
-		log:        env.Logger("qemu"),
+		log:        slog.New(newGuestLog(env.Logger("qemu").Handler(), doms)),
 		dirs:       dirsFor(env.Paths),
 		privileged: env.Paths.Privileged,
-		doms:       newRegistry(),
+		doms:       doms,
 		units:      env.Units,
 		networks:   portClient{env},
 	}
