@@ -33,11 +33,27 @@ type Daemon struct {
 	Frontend FrontendFactory
 	// Description is the line under the usage's "Options" list.
 	Description string
+	// Roles are other programs the executable is, tried before the daemon's own
+	// command line: the network helper that a network's units and dnsmasq run.
+	Roles []Role
+}
+
+// Role is another program a daemon's executable is. Match returns the role's arguments
+// when the command line (program name excluded) and the environment ask for it; Main
+// runs it and returns the exit status.
+type Role struct {
+	Match func(args []string, getenv func(string) string) ([]string, bool)
+	Main  func(args []string, getenv func(string) string, stdout, stderr io.Writer) int
 }
 
 // Main runs the daemon with the command line args (program name excluded) and returns
 // the process exit code.
 func (d *Daemon) Main(args []string) int {
+	for _, r := range d.Roles {
+		if rargs, ok := r.Match(args, os.Getenv); ok {
+			return r.Main(rargs, os.Getenv, os.Stdout, os.Stderr)
+		}
+	}
 	return d.main(context.Background(), args, os.Stdout, os.Stderr)
 }
 

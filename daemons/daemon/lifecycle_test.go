@@ -62,6 +62,15 @@ func TestCommandLine(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "unexpected, non-option, command line arguments") {
 		t.Errorf("extra argument: exit %d, stderr %q", code, errOut)
 	}
+	// The daemons with the network driver are also its helper; the others are not.
+	for _, name := range []string{"virtnetworkd", "libvirtd"} {
+		if _, errOut, code := runBin(t, name, "network-helper"); code != 2 || !strings.Contains(errOut, "usage: network-helper up|down PLAN") {
+			t.Errorf("%s network-helper: exit %d, stderr %q", name, code, errOut)
+		}
+	}
+	if _, errOut, code := runBin(t, "virtqemud", "network-helper"); code != 1 || !strings.Contains(errOut, "unexpected, non-option") {
+		t.Errorf("virtqemud network-helper: exit %d, stderr %q", code, errOut)
+	}
 }
 
 // TestTimeout: --timeout 1 keeps the daemon while a client is connected and ends it
