@@ -11,11 +11,11 @@ import (
 	"github.com/virtunit/virtunit/units/launch"
 )
 
-// Stop implements units.Realizer. systemd sends SIGTERM (per KillMode) and SIGKILL after
-// TimeoutStopUSec; a scope whose Controller is us gets RequestStop instead, which we
-// answer with SIGTERM ourselves. Stop returns when the stop job is done, which systemd
-// finishes as soon as the unit's processes are gone, and, for a scope we forked, once
-// the process is reaped.
+// Stop implements units.Realizer. systemd sends a service SIGTERM (per KillMode) and
+// SIGKILL after TimeoutStopUSec; a scope's stop signal changes nothing (propStopSignal),
+// so we send its processes SIGTERM ourselves once it deactivates. Stop returns when the
+// stop job is done, which systemd finishes as soon as the unit's processes are gone,
+// and, for a scope we forked, once the process is reaped.
 func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) {
 	u, err := r.track(ctx, name)
 	if err != nil {
@@ -141,10 +141,9 @@ func (r *Realizer) List(ctx context.Context, pattern string) ([]units.Status, er
 
 // Adopt implements units.Realizer: watch the unit again and take a reference on it, as
 // Start does. Of a scope, the main process is the session leader in it (launch makes our
-// processes lead their own session); its exit status is lost with its parent. A scope's
-// Controller cannot be restored: systemd accepts it only at creation and dropped it
-// when the previous daemon left the bus, so a stop of an adopted scope is a plain
-// SIGTERM from systemd.
+// processes lead their own session); its exit status is lost with its parent. A stop
+// of an adopted scope is a StopRequested as for one we started: it depends on the
+// scope's stop signal, not on who watches.
 func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error) {
 	r.mu.Lock()
 	if u := r.units[unitPath(name)]; u != nil && u.pending == 0 {

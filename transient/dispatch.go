@@ -113,17 +113,6 @@ func (r *Realizer) DeliverSignal(iface, member string, sig *dbus.Signal) {
 			go r.refresh(u, ifc, stale)
 		}
 		r.changedLocked(u)
-	case scopeIface + ".RequestStop":
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		u := r.units[sig.Path]
-		switch {
-		case u == nil:
-		case u.stopping: // our own Stop: systemd waits for us to act
-			go r.kill(u.name, "all", syscall.SIGTERM)
-		default:
-			r.hub.Publish(units.Event{Kind: units.StopRequested, Status: u.status()})
-		}
 	}
 }
 
@@ -135,6 +124,15 @@ func (r *Realizer) changedLocked(u *tracked) {
 	}
 	for _, ev := range u.events() {
 		r.hub.Publish(ev)
+	}
+	if typeIface(u.name) == scopeIface && u.str("ActiveState") == "deactivating" && !u.stopSeen {
+		// A scope's stop signal is SIGCONT (propStopSignal): systemd waits for us to act.
+		u.stopSeen = true
+		if u.stopping {
+			go r.kill(u.name, "all", syscall.SIGTERM)
+		} else {
+			r.hub.Publish(units.Event{Kind: units.StopRequested, Status: u.status()})
+		}
 	}
 	if u.unsettled() && !u.settling {
 		u.settling = true

@@ -63,7 +63,8 @@ type tracked struct {
 	props map[string]value
 
 	pending  int  // Start, Stop or Adopt calls in progress: not final yet
-	stopping bool // our own Stop: a RequestStop is ours to answer with SIGTERM
+	stopping bool // our own Stop: a scope's stop is ours to carry out with SIGTERM
+	stopSeen bool // the scope's deactivation was acted on
 	referred bool // we hold a reference (AddRef, Ref)
 
 	// A scope's main process: the child we forked (exit status known), or the

@@ -227,7 +227,8 @@ func TestOptionalProperties(t *testing.T) {
 }
 
 // TestAdoptAfterDaemonKill9 kills a daemon with SIGKILL while its units run; a new
-// realizer adopts them undisturbed and can stop them.
+// realizer adopts them undisturbed, can stop them, and hears of a stop of the scope
+// that someone else asks for.
 func TestAdoptAfterDaemonKill9(t *testing.T) {
 	exe, _ := os.Executable()
 	d := exec.Command(exe)
@@ -256,9 +257,30 @@ func TestAdoptAfterDaemonKill9(t *testing.T) {
 		if !alive(pids[i]) {
 			t.Fatalf("%s died with the daemon", name)
 		}
+		w, _ := r.Watch(name)
+		defer w.Close()
 		st, err := r.Adopt(ctx(t), name)
 		if err != nil || st.State != units.Running || st.MainPID != pids[i] {
 			t.Fatalf("Adopt(%s) = %v, %v, want running with pid %d", name, st, err, pids[i])
+		}
+		if strings.HasSuffix(name, ".scope") {
+			// systemctl stop of an adopted scope reaches its new owner, as for a scope it
+			// started, and waits for it: the process lives on until the owner acts.
+			stop := systemdtest.Current(t).Command("systemctl", "--user", "stop", name)
+			if err := stop.Start(); err != nil {
+				t.Fatal(err)
+			}
+			unitstest.NextEvent(t, w, "stop request", func(ev units.Event) bool { return ev.Kind == units.StopRequested })
+			if !alive(pids[i]) {
+				t.Fatal("the adopted scope's process was killed instead of its owner asked")
+			}
+			if err := r.Kill(ctx(t), name, syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if err := stop.Wait(); err != nil {
+				t.Errorf("systemctl stop: %v", err)
+			}
+			continue
 		}
 		if st, err := r.Stop(ctx(t), name); err != nil || st.State != units.Dead {
 			t.Errorf("Stop(%s) = %v, %v", name, st, err)
