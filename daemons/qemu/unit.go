@@ -27,6 +27,12 @@ func (d *Driver) unitSpec(dom *domain, id int, cmd *command, dir, logPath string
 		Files:       append([]*os.File(nil), files...),
 		Slice:       "machine.slice",
 		StopTimeout: stopTimeout,
+		// Ordered as libvirt orders its machine scopes: after the daemons, so that at
+		// shutdown systemd stops the guest (which the driver hears as a stop request and
+		// answers with a graceful shutdown) while the daemon still runs; and before
+		// virt-guest-shutdown.target, after which libvirt-guests would run.
+		After:  []string{"libvirtd.service", "virtqemud.service"},
+		Before: []string{"virt-guest-shutdown.target"},
 	}
 	if d.privileged {
 		spec.Machine = &units.Machine{Name: machine, UUID: dom.uuid, Service: "libvirt-qemu", Class: "vm"}
