@@ -25,6 +25,11 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	r.mu.Lock()
 	u.stopping = true
 	reaped := u.reaped
+	if u.stopSeen {
+		// Someone else's stop of the scope is under way and waits for its owner: our
+		// StopUnit joins that job, so carry it out now.
+		go r.kill(name, "all", syscall.SIGTERM)
+	}
 	r.mu.Unlock()
 	defer func() {
 		r.mu.Lock()
@@ -33,7 +38,7 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	}()
 	err = r.runJob(ctx, name, func() (dbus.ObjectPath, error) {
 		var job dbus.ObjectPath
-		err := r.systemd.CallWithContext(ctx, managerIface+".StopUnit", 0, name, "replace").Store(&job)
+		err := r.bus().systemd.CallWithContext(ctx, managerIface+".StopUnit", 0, name, "replace").Store(&job)
 		return job, mapErr(err)
 	})
 	if err != nil {
@@ -58,7 +63,7 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	st := u.status()
 	r.mu.Unlock()
 	if referred { // let systemd collect the unit now
-		r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Unref", 0)
+		r.bus().conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Unref", 0)
 	}
 	return st, nil
 }
@@ -70,7 +75,7 @@ func (r *Realizer) Kill(ctx context.Context, name string, sig syscall.Signal) er
 	if typeIface(name) == scopeIface {
 		whom = "all"
 	}
-	if err := r.systemd.CallWithContext(ctx, managerIface+".KillUnit", 0, name, whom, int32(sig)).Err; err != nil {
+	if err := r.bus().systemd.CallWithContext(ctx, managerIface+".KillUnit", 0, name, whom, int32(sig)).Err; err != nil {
 		return fmt.Errorf("kill %s with %v: %w", name, sig, mapErr(err))
 	}
 	return nil
@@ -78,7 +83,7 @@ func (r *Realizer) Kill(ctx context.Context, name string, sig syscall.Signal) er
 
 // ResetFailed implements units.Realizer.
 func (r *Realizer) ResetFailed(ctx context.Context, name string) error {
-	if err := r.systemd.CallWithContext(ctx, managerIface+".ResetFailedUnit", 0, name).Err; err != nil {
+	if err := r.bus().systemd.CallWithContext(ctx, managerIface+".ResetFailedUnit", 0, name).Err; err != nil {
 		return fmt.Errorf("reset %s: %w", name, mapErr(err))
 	}
 	return nil
@@ -118,7 +123,7 @@ type listedUnit struct {
 // call tells (state and description); Status or Adopt tell the rest.
 func (r *Realizer) List(ctx context.Context, pattern string) ([]units.Status, error) {
 	var listed []listedUnit
-	if err := r.systemd.CallWithContext(ctx, managerIface+".ListUnitsByPatterns", 0, []string{}, []string{pattern}).Store(&listed); err != nil {
+	if err := r.bus().systemd.CallWithContext(ctx, managerIface+".ListUnitsByPatterns", 0, []string{}, []string{pattern}).Store(&listed); err != nil {
 		return nil, fmt.Errorf("list units %q: %w", pattern, err)
 	}
 	var out []units.Status
@@ -181,7 +186,7 @@ func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error)
 			return st, nil
 		}
 	}
-	referred := r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Ref", 0).Err == nil
+	referred := r.bus().conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Ref", 0).Err == nil
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	u.referred = referred
@@ -199,7 +204,7 @@ func (r *Realizer) scopeLeader(ctx context.Context, name string) *launch.Process
 		PID     uint32
 		Cmdline string
 	}
-	if r.systemd.CallWithContext(ctx, managerIface+".GetUnitProcesses", 0, name).Store(&procs) != nil {
+	if r.bus().systemd.CallWithContext(ctx, managerIface+".GetUnitProcesses", 0, name).Store(&procs) != nil {
 		return nil
 	}
 	for _, p := range procs {

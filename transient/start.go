@@ -37,7 +37,7 @@ func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, er
 	if err == nil {
 		r.mu.Lock()
 		// AddRef=yes gave our connection a reference, unless machined made the unit.
-		u.referred = !r.unsupported["AddRef"] && (spec.Machine == nil || !r.machined)
+		u.referred = !r.unsupported["AddRef"] && (spec.Machine == nil || !r.bus().machined)
 		known := u.known()
 		r.mu.Unlock()
 		if !known {
@@ -114,7 +114,7 @@ func (r *Realizer) startScope(ctx context.Context, spec *units.Spec, u *tracked)
 	r.mu.Lock()
 	u.mainPID, u.exit = p.Pid, nil
 	r.mu.Unlock()
-	if spec.Machine != nil && r.machined {
+	if spec.Machine != nil && r.bus().machined {
 		err = r.createMachine(ctx, spec, p.Pid)
 	} else {
 		err = r.runJob(ctx, spec.Name, func() (dbus.ObjectPath, error) {
@@ -175,7 +175,7 @@ func (r *Realizer) createMachine(ctx context.Context, spec *units.Spec, leader i
 		service = "virtunit"
 	}
 	props := machineScopeProps(spec)
-	obj := r.conn.Object(machinedName, "/org/freedesktop/machine1")
+	obj := r.bus().conn.Object(machinedName, "/org/freedesktop/machine1")
 	const iface = "org.freedesktop.machine1.Manager"
 	withNetwork := true
 	for {

@@ -141,6 +141,11 @@ func (u *tracked) status() units.Status {
 	default:
 		st.State = units.Dead
 	}
+	if u.str("LoadState") == "not-found" && st.State != units.Failed {
+		// Collected while we were not looking (a lost connection took our reference):
+		// its last known state is stale.
+		st.State = units.Dead
+	}
 	if typeIface(u.name) == scopeIface {
 		if st.State == units.Running || st.State == units.Stopping {
 			st.MainPID = u.mainPID

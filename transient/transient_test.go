@@ -188,8 +188,8 @@ func TestServiceSettings(t *testing.T) {
 	withFD := units.Spec{Name: "with-fd.service", Kind: units.Service, Argv: []string{"sleep", "60"}, Files: []*os.File{f}}
 	if _, err := r.Start(ctx(t), withFD); err == nil {
 		r.Stop(ctx(t), withFD.Name)
-		if r.version < "257" {
-			t.Errorf("systemd %s took fds for a service", r.version)
+		if r.bus().version < "257" {
+			t.Errorf("systemd %s took fds for a service", r.bus().version)
 		}
 	} else if !strings.Contains(err.Error(), "ExtraFileDescriptors") {
 		t.Errorf("Start with fds = %v, want a refusal naming ExtraFileDescriptors", err)
@@ -221,8 +221,8 @@ func TestOptionalProperties(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Stop(ctx(t), sc.Name)
-	if v, _ := strconv.Atoi(strings.Fields(r.version + " 0")[0]); v < 253 && !r.unsupported["PIDFDs"] {
-		t.Errorf("systemd %s took PIDFDs", r.version)
+	if v, _ := strconv.Atoi(strings.Fields(r.bus().version + " 0")[0]); v < 253 && !r.unsupported["PIDFDs"] {
+		t.Errorf("systemd %s took PIDFDs", r.bus().version)
 	}
 }
 
