@@ -1,9 +1,11 @@
 package qemu
 
 import (
+	"errors"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -94,7 +96,14 @@ func (d *Driver) prepareFiles(live *libvirtxml.Domain, dir, consoleLog string) e
 		if p == "" {
 			continue
 		}
-		if err := os.Chown(p, d.cfg.UID, d.cfg.GID); err != nil {
+		err := os.Chown(p, d.cfg.UID, d.cfg.GID)
+		switch {
+		case err == nil:
+		case errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EOPNOTSUPP):
+			// As libvirt's DAC driver: a file that cannot be given away (a read-only or
+			// root-squashed mount) is left as it is; the guest may still read it.
+			d.log.Info("cannot give a guest's file to its user; leaving it", "file", p, "uid", d.cfg.UID, "gid", d.cfg.GID, "err", err)
+		default:
 			return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "unable to set ownership of '%s' to %d:%d: %v", p, d.cfg.UID, d.cfg.GID, virerror.Strerror(err))
 		}
 	}
