@@ -157,14 +157,20 @@ func (c *Container) enter(ctx context.Context, argv ...string) *exec.Cmd {
 
 // Run runs argv in the container as a transient service of its systemd (so it lives
 // in the container's cgroups, with the container's environment) and returns its
-// output, stdout and stderr interleaved; env adds KEY=VALUE variables.
+// output, stdout and stderr interleaved; env adds KEY=VALUE variables. argv is passed
+// as it is (a "$" in it is not systemd's to expand).
 func (c *Container) Run(ctx context.Context, env []string, argv ...string) (string, error) {
 	args := []string{"systemd-run", "--quiet", "--wait", "--pipe", "--collect", "--service-type=exec",
 		"-p", "TimeoutStopSec=5"}
 	for _, e := range env {
 		args = append(args, "--setenv="+e)
 	}
-	cmd := c.enter(ctx, append(args, argv...)...)
+	// systemd substitutes $VAR in a service's command line when it runs it; "$$" is a
+	// literal "$".
+	for _, a := range argv {
+		args = append(args, strings.ReplaceAll(a, "$", "$$"))
+	}
+	cmd := c.enter(ctx, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.WaitDelay = 5 * time.Second
@@ -189,7 +195,8 @@ func (c *Container) Poweroff(timeout time.Duration) error {
 	}
 }
 
-// Kill ends the container at once.
+// Kill ends the container at once. Its systemd outlives a killed nspawn, so every
+// process in the container's cgroups is killed too.
 func (c *Container) Kill() {
 	c.cmd.Process.Kill()
 	<-c.exited
@@ -235,9 +242,31 @@ func makeCgroups(name string) ([]string, error) {
 	return dirs, nil
 }
 
-// removeCgroups removes the directories and what the container's systemd made below
-// them, deepest first.
+// removeCgroups kills what still runs in the directories and removes them and what the
+// container's systemd made below them, deepest first.
 func removeCgroups(dirs []string) {
+	for range 100 {
+		pids := 0
+		for _, d := range dirs {
+			filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {
+				if err != nil || e.Name() != "cgroup.procs" {
+					return nil
+				}
+				b, _ := os.ReadFile(p)
+				for _, f := range strings.Fields(string(b)) {
+					if pid, err := strconv.Atoi(f); err == nil {
+						syscall.Kill(pid, syscall.SIGKILL)
+						pids++
+					}
+				}
+				return nil
+			})
+		}
+		if pids == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	for _, d := range dirs {
 		var all []string
 		filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {

@@ -31,21 +31,63 @@ const (
 var BasePackages = []string{"systemd", "systemd-sysv", "systemd-container", "dbus", "kmod", "iproute2",
 	"procps", "dnsmasq-base", "nftables", "qemu-system-x86", "libvirt-clients", "man-db"}
 
-// Rootfs returns a Debian root filesystem with packages installed, building it with
+// Rootfs returns a Debian root filesystem with BasePackages, building it with
 // debootstrap the first time. Concurrent callers wait for one build.
-func Rootfs(ctx context.Context, packages []string, log io.Writer) (string, error) {
-	pkgs := slices.Clone(packages)
-	slices.Sort(pkgs)
+func Rootfs(ctx context.Context, log io.Writer) (string, error) {
 	mirror := Mirror
 	if m := os.Getenv("VMTEST_MIRROR"); m != "" {
 		mirror = m
 	}
-	sum := sha256.Sum256([]byte("minbase\n" + Suite + "\n" + mirror + "\n" + strings.Join(pkgs, ",")))
+	pkgs := sorted(BasePackages)
+	return cached(ctx, "minbase\n"+Suite+"\n"+mirror+"\n"+strings.Join(pkgs, ","), log, func(tmp string) error {
+		fmt.Fprintf(log, "vmtest: building a %s root filesystem with debootstrap (cached for later runs)\n", Suite)
+		cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", "--cache-dir="+filepath.Join(CacheDir, "debs"),
+			"--include="+strings.Join(pkgs, ","), Suite, tmp, mirror)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("debootstrap: %v\n%s", err, tail(out, 40))
+		}
+		return nil
+	})
+}
+
+// RootfsWith returns the root filesystem of Rootfs with extra packages installed by
+// apt-get inside it: packages whose maintainer scripts debootstrap cannot run (such
+// as Debian's libvirt-daemon-system, through polkitd).
+func RootfsWith(ctx context.Context, extra []string, log io.Writer) (string, error) {
+	base, err := Rootfs(ctx, log)
+	if err != nil {
+		return "", err
+	}
+	pkgs := sorted(extra)
+	return cached(ctx, base+"\n"+strings.Join(pkgs, ","), log, func(tmp string) error {
+		fmt.Fprintf(log, "vmtest: installing %s into a copy of the root filesystem (cached for later runs)\n", strings.Join(pkgs, " "))
+		if out, err := exec.CommandContext(ctx, "cp", "-a", base, tmp).CombinedOutput(); err != nil {
+			return fmt.Errorf("copy the root filesystem: %v\n%s", err, out)
+		}
+		os.Remove(filepath.Join(tmp, ".complete"))
+		// In a mount namespace of its own, with /proc and /dev for the maintainer
+		// scripts; services are not started (there is no init to start them).
+		script := fmt.Sprintf(`set -e
+mount -t proc proc %[1]q/proc
+mount --bind /dev %[1]q/dev
+chroot %[1]q sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends %[2]s && apt-get clean'`,
+			tmp, strings.Join(pkgs, " "))
+		if out, err := exec.CommandContext(ctx, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script).CombinedOutput(); err != nil {
+			return fmt.Errorf("apt-get install %s: %v\n%s", strings.Join(pkgs, " "), err, tail(out, 40))
+		}
+		return nil
+	})
+}
+
+// cached returns the directory CacheDir/rootfs-HASH(key), building it with build
+// (into a temporary directory, renamed once complete) if it is not there yet.
+func cached(ctx context.Context, key string, log io.Writer, build func(tmp string) error) (string, error) {
+	sum := sha256.Sum256([]byte(key))
 	dir := filepath.Join(CacheDir, "rootfs-"+hex.EncodeToString(sum[:8]))
 	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
 		return dir, nil
 	}
-	if err := need("debootstrap"); err != nil {
+	if err := need("debootstrap", "unshare", "chroot"); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(filepath.Join(CacheDir, "debs"), 0o755); err != nil {
@@ -64,15 +106,11 @@ func Rootfs(ctx context.Context, packages []string, log io.Writer) (string, erro
 	}
 	tmp := dir + ".tmp"
 	os.RemoveAll(tmp)
-	fmt.Fprintf(log, "vmtest: building a %s root filesystem in %s with debootstrap (cached for later runs)\n", Suite, dir)
-	cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", "--cache-dir="+filepath.Join(CacheDir, "debs"),
-		"--include="+strings.Join(pkgs, ","), Suite, tmp, mirror)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
+	if err := build(tmp); err != nil {
 		os.RemoveAll(tmp)
-		return "", fmt.Errorf("debootstrap: %v\n%s", err, tail(out, 40))
+		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, ".complete"), []byte(strings.Join(pkgs, "\n")+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tmp, ".complete"), []byte(key+"\n"), 0o644); err != nil {
 		return "", err
 	}
 	os.RemoveAll(dir)
@@ -80,6 +118,12 @@ func Rootfs(ctx context.Context, packages []string, log io.Writer) (string, erro
 		return "", err
 	}
 	return dir, nil
+}
+
+func sorted(pkgs []string) []string {
+	out := slices.Clone(pkgs)
+	slices.Sort(out)
+	return out
 }
 
 // need fails clearly when a program the harness runs is missing.

@@ -23,7 +23,7 @@ func TestInstalledHost(t *testing.T) {
 		t.Fatal("vmtest needs root: it builds a root filesystem and boots it with systemd-nspawn")
 	}
 	ctx := t.Context()
-	rootfs, err := Rootfs(ctx, BasePackages, os.Stderr)
+	rootfs, err := Rootfs(ctx, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
