@@ -41,8 +41,8 @@ func TestGuestsAsScopes(t *testing.T) {
 	scope := `machine-qemu\x2d1\x2dsc1.scope`
 	status := systemctl("status", "--no-pager", scope)
 	wantContains(t, "systemctl status", status, "QEMU guest sc1", "active (running)", "machine.slice", "qemu-system-x86_64")
-	order := systemctl("show", "-p", "After", "-p", "Before", scope)
-	wantContains(t, "the scope's ordering", order, "libvirtd.service", "virtqemud.service", "Before=virt-guest-shutdown.target")
+	wantContains(t, "the scope's After=", systemctl("show", "-p", "After", "--value", scope), "libvirtd.service", "virtqemud.service")
+	wantContains(t, "the scope's Before=", systemctl("show", "-p", "Before", "--value", scope), "virt-guest-shutdown.target")
 	machines, _, _ := daemontest.Run(t.Context(), mgr.Env(), "machinectl", "list", "--no-legend")
 	wantContains(t, "machinectl list", machines, "qemu-1-sc1", "qemu-2-sc2")
 	pid1 := qemuPidIn(t, d, "sc1")
