@@ -31,8 +31,9 @@ var hosts struct {
 	err   error
 }
 
-// setupScript prepares a container: sockets enabled, ten tiny guests defined, for
-// Debian's libvirtd the qemu.conf that lets guests start in a container.
+// setupScript prepares a container: sockets enabled, ten tiny guests defined (with
+// vmtest's scenario helpers), for Debian's libvirtd the qemu.conf that lets guests
+// start in a container.
 const setupScript = `set -e
 if [ "$1" = libvirtd ]; then
 	echo 'cgroup_controllers = [ ]' >> /etc/libvirt/qemu.conf
@@ -41,18 +42,8 @@ if [ "$1" = libvirtd ]; then
 else
 	systemctl enable --now virtqemud.socket >/dev/null 2>&1
 fi
-for i in $(seq 10); do
-	cat > /tmp/g$i.xml <<XML
-<domain type='qemu'>
-  <name>g$i</name>
-  <memory unit='MiB'>16</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>/in/tiny.elf</kernel></os>
-  <features><acpi/></features>
-  <devices><controller type='usb' model='none'/><memballoon model='none'/><serial type='pty'/></devices>
-</domain>
-XML
-	virsh -q -c qemu:///system define /tmp/g$i.xml >/dev/null
-done
+. /in/scenarios/lib.sh
+for i in $(seq 10); do tiny_guest g$i; done
 `
 
 // TestMain powers the containers off after the benchmarks.
@@ -101,6 +92,9 @@ func bootHosts(b *testing.B) ([]*side, error) {
 	os.MkdirAll(in, 0o755)
 	if out, err := exec.Command("cp", qemutest.TinyImage(b), filepath.Join(in, "tiny.elf")).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("copy the tiny guest: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("cp", "-r", "../../vmtest/scenarios", in).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("copy vmtest's scenario helpers: %v\n%s", err, out)
 	}
 	os.Chmod(filepath.Join(in, "tiny.elf"), 0o644)
 	var sides []*side
