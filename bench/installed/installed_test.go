@@ -28,6 +28,7 @@ type side struct {
 var hosts struct {
 	once  sync.Once
 	sides []*side
+	work  string
 	err   error
 }
 
@@ -53,6 +54,9 @@ func TestMain(m *testing.M) {
 		if err := s.c.Poweroff(60 * time.Second); err != nil {
 			fmt.Fprintln(os.Stderr, s.name+":", err)
 		}
+	}
+	if hosts.work != "" {
+		os.RemoveAll(hosts.work)
 	}
 	os.Exit(code)
 }
@@ -82,6 +86,7 @@ func bootHosts(b *testing.B) ([]*side, error) {
 	if err != nil {
 		return nil, err
 	}
+	hosts.work = work
 	os.Chmod(work, 0o755)
 	src, _ := filepath.Abs("../..")
 	stage := filepath.Join(work, "stage")
