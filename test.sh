@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs every virtunit test: formatting, go vet, staticcheck, the meson build, the whole
 # test suite with the race detector (real virsh, virt-admin, QEMU, dnsmasq, nftables,
-# systemd), and each fuzz target for a bounded number of inputs. On a fresh Debian 12 machine run as
+# systemd; vmtest boots the meson-installed tree with systemd as PID 1 in a Debian 12
+# container, whose root filesystem it builds once and caches in
+# /var/cache/virtunit-vmtest), and each fuzz target for a bounded number of inputs. On a fresh Debian 12 machine run as
 # root, it first installs what the tests drive.
 set -eu
 cd "$(dirname "$0")"
@@ -13,7 +15,7 @@ FUZZTIME=${FUZZTIME:-200000x}
 
 packages="libvirt-clients python3-libvirt qemu-system-x86 qemu-utils dnsmasq-base nftables
   iproute2 dbus systemd systemd-container util-linux busybox-static binutils meson
-  ninja-build tini procps virtinst ovmf"
+  ninja-build tini procps virtinst ovmf debootstrap"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	# Always refreshed: the Linux test guest's kernel is fetched with apt-get download.
 	echo "== apt-get update"

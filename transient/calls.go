@@ -52,7 +52,7 @@ func (r *Realizer) track(ctx context.Context, name string) (*tracked, error) {
 	r.mu.Unlock()
 	// No need to wait for the reply: the bus applies our messages in order, so the
 	// match is in place before any call we make next reaches systemd.
-	if err := r.conn.BusObject().Go("org.freedesktop.DBus.AddMatch", dbus.FlagNoReplyExpected, nil, matchRule(path)).Err; err != nil {
+	if err := r.bus().conn.BusObject().Go("org.freedesktop.DBus.AddMatch", dbus.FlagNoReplyExpected, nil, matchRule(path)).Err; err != nil {
 		r.release(u)
 		return nil, fmt.Errorf("watch %s: %w", name, err)
 	}
@@ -85,11 +85,11 @@ func (r *Realizer) untrackLocked(u *tracked) {
 	u.stopWatchingChild()
 	referred := u.referred
 	go func() {
-		ctx, cancel := context.WithTimeout(r.conn.Context(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
 		defer cancel()
-		r.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.RemoveMatch", 0, matchRule(u.path))
+		r.bus().conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.RemoveMatch", 0, matchRule(u.path))
 		if referred {
-			r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Unref", 0)
+			r.bus().conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Unref", 0)
 		}
 	}()
 }
@@ -113,7 +113,7 @@ func (r *Realizer) read(ctx context.Context, u *tracked, which map[string][]stri
 		n += len(names)
 	}
 	done := make(chan *dbus.Call, n)
-	obj := r.conn.Object(systemdName, u.path)
+	obj := r.bus().conn.Object(systemdName, u.path)
 	for iface, names := range which {
 		for _, name := range names {
 			obj.GoWithContext(ctx, propertiesIface+".Get", 0, done, iface, name)
@@ -167,7 +167,7 @@ func (r *Realizer) startUnit(ctx context.Context, name string, props []property)
 	cleared := false
 	for {
 		var job dbus.ObjectPath
-		err := r.systemd.CallWithContext(ctx, managerIface+".StartTransientUnit", 0, name, "fail", r.usable(props), []auxUnit{}).Store(&job)
+		err := r.bus().systemd.CallWithContext(ctx, managerIface+".StartTransientUnit", 0, name, "fail", r.usable(props), []auxUnit{}).Store(&job)
 		switch {
 		case err == nil:
 			return job, nil
@@ -213,7 +213,7 @@ func (r *Realizer) dropRefused(err error, props []property) bool {
 				return false
 			}
 			r.unsupported[p.Name] = true
-			r.log.Info("systemd refuses an optional property; going without it", "property", p.Name, "systemd", r.version)
+			r.log.Info("systemd refuses an optional property; going without it", "property", p.Name, "systemd", r.bus().version)
 			return true
 		}
 	}
@@ -224,11 +224,11 @@ func (r *Realizer) dropRefused(err error, props []property) bool {
 // loaded (failed, or pinned by our reference). It says whether it did.
 func (r *Realizer) clearDead(ctx context.Context, name string) bool {
 	var active string
-	v, err := r.conn.Object(systemdName, unitPath(name)).GetProperty(unitIface + ".ActiveState")
+	v, err := r.bus().conn.Object(systemdName, unitPath(name)).GetProperty(unitIface + ".ActiveState")
 	if err != nil || v.Store(&active) != nil || active != "inactive" && active != "failed" {
 		return false
 	}
-	r.systemd.CallWithContext(ctx, managerIface+".ResetFailedUnit", 0, name)
-	r.conn.Object(systemdName, unitPath(name)).CallWithContext(ctx, unitIface+".Unref", 0)
+	r.bus().systemd.CallWithContext(ctx, managerIface+".ResetFailedUnit", 0, name)
+	r.bus().conn.Object(systemdName, unitPath(name)).CallWithContext(ctx, unitIface+".Unref", 0)
 	return true
 }

@@ -11,11 +11,11 @@ import (
 	"github.com/virtunit/virtunit/units/launch"
 )
 
-// Stop implements units.Realizer. systemd sends SIGTERM (per KillMode) and SIGKILL after
-// TimeoutStopUSec; a scope whose Controller is us gets RequestStop instead, which we
-// answer with SIGTERM ourselves. Stop returns when the stop job is done, which systemd
-// finishes as soon as the unit's processes are gone, and, for a scope we forked, once
-// the process is reaped.
+// Stop implements units.Realizer. systemd sends a service SIGTERM (per KillMode) and
+// SIGKILL after TimeoutStopUSec; a scope's stop signal changes nothing (propStopSignal),
+// so we send its processes SIGTERM ourselves once it deactivates. Stop returns when the
+// stop job is done, which systemd finishes as soon as the unit's processes are gone,
+// and, for a scope we forked, once the process is reaped.
 func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) {
 	u, err := r.track(ctx, name)
 	if err != nil {
@@ -25,6 +25,11 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	r.mu.Lock()
 	u.stopping = true
 	reaped := u.reaped
+	if u.stopSeen {
+		// Someone else's stop of the scope is under way and waits for its owner: our
+		// StopUnit joins that job, so carry it out now.
+		go r.kill(name, "all", syscall.SIGTERM)
+	}
 	r.mu.Unlock()
 	defer func() {
 		r.mu.Lock()
@@ -33,7 +38,7 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	}()
 	err = r.runJob(ctx, name, func() (dbus.ObjectPath, error) {
 		var job dbus.ObjectPath
-		err := r.systemd.CallWithContext(ctx, managerIface+".StopUnit", 0, name, "replace").Store(&job)
+		err := r.bus().systemd.CallWithContext(ctx, managerIface+".StopUnit", 0, name, "replace").Store(&job)
 		return job, mapErr(err)
 	})
 	if err != nil {
@@ -58,7 +63,7 @@ func (r *Realizer) Stop(ctx context.Context, name string) (units.Status, error) 
 	st := u.status()
 	r.mu.Unlock()
 	if referred { // let systemd collect the unit now
-		r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Unref", 0)
+		r.bus().conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Unref", 0)
 	}
 	return st, nil
 }
@@ -70,7 +75,7 @@ func (r *Realizer) Kill(ctx context.Context, name string, sig syscall.Signal) er
 	if typeIface(name) == scopeIface {
 		whom = "all"
 	}
-	if err := r.systemd.CallWithContext(ctx, managerIface+".KillUnit", 0, name, whom, int32(sig)).Err; err != nil {
+	if err := r.bus().systemd.CallWithContext(ctx, managerIface+".KillUnit", 0, name, whom, int32(sig)).Err; err != nil {
 		return fmt.Errorf("kill %s with %v: %w", name, sig, mapErr(err))
 	}
 	return nil
@@ -78,7 +83,7 @@ func (r *Realizer) Kill(ctx context.Context, name string, sig syscall.Signal) er
 
 // ResetFailed implements units.Realizer.
 func (r *Realizer) ResetFailed(ctx context.Context, name string) error {
-	if err := r.systemd.CallWithContext(ctx, managerIface+".ResetFailedUnit", 0, name).Err; err != nil {
+	if err := r.bus().systemd.CallWithContext(ctx, managerIface+".ResetFailedUnit", 0, name).Err; err != nil {
 		return fmt.Errorf("reset %s: %w", name, mapErr(err))
 	}
 	return nil
@@ -118,7 +123,7 @@ type listedUnit struct {
 // call tells (state and description); Status or Adopt tell the rest.
 func (r *Realizer) List(ctx context.Context, pattern string) ([]units.Status, error) {
 	var listed []listedUnit
-	if err := r.systemd.CallWithContext(ctx, managerIface+".ListUnitsByPatterns", 0, []string{}, []string{pattern}).Store(&listed); err != nil {
+	if err := r.bus().systemd.CallWithContext(ctx, managerIface+".ListUnitsByPatterns", 0, []string{}, []string{pattern}).Store(&listed); err != nil {
 		return nil, fmt.Errorf("list units %q: %w", pattern, err)
 	}
 	var out []units.Status
@@ -141,10 +146,9 @@ func (r *Realizer) List(ctx context.Context, pattern string) ([]units.Status, er
 
 // Adopt implements units.Realizer: watch the unit again and take a reference on it, as
 // Start does. Of a scope, the main process is the session leader in it (launch makes our
-// processes lead their own session); its exit status is lost with its parent. A scope's
-// Controller cannot be restored: systemd accepts it only at creation and dropped it
-// when the previous daemon left the bus, so a stop of an adopted scope is a plain
-// SIGTERM from systemd.
+// processes lead their own session); its exit status is lost with its parent. A stop
+// of an adopted scope is a StopRequested as for one we started: it depends on the
+// scope's stop signal, not on who watches.
 func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error) {
 	r.mu.Lock()
 	if u := r.units[unitPath(name)]; u != nil && u.pending == 0 {
@@ -182,7 +186,7 @@ func (r *Realizer) Adopt(ctx context.Context, name string) (units.Status, error)
 			return st, nil
 		}
 	}
-	referred := r.conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Ref", 0).Err == nil
+	referred := r.bus().conn.Object(systemdName, u.path).CallWithContext(ctx, unitIface+".Ref", 0).Err == nil
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	u.referred = referred
@@ -200,7 +204,7 @@ func (r *Realizer) scopeLeader(ctx context.Context, name string) *launch.Process
 		PID     uint32
 		Cmdline string
 	}
-	if r.systemd.CallWithContext(ctx, managerIface+".GetUnitProcesses", 0, name).Store(&procs) != nil {
+	if r.bus().systemd.CallWithContext(ctx, managerIface+".GetUnitProcesses", 0, name).Store(&procs) != nil {
 		return nil
 	}
 	for _, p := range procs {

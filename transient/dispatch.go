@@ -49,17 +49,26 @@ func (r *Realizer) unwaitJobs(w *jobWaiter) {
 	}
 }
 
-// wait returns the result of job.
+// wait returns the result of job. After a resync, whose signals may have missed the
+// job's end, a job the manager no longer has counts as done: the unit's state, read
+// by the resync, tells how it went.
 func (r *Realizer) wait(ctx context.Context, w *jobWaiter, job dbus.ObjectPath) (string, error) {
 	for {
+		r.mu.Lock()
+		resynced := r.resynced
+		r.mu.Unlock()
 		select {
 		case res := <-w.results:
 			if res.job == job {
 				return res.result, nil
 			}
+		case <-resynced:
+			if r.jobGone(ctx, job) {
+				return "done", nil
+			}
 		case <-ctx.Done():
 			return "", fmt.Errorf("wait for job %s of %s: %w", job, w.unit, ctx.Err())
-		case <-r.conn.Context().Done():
+		case <-r.ctx.Done():
 			return "", fmt.Errorf("wait for job %s of %s: %w", job, w.unit, units.ErrClosed)
 		}
 	}
@@ -70,6 +79,17 @@ func (r *Realizer) wait(ctx context.Context, w *jobWaiter, job dbus.ObjectPath) 
 // tracked units and hands events and job results on through queues.
 func (r *Realizer) DeliverSignal(iface, member string, sig *dbus.Signal) {
 	switch iface + "." + member {
+	case "org.freedesktop.DBus.NameOwnerChanged":
+		// The manager re-executed or restarted: catch up on what it said meanwhile.
+		var name, from, to string
+		if dbus.Store(sig.Body, &name, &from, &to) == nil && name == systemdName && to != "" {
+			go func() {
+				ctx, cancel := context.WithTimeout(r.ctx, 30*time.Second)
+				defer cancel()
+				r.log.Info("the systemd manager is back on the bus; reading the units again", "owner", to)
+				r.resync(ctx, false)
+			}()
+		}
 	case managerIface + ".JobRemoved":
 		var id uint32
 		var res jobResult
@@ -113,17 +133,6 @@ func (r *Realizer) DeliverSignal(iface, member string, sig *dbus.Signal) {
 			go r.refresh(u, ifc, stale)
 		}
 		r.changedLocked(u)
-	case scopeIface + ".RequestStop":
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		u := r.units[sig.Path]
-		switch {
-		case u == nil:
-		case u.stopping: // our own Stop: systemd waits for us to act
-			go r.kill(u.name, "all", syscall.SIGTERM)
-		default:
-			r.hub.Publish(units.Event{Kind: units.StopRequested, Status: u.status()})
-		}
 	}
 }
 
@@ -135,6 +144,15 @@ func (r *Realizer) changedLocked(u *tracked) {
 	}
 	for _, ev := range u.events() {
 		r.hub.Publish(ev)
+	}
+	if typeIface(u.name) == scopeIface && u.str("ActiveState") == "deactivating" && !u.stopSeen {
+		// A scope's stop signal is SIGCONT (propStopSignal): systemd waits for us to act.
+		u.stopSeen = true
+		if u.stopping {
+			go r.kill(u.name, "all", syscall.SIGTERM)
+		} else {
+			r.hub.Publish(units.Event{Kind: units.StopRequested, Status: u.status()})
+		}
 	}
 	if u.unsettled() && !u.settling {
 		u.settling = true
@@ -149,7 +167,7 @@ func (r *Realizer) changedLocked(u *tracked) {
 // policy. The reply comes after any signal systemd sent before it, so if a restart is
 // coming the read shows it; if the unit still looks ended, it has ended.
 func (r *Realizer) settle(u *tracked) {
-	ctx, cancel := context.WithTimeout(r.conn.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
 	defer cancel()
 	r.read(ctx, u, map[string][]string{unitIface: {"ActiveState", "SubState"}}, func() {
 		u.settling = false
@@ -159,7 +177,7 @@ func (r *Realizer) settle(u *tracked) {
 
 // refresh reads properties that a signal only invalidated.
 func (r *Realizer) refresh(u *tracked, iface string, names []string) {
-	ctx, cancel := context.WithTimeout(r.conn.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
 	defer cancel()
 	r.read(ctx, u, map[string][]string{iface: names}, nil)
 }
@@ -167,9 +185,9 @@ func (r *Realizer) refresh(u *tracked, iface string, names []string) {
 // kill sends sig to whom ("main" or "all") of unit, logging failure: for callers that
 // cannot wait, such as the signal handler.
 func (r *Realizer) kill(unit, whom string, sig syscall.Signal) {
-	ctx, cancel := context.WithTimeout(r.conn.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
 	defer cancel()
-	if err := r.systemd.CallWithContext(ctx, managerIface+".KillUnit", 0, unit, whom, int32(sig)).Err; err != nil {
+	if err := r.bus().systemd.CallWithContext(ctx, managerIface+".KillUnit", 0, unit, whom, int32(sig)).Err; err != nil {
 		r.log.Warn("kill unit", "unit", unit, "signal", sig, "err", err)
 	}
 }

@@ -9,12 +9,17 @@
 //
 // Everything goes over ONE connection that this package dials itself: method calls,
 // the single Subscribe, the path-filtered PropertiesChanged matches of the units it
-// watches, JobRemoved, and the RequestStop signal that systemd sends to a scope's
-// Controller (this connection's unique name). One connection means one unique name for
-// AddRef, Controller and job tracking, and one ordered stream, which godbus numbers
+// watches, and JobRemoved. One connection means one unique name for AddRef and job
+// tracking, and one ordered stream, which godbus numbers
 // (Signal.Sequence, Call.ResponseSequence) so that a property snapshot never overwrites
 // a newer change. Signals are handled inside godbus's reader through a custom
 // SignalHandler that never blocks.
+//
+// A stop of a scope that the realizer did not ask for (systemctl stop, machinectl
+// terminate, the host shutting down) is reported as StopRequested, so that the owner
+// can shut the guest down gracefully: a scope's stop signal is SIGCONT, which leaves
+// QEMU running, and systemd waits TimeoutStopUSec for the scope to empty before it
+// sends SIGKILL. This holds for scopes adopted after a restart, too.
 //
 // go-systemd's Conn is not used: its PropExecStart names its flag as if it meant
 // "unclean exit is failure" while systemd reads it as "ignore failure" (our ExecStart

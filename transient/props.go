@@ -3,6 +3,7 @@ package transient
 import (
 	"fmt"
 	"strconv"
+	"syscall"
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
@@ -58,9 +59,14 @@ func propPartOf(names []string) property       { return prop("PartOf", names) }
 func propUser(uid uint32) property             { return prop("User", strconv.FormatUint(uint64(uid), 10)) }
 func propGroup(gid uint32) property            { return prop("Group", strconv.FormatUint(uint64(gid), 10)) }
 
-// propController makes systemd send RequestStop to busName instead of SIGTERM when the
-// scope is stopped. Optional: without it a stop is a plain SIGTERM.
-func propController(busName string) property { return optional(prop("Controller", busName)) }
+// propStopSignal is the signal a stop of the unit sends its processes. A scope gets
+// SIGCONT, which changes nothing, instead of SIGTERM, at which QEMU quits at once: the
+// stop shows as the scope deactivating, which the realizer reports as StopRequested,
+// and its owner shuts the guest down (or, for its own Stop, sends SIGTERM), with
+// systemd's SIGKILL after TimeoutStopUSec as the backstop. A Controller= bus name
+// would do the same only until the daemon restarts: systemd drops a controller that
+// leaves the bus and accepts one only when the scope is created.
+func propStopSignal(sig syscall.Signal) property { return prop("KillSignal", int32(sig)) }
 
 // propPIDFDs names the scope's process by pidfd (race-free, systemd >= 253), falling back
 // to its pid.
@@ -183,20 +189,19 @@ func serviceProps(spec *units.Spec, path, stopPath string, fds []int) []property
 	return ps
 }
 
-// scopeProps describes a Scope around the process pid (pidfd refers to it). controller
-// is the bus name that receives RequestStop.
-func scopeProps(spec *units.Spec, pidfd, pid int, controller string) []property {
-	return append(common(spec), propPIDFDs(pidfd, pid), propController(controller))
+// scopeProps describes a Scope around the process pid (pidfd refers to it).
+func scopeProps(spec *units.Spec, pidfd, pid int) []property {
+	return append(common(spec), propPIDFDs(pidfd, pid), propStopSignal(syscall.SIGCONT))
 }
 
 // machineScopeProps are the scope properties passed through machined, which itself adds
 // the leader, Delegate, CollectMode, AddRef and TasksMax.
-func machineScopeProps(spec *units.Spec, controller string) []property {
+func machineScopeProps(spec *units.Spec) []property {
 	var ps []property
 	for _, p := range common(spec) {
 		if p.Name != "CollectMode" && p.Name != "AddRef" {
 			ps = append(ps, p)
 		}
 	}
-	return append(ps, propController(controller))
+	return append(ps, propStopSignal(syscall.SIGCONT))
 }

@@ -74,18 +74,21 @@ func TestScopeProps(t *testing.T) {
 	spec := units.Spec{Name: units.MachineScope("qemu-1-vm1"), Kind: units.Scope, Argv: []string{"qemu"},
 		Slice: "machine.slice", Delegate: true, TasksMax: 16384}
 	props := map[string]property{}
-	for _, p := range scopeProps(&spec, 7, 4242, ":1.42") {
+	for _, p := range scopeProps(&spec, 7, 4242) {
 		props[p.Name] = p
 	}
 	if p := props["PIDFDs"]; p.instead == nil || p.instead.Name != "PIDs" || !reflect.DeepEqual(p.instead.Value.Value(), []uint32{4242}) {
 		t.Errorf("PIDFDs falls back to %+v, want PIDs [4242]", p.instead)
 	}
-	for name, want := range map[string]any{"Controller": ":1.42", "Delegate": true, "Slice": "machine.slice", "TasksMax": uint64(16384)} {
+	for name, want := range map[string]any{"KillSignal": int32(18), "Delegate": true, "Slice": "machine.slice", "TasksMax": uint64(16384)} {
 		if got := props[name].Value.Value(); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %#v, want %#v", name, got, want)
 		}
 	}
-	if !props["Controller"].optional || !props["CollectMode"].optional || props["Slice"].optional {
+	if _, ok := props["Controller"]; ok {
+		t.Error("a scope names a Controller, which systemd forgets when the daemon restarts")
+	}
+	if !props["CollectMode"].optional || props["Slice"].optional || props["KillSignal"].optional {
 		t.Error("wrong properties are optional")
 	}
 }

@@ -37,7 +37,7 @@ func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, er
 	if err == nil {
 		r.mu.Lock()
 		// AddRef=yes gave our connection a reference, unless machined made the unit.
-		u.referred = !r.unsupported["AddRef"] && (spec.Machine == nil || !r.machined)
+		u.referred = !r.unsupported["AddRef"] && (spec.Machine == nil || !r.bus().machined)
 		known := u.known()
 		r.mu.Unlock()
 		if !known {
@@ -114,12 +114,11 @@ func (r *Realizer) startScope(ctx context.Context, spec *units.Spec, u *tracked)
 	r.mu.Lock()
 	u.mainPID, u.exit = p.Pid, nil
 	r.mu.Unlock()
-	controller := r.conn.Names()[0]
-	if spec.Machine != nil && r.machined {
-		err = r.createMachine(ctx, spec, p.Pid, controller)
+	if spec.Machine != nil && r.bus().machined {
+		err = r.createMachine(ctx, spec, p.Pid)
 	} else {
 		err = r.runJob(ctx, spec.Name, func() (dbus.ObjectPath, error) {
-			return r.startUnit(ctx, spec.Name, scopeProps(spec, pidfd, p.Pid, controller))
+			return r.startUnit(ctx, spec.Name, scopeProps(spec, pidfd, p.Pid))
 		})
 	}
 	if err != nil {
@@ -166,7 +165,7 @@ func (r *Realizer) watchChild(ctx context.Context, u *tracked, p *launch.Process
 // createMachine registers the held process with systemd-machined, which creates the
 // scope and answers once the scope's job is done. As libvirt does, it falls back from
 // CreateMachineWithNetwork to CreateMachine when machined lacks the former.
-func (r *Realizer) createMachine(ctx context.Context, spec *units.Spec, leader int, controller string) error {
+func (r *Realizer) createMachine(ctx context.Context, spec *units.Spec, leader int) error {
 	m := spec.Machine
 	class, service := m.Class, m.Service
 	if class == "" {
@@ -175,8 +174,8 @@ func (r *Realizer) createMachine(ctx context.Context, spec *units.Spec, leader i
 	if service == "" {
 		service = "virtunit"
 	}
-	props := machineScopeProps(spec, controller)
-	obj := r.conn.Object(machinedName, "/org/freedesktop/machine1")
+	props := machineScopeProps(spec)
+	obj := r.bus().conn.Object(machinedName, "/org/freedesktop/machine1")
 	const iface = "org.freedesktop.machine1.Manager"
 	withNetwork := true
 	for {

@@ -63,7 +63,8 @@ type tracked struct {
 	props map[string]value
 
 	pending  int  // Start, Stop or Adopt calls in progress: not final yet
-	stopping bool // our own Stop: a RequestStop is ours to answer with SIGTERM
+	stopping bool // our own Stop: a scope's stop is ours to carry out with SIGTERM
+	stopSeen bool // the scope's deactivation was acted on
 	referred bool // we hold a reference (AddRef, Ref)
 
 	// A scope's main process: the child we forked (exit status known), or the
@@ -138,6 +139,11 @@ func (u *tracked) status() units.Status {
 	case "failed":
 		st.State = units.Failed
 	default:
+		st.State = units.Dead
+	}
+	if u.str("LoadState") == "not-found" && st.State != units.Failed {
+		// Collected while we were not looking (a lost connection took our reference):
+		// its last known state is stale.
 		st.State = units.Dead
 	}
 	if typeIface(u.name) == scopeIface {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/godbus/dbus/v5"
 
@@ -41,19 +42,30 @@ type Options struct {
 // Realizer realizes units as transient units of one systemd manager. It implements
 // units.Realizer.
 type Realizer struct {
-	conn     *dbus.Conn
-	systemd  dbus.BusObject
-	log      *slog.Logger
-	hub      units.Hub
-	cancel   context.CancelFunc // of the connection's context
-	machined bool               // org.freedesktop.machine1 is on the bus
-	version  string             // the manager's, for messages
+	opts Options
+	cur  atomic.Pointer[busConn] // the connection in use; replaced when it is lost
+	log  *slog.Logger
+	hub  units.Hub
+	// ctx ends when the realizer closes; background calls run under it.
+	ctx  context.Context
+	stop context.CancelFunc
 
 	mu          sync.Mutex
 	units       map[dbus.ObjectPath]*tracked // the units we watch, by object path
 	jobs        map[string][]*jobWaiter      // Start/Stop calls waiting for JobRemoved, by unit
 	unsupported map[string]bool              // optional properties this manager refused
+	resynced    chan struct{}                // closed (and replaced) by each resync
 	closed      bool
+	done        chan struct{} // closed when watchBus has returned
+}
+
+// busConn is one connection to the bus and what was learnt through it.
+type busConn struct {
+	conn     *dbus.Conn
+	systemd  dbus.BusObject
+	cancel   context.CancelFunc // of the connection's context
+	machined bool               // org.freedesktop.machine1 is on the bus
+	version  string             // the manager's, for messages
 }
 
 var _ units.Realizer = (*Realizer)(nil)
@@ -82,46 +94,81 @@ func Available(ctx context.Context, opts Options) error {
 	return err
 }
 
-// New connects to the manager that opts select and subscribes to its signals.
+// New connects to the manager that opts select and subscribes to its signals. A lost
+// connection is dialled again (see watchBus).
 func New(ctx context.Context, opts Options) (*Realizer, error) {
 	r := &Realizer{
+		opts:        opts,
 		log:         opts.Logger,
 		units:       map[dbus.ObjectPath]*tracked{},
 		jobs:        map[string][]*jobWaiter{},
 		unsupported: map[string]bool{},
+		resynced:    make(chan struct{}),
+		done:        make(chan struct{}),
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	conn, cancel, err := dial(ctx, opts, r)
+	b, err := r.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r.conn, r.cancel = conn, cancel
-	r.systemd = conn.Object(systemdName, systemdPath)
-	if err := r.init(ctx); err != nil {
+	r.cur.Store(b)
+	r.ctx, r.stop = context.WithCancel(context.Background())
+	go r.watchBus()
+	r.log.Info("transient units", "manager", "systemd "+b.version, "bus", b.conn.Names()[0], "machined", b.machined)
+	return r, nil
+}
+
+// bus is the connection in use.
+func (r *Realizer) bus() *busConn { return r.cur.Load() }
+
+// connect dials the bus and sets the connection up: the manager's version, the
+// matches for JobRemoved and for the manager's name changing hands (daemon-reexec),
+// Subscribe, and whether machined is there.
+func (r *Realizer) connect(ctx context.Context) (*busConn, error) {
+	conn, cancel, err := dial(ctx, r.opts, r)
+	if err != nil {
+		return nil, err
+	}
+	b := &busConn{conn: conn, systemd: conn.Object(systemdName, systemdPath), cancel: cancel}
+	if err := b.init(ctx); err != nil {
 		conn.Close()
 		cancel()
 		return nil, err
 	}
-	return r, nil
+	return b, nil
 }
 
-func (r *Realizer) init(ctx context.Context) error {
+func (b *busConn) init(ctx context.Context) error {
 	var err error
-	if r.version, err = managerVersion(ctx, r.systemd); err != nil {
+	if b.version, err = managerVersion(ctx, b.systemd); err != nil {
 		return err
 	}
-	if err := r.conn.AddMatchSignalContext(ctx, dbus.WithMatchSender(systemdName),
+	if err := b.conn.AddMatchSignalContext(ctx, dbus.WithMatchSender(systemdName),
 		dbus.WithMatchObjectPath(systemdPath), dbus.WithMatchInterface(managerIface),
 		dbus.WithMatchMember("JobRemoved")); err != nil {
 		return fmt.Errorf("watch systemd jobs: %w", err)
 	}
-	if err := r.systemd.CallWithContext(ctx, managerIface+".Subscribe", 0).Err; err != nil {
+	if err := b.conn.AddMatchSignalContext(ctx, dbus.WithMatchSender("org.freedesktop.DBus"),
+		dbus.WithMatchInterface("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"),
+		dbus.WithMatchArg(0, systemdName)); err != nil {
+		return fmt.Errorf("watch the systemd manager's bus name: %w", err)
+	}
+	if err := b.subscribe(ctx); err != nil {
+		return err
+	}
+	b.machined = b.hasName(ctx, machinedName)
+	return nil
+}
+
+// subscribe makes the manager send unit signals. After daemon-reexec the manager may
+// still know us as subscribed, which it answers with AlreadySubscribed.
+func (b *busConn) subscribe(ctx context.Context) error {
+	err := b.systemd.CallWithContext(ctx, managerIface+".Subscribe", 0).Err
+	if err != nil && !dbusErr(err, "org.freedesktop.systemd1.AlreadySubscribed") {
 		return fmt.Errorf("subscribe to systemd: %w", err)
 	}
-	r.machined = r.hasName(ctx, machinedName)
-	r.log.Info("transient units", "manager", "systemd "+r.version, "bus", r.conn.Names()[0], "machined", r.machined)
 	return nil
 }
 
@@ -174,8 +221,8 @@ func managerVersion(ctx context.Context, systemd dbus.BusObject) (string, error)
 
 // hasName says whether a bus name is owned or can be activated, as libvirt asks before
 // using machined.
-func (r *Realizer) hasName(ctx context.Context, name string) bool {
-	bus := r.conn.BusObject()
+func (b *busConn) hasName(ctx context.Context, name string) bool {
+	bus := b.conn.BusObject()
 	var owned bool
 	if bus.CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, name).Store(&owned) == nil && owned {
 		return true
@@ -203,8 +250,11 @@ func (r *Realizer) Close() error {
 	for _, u := range ts {
 		u.stopWatchingChild()
 	}
+	r.stop()
+	<-r.done
 	r.hub.Close()
-	err := r.conn.Close()
-	r.cancel()
+	b := r.bus()
+	err := b.conn.Close()
+	b.cancel()
 	return err
 }

@@ -188,8 +188,8 @@ func TestServiceSettings(t *testing.T) {
 	withFD := units.Spec{Name: "with-fd.service", Kind: units.Service, Argv: []string{"sleep", "60"}, Files: []*os.File{f}}
 	if _, err := r.Start(ctx(t), withFD); err == nil {
 		r.Stop(ctx(t), withFD.Name)
-		if r.version < "257" {
-			t.Errorf("systemd %s took fds for a service", r.version)
+		if r.bus().version < "257" {
+			t.Errorf("systemd %s took fds for a service", r.bus().version)
 		}
 	} else if !strings.Contains(err.Error(), "ExtraFileDescriptors") {
 		t.Errorf("Start with fds = %v, want a refusal naming ExtraFileDescriptors", err)
@@ -221,13 +221,14 @@ func TestOptionalProperties(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Stop(ctx(t), sc.Name)
-	if v, _ := strconv.Atoi(strings.Fields(r.version + " 0")[0]); v < 253 && !r.unsupported["PIDFDs"] {
-		t.Errorf("systemd %s took PIDFDs", r.version)
+	if v, _ := strconv.Atoi(strings.Fields(r.bus().version + " 0")[0]); v < 253 && !r.unsupported["PIDFDs"] {
+		t.Errorf("systemd %s took PIDFDs", r.bus().version)
 	}
 }
 
 // TestAdoptAfterDaemonKill9 kills a daemon with SIGKILL while its units run; a new
-// realizer adopts them undisturbed and can stop them.
+// realizer adopts them undisturbed, can stop them, and hears of a stop of the scope
+// that someone else asks for.
 func TestAdoptAfterDaemonKill9(t *testing.T) {
 	exe, _ := os.Executable()
 	d := exec.Command(exe)
@@ -256,9 +257,30 @@ func TestAdoptAfterDaemonKill9(t *testing.T) {
 		if !alive(pids[i]) {
 			t.Fatalf("%s died with the daemon", name)
 		}
+		w, _ := r.Watch(name)
+		defer w.Close()
 		st, err := r.Adopt(ctx(t), name)
 		if err != nil || st.State != units.Running || st.MainPID != pids[i] {
 			t.Fatalf("Adopt(%s) = %v, %v, want running with pid %d", name, st, err, pids[i])
+		}
+		if strings.HasSuffix(name, ".scope") {
+			// systemctl stop of an adopted scope reaches its new owner, as for a scope it
+			// started, and waits for it: the process lives on until the owner acts.
+			stop := systemdtest.Current(t).Command("systemctl", "--user", "stop", name)
+			if err := stop.Start(); err != nil {
+				t.Fatal(err)
+			}
+			unitstest.NextEvent(t, w, "stop request", func(ev units.Event) bool { return ev.Kind == units.StopRequested })
+			if !alive(pids[i]) {
+				t.Fatal("the adopted scope's process was killed instead of its owner asked")
+			}
+			if err := r.Kill(ctx(t), name, syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if err := stop.Wait(); err != nil {
+				t.Errorf("systemctl stop: %v", err)
+			}
+			continue
 		}
 		if st, err := r.Stop(ctx(t), name); err != nil || st.State != units.Dead {
 			t.Errorf("Stop(%s) = %v, %v", name, st, err)

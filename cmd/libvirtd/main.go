@@ -9,6 +9,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/iface"
 	"github.com/virtunit/virtunit/daemons/network"
+	"github.com/virtunit/virtunit/daemons/network/helper"
 	"github.com/virtunit/virtunit/daemons/nodedev"
 	"github.com/virtunit/virtunit/daemons/qemu"
 )
@@ -23,5 +24,7 @@ func main() {
 		Drivers:     []driver.Factory{network.New, iface.New, nodedev.New, qemu.New},
 		Description: "libvirt management daemon",
 	}
+	// A network's units run this executable as the network helper.
+	d.Roles = []daemon.Role{{Match: helper.Invoked, Main: helper.Main}}
 	os.Exit(d.Main(os.Args[1:]))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/daemon"
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/network"
+	"github.com/virtunit/virtunit/daemons/network/helper"
 )
 
 func main() {
@@ -17,5 +18,7 @@ func main() {
 		Drivers:     []driver.Factory{network.New},
 		Description: "libvirt virtual network management daemon",
 	}
+	// A network's units run this executable as the network helper.
+	d.Roles = []daemon.Role{{Match: helper.Invoked, Main: helper.Main}}
 	os.Exit(d.Main(os.Args[1:]))
 }

@@ -114,27 +114,7 @@ func loadConfig(path string, explicit bool) (*Config, error) {
 }
 
 func (c *Config) apply(f *conf.File) error {
-	strs := map[string]*string{
-		"unix_sock_group": &c.UnixSockGroup, "unix_sock_ro_perms": &c.UnixSockROPerms,
-		"unix_sock_rw_perms": &c.UnixSockRWPerms, "unix_sock_admin_perms": &c.UnixSockAdminPerms,
-		"unix_sock_dir": &c.UnixSockDir, "auth_unix_ro": &c.AuthUnixRO, "auth_unix_rw": &c.AuthUnixRW,
-		"log_filters": &c.LogFilters, "log_outputs": &c.LogOutputs,
-		"host_uuid": &c.HostUUID, "host_uuid_source": &c.HostUUIDSource,
-		"unit_backend": &c.UnitBackend,
-	}
-	uints := map[string]*uint{
-		"max_clients": &c.MaxClients, "max_queued_clients": &c.MaxQueuedClients,
-		"max_anonymous_clients": &c.MaxAnonymousClients, "min_workers": &c.MinWorkers,
-		"max_workers": &c.MaxWorkers, "prio_workers": &c.PrioWorkers,
-		"max_client_requests": &c.MaxClientRequests, "keepalive_count": &c.KeepaliveCount,
-		"admin_min_workers": &c.AdminMinWorkers, "admin_max_workers": &c.AdminMaxWorkers,
-		"admin_max_clients": &c.AdminMaxClients, "admin_max_queued_clients": &c.AdminMaxQueuedClients,
-		"admin_max_client_requests": &c.AdminMaxClientRequests, "admin_keepalive_count": &c.AdminKeepaliveCount,
-		"log_level": &c.LogLevel,
-	}
-	ints := map[string]*int{
-		"keepalive_interval": &c.KeepaliveInterval, "admin_keepalive_interval": &c.AdminKeepaliveInterval,
-	}
+	strs, uints, ints := c.settings()
 	for _, k := range f.Keys() {
 		var err error
 		switch {
@@ -153,6 +133,32 @@ func (c *Config) apply(f *conf.File) error {
 		}
 	}
 	return c.validate(f)
+}
+
+// settings are the keys the daemon acts on, by type, with where each value goes.
+func (c *Config) settings() (strs map[string]*string, uints map[string]*uint, ints map[string]*int) {
+	strs = map[string]*string{
+		"unix_sock_group": &c.UnixSockGroup, "unix_sock_ro_perms": &c.UnixSockROPerms,
+		"unix_sock_rw_perms": &c.UnixSockRWPerms, "unix_sock_admin_perms": &c.UnixSockAdminPerms,
+		"unix_sock_dir": &c.UnixSockDir, "auth_unix_ro": &c.AuthUnixRO, "auth_unix_rw": &c.AuthUnixRW,
+		"log_filters": &c.LogFilters, "log_outputs": &c.LogOutputs,
+		"host_uuid": &c.HostUUID, "host_uuid_source": &c.HostUUIDSource,
+		"unit_backend": &c.UnitBackend,
+	}
+	uints = map[string]*uint{
+		"max_clients": &c.MaxClients, "max_queued_clients": &c.MaxQueuedClients,
+		"max_anonymous_clients": &c.MaxAnonymousClients, "min_workers": &c.MinWorkers,
+		"max_workers": &c.MaxWorkers, "prio_workers": &c.PrioWorkers,
+		"max_client_requests": &c.MaxClientRequests, "keepalive_count": &c.KeepaliveCount,
+		"admin_min_workers": &c.AdminMinWorkers, "admin_max_workers": &c.AdminMaxWorkers,
+		"admin_max_clients": &c.AdminMaxClients, "admin_max_queued_clients": &c.AdminMaxQueuedClients,
+		"admin_max_client_requests": &c.AdminMaxClientRequests, "admin_keepalive_count": &c.AdminKeepaliveCount,
+		"log_level": &c.LogLevel,
+	}
+	ints = map[string]*int{
+		"keepalive_interval": &c.KeepaliveInterval, "admin_keepalive_interval": &c.AdminKeepaliveInterval,
+	}
+	return strs, uints, ints
 }
 
 // validate checks values whose type was right but whose content is not, naming the

@@ -10,12 +10,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/virtunit/virtunit"
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/internal/logging"
 )
-
-// Version is virtunit's version, as --version prints it.
-const Version = "0.1.0"
 
 // Daemon describes one of the daemons; its main fills it in and calls Main.
 type Daemon struct {
@@ -35,12 +33,28 @@ type Daemon struct {
 	Frontend FrontendFactory
 	// Description is the line under the usage's "Options" list.
 	Description string
+	// Roles are other programs the executable is, tried before the daemon's own
+	// command line: the network helper that a network's units and dnsmasq run.
+	Roles []Role
+}
+
+// Role is another program a daemon's executable is. Match returns the role's arguments
+// when the command line (program name excluded) and the environment ask for it; Main
+// runs it and returns the exit status.
+type Role struct {
+	Match func(args []string, getenv func(string) string) ([]string, bool)
+	Main  func(args []string, getenv func(string) string, stdout, stderr io.Writer) int
 }
 
 // Main runs the daemon with the command line args (program name excluded) and returns
 // the process exit code.
 func (d *Daemon) Main(args []string) int {
 	tuneRuntime()
+	for _, r := range d.Roles {
+		if rargs, ok := r.Match(args, os.Getenv); ok {
+			return r.Main(rargs, os.Getenv, os.Stdout, os.Stderr)
+		}
+	}
 	return d.main(context.Background(), args, os.Stdout, os.Stderr)
 }
 
@@ -60,7 +74,7 @@ func (d *Daemon) main(ctx context.Context, args []string, stdout, stderr io.Writ
 		d.usage(stderr, privileged)
 		return 0
 	case opts.version:
-		fmt.Fprintf(stdout, "%s (virtunit) %s\n", d.Name, Version)
+		fmt.Fprintf(stdout, "%s (virtunit) %s\n", d.Name, virtunit.Version())
 		return 0
 	case opts.listen:
 		fmt.Fprintf(stderr, "%s: --listen: TCP/TLS listening is not yet supported by virtunit\n", d.Name)

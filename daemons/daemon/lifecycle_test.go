@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virtunit/virtunit"
 	"github.com/virtunit/virtunit/daemons/daemontest"
 )
 
@@ -33,7 +34,7 @@ func runBin(t *testing.T, name string, args ...string) (stdout, stderr string, c
 
 func TestCommandLine(t *testing.T) {
 	for _, name := range allDaemons {
-		if out, _, code := runBin(t, name, "--version"); code != 0 || out != name+" (virtunit) 0.1.0\n" {
+		if out, _, code := runBin(t, name, "--version"); code != 0 || out != name+" (virtunit) "+virtunit.Version()+"\n" {
 			t.Errorf("%s --version = %q, exit %d", name, out, code)
 		}
 	}
@@ -60,6 +61,15 @@ func TestCommandLine(t *testing.T) {
 	_, errOut, code = runBin(t, "virtqemud", "extra")
 	if code != 1 || !strings.Contains(errOut, "unexpected, non-option, command line arguments") {
 		t.Errorf("extra argument: exit %d, stderr %q", code, errOut)
+	}
+	// The daemons with the network driver are also its helper; the others are not.
+	for _, name := range []string{"virtnetworkd", "libvirtd"} {
+		if _, errOut, code := runBin(t, name, "network-helper"); code != 2 || !strings.Contains(errOut, "usage: network-helper up|down PLAN") {
+			t.Errorf("%s network-helper: exit %d, stderr %q", name, code, errOut)
+		}
+	}
+	if _, errOut, code := runBin(t, "virtqemud", "network-helper"); code != 1 || !strings.Contains(errOut, "unexpected, non-option") {
+		t.Errorf("virtqemud network-helper: exit %d, stderr %q", code, errOut)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/sys/unix"
 
+	"github.com/virtunit/virtunit"
 	"github.com/virtunit/virtunit/daemons/admin"
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/hook"
@@ -170,7 +171,7 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	status.report(exitOK)
 	rt.idle.inhibit(false)
 	sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
-	rt.log.Info("daemon started", "version", Version, "socket_activation", socks.activated, "sockets", sockDir)
+	rt.log.Info("daemon started", "version", virtunit.Version(), "socket_activation", socks.activated, "sockets", sockDir)
 	rt.daemonHook(ctx, "start", "-", "start")
 	go settle()
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -27,27 +28,26 @@ func newRealizer(ctx context.Context, backend string, paths driver.Paths, log *s
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	topts := transient.Options{Logger: log}
-	useSystemd := false
 	switch backend {
-	case backendSystemd:
-		useSystemd = true
-	case backendAuto:
-		if err := transient.Available(ctx, topts); err != nil {
-			log.Info("supervising units in the daemon: systemd is not available", "why", err)
-		} else {
-			useSystemd = true
+	case backendSystemd, backendAuto:
+		// auto tries the manager straight away rather than probing first: one bus
+		// connection less on the way to a socket-activated daemon's first answer.
+		if fi, err := os.Stat("/run/systemd/system"); backend == backendAuto && (err != nil || !fi.IsDir()) {
+			log.Info("supervising units in the daemon: systemd does not run this host")
+			break
 		}
+		r, err := transient.New(ctx, topts)
+		if err == nil {
+			log.Info("units are transient systemd units")
+			return r, nil
+		}
+		if backend == backendSystemd {
+			return nil, fmt.Errorf("connect to systemd: %w", err)
+		}
+		log.Info("supervising units in the daemon: systemd is not available", "why", err)
 	case backendSelf:
 	default: // config validation refuses anything else
 		return nil, fmt.Errorf("unknown unit_backend %q", backend)
-	}
-	if useSystemd {
-		r, err := transient.New(ctx, topts)
-		if err != nil {
-			return nil, fmt.Errorf("connect to systemd: %w", err)
-		}
-		log.Info("units are transient systemd units")
-		return r, nil
 	}
 	dir := filepath.Join(paths.RunDir, "units")
 	r, err := fallback.New(dir, fallback.Options{Logger: log})

@@ -13,17 +13,18 @@ const mod = "github.com/virtunit/virtunit/"
 // daemon links only its own drivers, which keeps its start-up and memory small.
 func TestDependencies(t *testing.T) {
 	for pkg, banned := range map[string][]string{
-		"daemons/qemu":                {"transient", "fallback", "daemons/daemon", "dbusapi"},
-		"daemons/network":             {"transient", "fallback", "daemons/daemon", "dbusapi"},
-		"daemons/iface":               {"transient", "fallback", "daemons/daemon", "dbusapi"},
-		"daemons/nodedev":             {"transient", "fallback", "daemons/daemon", "dbusapi"},
-		"daemons/forward":             {"transient", "fallback", "daemons/daemon", "dbusapi"},
-		"cmd/virtnetworkd":            {"daemons/qemu", "daemons/iface", "daemons/nodedev"},
-		"cmd/virtinterfaced":          {"daemons/qemu", "daemons/network", "daemons/nodedev"},
-		"cmd/virtnodedevd":            {"daemons/qemu", "daemons/network", "daemons/iface"},
-		"cmd/virtqemud":               {"daemons/network", "daemons/iface", "daemons/nodedev"},
-		"cmd/virtproxyd":              {"daemons/qemu", "daemons/network", "daemons/iface", "daemons/nodedev"},
-		"cmd/virtunit-network-helper": {"daemons/rpc", "daemons/daemon"},
+		"daemons/qemu":       {"transient", "fallback", "daemons/daemon", "dbusapi"},
+		"daemons/network":    {"transient", "fallback", "daemons/daemon", "dbusapi"},
+		"daemons/iface":      {"transient", "fallback", "daemons/daemon", "dbusapi"},
+		"daemons/nodedev":    {"transient", "fallback", "daemons/daemon", "dbusapi"},
+		"daemons/forward":    {"transient", "fallback", "daemons/daemon", "dbusapi"},
+		"cmd/virtnetworkd":   {"daemons/qemu", "daemons/iface", "daemons/nodedev"},
+		"cmd/virtinterfaced": {"daemons/qemu", "daemons/network", "daemons/nodedev"},
+		"cmd/virtnodedevd":   {"daemons/qemu", "daemons/network", "daemons/iface"},
+		"cmd/virtqemud":      {"daemons/network", "daemons/iface", "daemons/nodedev"},
+		"cmd/virtproxyd":     {"daemons/qemu", "daemons/network", "daemons/iface", "daemons/nodedev"},
+		// The helper role runs inside the daemons: it must stay a small program.
+		"daemons/network/helper": {"daemons/rpc", "daemons/daemon", "daemons/network"},
 	} {
 		out, err := exec.Command("go", "list", "-deps", mod+pkg).Output()
 		if err != nil {

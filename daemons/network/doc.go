@@ -19,13 +19,13 @@
 //	restore.go     status files of running networks after a daemon restart
 //
 // Below it: package bridge (netlink: bridge, addresses, taps), firewall (nftables in
-// libvirt's layout), leases (libvirt's lease file) and helper (virtunit-network-helper,
-// the program the units run).
+// libvirt's layout), leases (libvirt's lease file) and helper (the program the units run:
+// the daemon's own executable in the role of the network helper).
 //
 // # Realization
 //
 // A virtual network (forward mode nat, route, open or none) is two units:
-// virtnetwork-NAME.service, a oneshot whose start runs "virtunit-network-helper up PLAN"
+// virtnetwork-NAME.service, a oneshot whose start runs "DAEMON network-helper up PLAN"
 // (bridge with MAC, MTU, STP and delay, IPv6 sysctls, addresses, routes, forwarding,
 // then the nftables rules, whose removal list it saves) and whose stop runs "down"; and
 // virtnetwork-NAME-dnsmasq.service, dnsmasq in the foreground bound to it, restarted on

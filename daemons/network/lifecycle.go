@@ -128,7 +128,7 @@ func setNATPorts(live *libvirtxml.Network, ips []ipDef) {
 // unitSpecs are a virtual network's units: its setup oneshot and, if it serves DHCP or
 // DNS, dnsmasq bound to it.
 func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]units.Spec, error) {
-	help, err := helperPath()
+	help, err := helperCommand()
 	if err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNetwork, "%v", err)
 	}
@@ -137,8 +137,8 @@ func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]units.Spec
 		Name:        netUnit(live.Name),
 		Kind:        units.Oneshot,
 		Description: "libvirt virtual network " + live.Name,
-		Argv:        []string{help, "up", plan},
-		StopArgv:    []string{help, "down", plan},
+		Argv:        append(help[:len(help):len(help)], "up", plan),
+		StopArgv:    append(help[:len(help):len(help)], "down", plan),
 		LogFile:     d.paths.logFile(live.Name),
 		StopTimeout: setupTimeout,
 	}}
@@ -154,7 +154,7 @@ func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]units.Spec
 		Kind:        units.Service,
 		Description: "dnsmasq of libvirt virtual network " + live.Name,
 		Argv: []string{bin, "--keep-in-foreground", "--conf-file=" + dnsmasqPath(d.paths.dnsmasq, live.Name, "conf"),
-			"--leasefile-ro", "--dhcp-script=" + help},
+			"--leasefile-ro", "--dhcp-script=" + help[0]},
 		Env: []string{"VIR_BRIDGE_NAME=" + live.Bridge.Name,
 			helper.LeaseFileEnv + "=" + d.paths.leaseFile(live.Bridge.Name)},
 		LogFile:      d.paths.logFile(live.Name),

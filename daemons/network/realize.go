@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"time"
 
+	"github.com/virtunit/virtunit/daemons/network/helper"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -64,27 +63,14 @@ func (d *Driver) adopt(ctx context.Context, name string) bool {
 	return true
 }
 
-// helperPath finds virtunit-network-helper: beside the daemon's own binary (a build
-// tree, a test), then in libexec, then on PATH.
-func helperPath() (string, error) {
-	const name = "virtunit-network-helper"
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), name)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	for _, dir := range []string{"/usr/libexec/virtunit", "/usr/local/libexec/virtunit"} {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath(name)
+// helperCommand runs the network helper: the daemon's own executable in that role
+// (helper.Role), which therefore needs no lookup.
+func helperCommand() ([]string, error) {
+	self, err := os.Executable()
 	if err != nil {
-		return "", fmt.Errorf("cannot find %s beside the daemon, in /usr/libexec/virtunit or on PATH", name)
+		return nil, fmt.Errorf("cannot find the daemon's own executable for the network helper: %w", err)
 	}
-	return p, nil
+	return []string{self, helper.Role}, nil
 }
 
 // noDnsmasq is libvirt's message when dnsmasq is missing.

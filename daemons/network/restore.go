@@ -82,8 +82,8 @@ func (d *Driver) cleanupDead(ctx context.Context, live *libvirtxml.Network) {
 	if _, err := os.Stat(plan); err != nil {
 		return
 	}
-	if help, err := helperPath(); err == nil {
-		if out, err := exec.CommandContext(ctx, help, "down", plan).CombinedOutput(); err != nil {
+	if help, err := helperCommand(); err == nil {
+		if out, err := exec.CommandContext(ctx, help[0], append(help[1:], "down", plan)...).CombinedOutput(); err != nil {
 			d.log.Warn("cleanup of a dead network failed", "network", live.Name, "err", err, "output", string(out))
 		}
 	}

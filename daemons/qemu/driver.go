@@ -53,12 +53,13 @@ var _ driver.Hypervisor = (*Driver)(nil)
 // New loads qemu.conf, the persistent definitions and the status of running guests,
 // and returns the driver. It fits driver.Factory.
 func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
+	doms := newRegistry()
 	d := &Driver{
 		env:        env,
-		log:        env.Logger("qemu"),
+		log:        slog.New(newGuestLog(env.Logger("qemu").Handler(), doms)),
 		dirs:       dirsFor(env.Paths),
 		privileged: env.Paths.Privileged,
-		doms:       newRegistry(),
+		doms:       doms,
 		units:      env.Units,
 		networks:   portClient{env},
 	}

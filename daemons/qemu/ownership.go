@@ -59,11 +59,12 @@ func guestFiles(live *libvirtxml.Domain) []string {
 }
 
 // takeOwnership records path's owner (or counts one more user of it) and gives it to
-// uid:gid.
-func takeOwnership(path string, uid, gid int) error {
+// uid:gid. It reports false, having changed nothing, for a file that cannot be given
+// away: on a read-only mount, or one where root may not chown (root-squashed NFS).
+func takeOwnership(path string, uid, gid int) (bool, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return ownershipError(path, uid, gid, err)
+		return false, ownershipError(path, uid, gid, err)
 	}
 	st := fi.Sys().(*syscall.Stat_t)
 	refs := readRefs(path)
@@ -76,13 +77,37 @@ func takeOwnership(path string, uid, gid int) error {
 			err = unix.Setxattr(path, xattrRefs, []byte("1"), 0)
 		}
 	}
-	if err != nil && !errors.Is(err, unix.ENOTSUP) {
-		return ownershipError(path, uid, gid, err)
+	switch {
+	case err == nil, errors.Is(err, unix.ENOTSUP):
+	case cannotGiveAway(err):
+		return false, nil
+	default:
+		return false, ownershipError(path, uid, gid, err)
 	}
 	if err := os.Chown(path, uid, gid); err != nil {
-		return ownershipError(path, uid, gid, err)
+		giveBackRecord(path, refs)
+		if cannotGiveAway(err) {
+			return false, nil
+		}
+		return false, ownershipError(path, uid, gid, err)
 	}
-	return nil
+	return true, nil
+}
+
+// cannotGiveAway tells the errors of a file whose owner cannot be changed at all.
+func cannotGiveAway(err error) bool {
+	return errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EOPNOTSUPP)
+}
+
+// giveBackRecord undoes takeOwnership's record when the chown it was for failed:
+// refs is the count it found.
+func giveBackRecord(path string, refs int) {
+	if refs > 0 {
+		unix.Setxattr(path, xattrRefs, []byte(strconv.Itoa(refs)), 0)
+		return
+	}
+	unix.Removexattr(path, xattrRefs)
+	unix.Removexattr(path, xattrOwner)
 }
 
 // giveBack counts one user of path fewer and, after the last, gives it back to the

@@ -94,21 +94,27 @@ func loadConfig(path string, privileged bool) (*Config, error) {
 	return c, nil
 }
 
-func (c *Config) apply(f *conf.File) error {
-	strs := map[string]*string{
+// settings are the keys the driver acts on, by type, with where each value goes.
+func (c *Config) settings() (strs map[string]*string, bools map[string]*bool, uints map[string]*uint) {
+	strs = map[string]*string{
 		"user": &c.User, "group": &c.Group, "security_driver": &c.SecurityDriver,
 		"stdio_handler": &c.StdioHandler, "vnc_listen": &c.VNCListen, "spice_listen": &c.SpiceListen,
 		"vnc_password": &c.VNCPassword, "spice_password": &c.SpicePassword,
 	}
-	bools := map[string]*bool{
+	bools = map[string]*bool{
 		"dynamic_ownership": &c.DynamicOwnership, "vnc_auto_unix_socket": &c.VNCAutoUnixSocket,
 		"set_process_name": &c.SetProcessName, "log_timestamp": &c.LogTimestamp,
 	}
-	uints := map[string]*uint{
+	uints = map[string]*uint{
 		"max_processes": &c.MaxProcesses, "max_files": &c.MaxFiles,
 		"auto_start_delay": &c.AutoStartDelayMsec,
 		"max_size":         &c.LogMaxSize, "max_backups": &c.LogMaxBackups,
 	}
+	return strs, bools, uints
+}
+
+func (c *Config) apply(f *conf.File) error {
+	strs, bools, uints := c.settings()
 	for _, k := range f.Keys() {
 		var err error
 		switch {

@@ -73,3 +73,65 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedConfigDocumentsEverySetting: the qemu.conf meson installs lists every
+// key the driver acts on, with its default, and its examples load with nothing
+// ignored.
+func TestShippedConfigDocumentsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("../../config/qemu.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uncommented strings.Builder
+	documented := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		key, value, ok := strings.Cut(strings.TrimPrefix(line, "#"), " = ")
+		if !ok || !strings.HasPrefix(line, "#") || strings.ContainsAny(key, " ") {
+			continue
+		}
+		documented[key] = true
+		if key == "user" || key == "group" {
+			value = `"+0"` // the examples' user need not exist here
+		}
+		uncommented.WriteString(key + " = " + value + "\n")
+	}
+	strs, bools, uints := defaultConfig(true).settings()
+	for _, keys := range []map[string]bool{keysOf(strs), keysOf(bools), keysOf(uints)} {
+		for k := range keys {
+			if !documented[k] {
+				t.Errorf("config/qemu.conf does not document %s", k)
+			}
+		}
+	}
+	c, err := loadConfig(writeConf(t, uncommented.String()), true)
+	if err != nil {
+		t.Fatalf("the documented examples do not load: %v\n%s", err, uncommented.String())
+	}
+	if len(c.Ignored) > 0 {
+		t.Errorf("documented keys the driver ignores: %v", c.Ignored)
+	}
+	def := defaultConfig(true)
+	_, gotB, gotU := c.settings()
+	_, defB, defU := def.settings()
+	for k, v := range defB {
+		if *gotB[k] != *v {
+			t.Errorf("%s is documented as %v, its default is %v", k, *gotB[k], *v)
+		}
+	}
+	for k, v := range defU {
+		if *gotU[k] != *v {
+			t.Errorf("%s is documented as %d, its default is %d", k, *gotU[k], *v)
+		}
+	}
+	if c.VNCListen != def.VNCListen || c.StdioHandler != def.StdioHandler || c.SecurityDriver != def.SecurityDriver {
+		t.Errorf("documented %+v, defaults %+v", c, def)
+	}
+}
+
+func keysOf[V any](m map[string]V) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}

@@ -41,6 +41,8 @@ func TestGuestsAsScopes(t *testing.T) {
 	scope := `machine-qemu\x2d1\x2dsc1.scope`
 	status := systemctl("status", "--no-pager", scope)
 	wantContains(t, "systemctl status", status, "QEMU guest sc1", "active (running)", "machine.slice", "qemu-system-x86_64")
+	wantContains(t, "the scope's After=", systemctl("show", "-p", "After", "--value", scope), "libvirtd.service", "virtqemud.service")
+	wantContains(t, "the scope's Before=", systemctl("show", "-p", "Before", "--value", scope), "virt-guest-shutdown.target")
 	machines, _, _ := daemontest.Run(t.Context(), mgr.Env(), "machinectl", "list", "--no-legend")
 	wantContains(t, "machinectl list", machines, "qemu-1-sc1", "qemu-2-sc2")
 	pid1 := qemuPidIn(t, d, "sc1")
@@ -60,10 +62,8 @@ func TestGuestsAsScopes(t *testing.T) {
 	}
 	wantState(t, d, "sc2", "shut off (crashed)")
 
-	// systemctl stop of a scope this daemon made reaches it (Controller, RequestStop)
-	// and the guest powers down by itself; an adopted scope lost its controller with
-	// the previous daemon, so systemd signals QEMU, which the guest sees as a host
-	// shutdown.
+	// systemctl stop of a scope reaches the daemon as a stop request, and the guest
+	// powers down by itself: for a guest this daemon started and for one it adopted.
 	ev := watchEvents(t, d)
 	define(t, d, tinyXML(t, "sc4", ""))
 	d.Virsh(t, "start", "--paused", "sc4")
@@ -75,7 +75,7 @@ func TestGuestsAsScopes(t *testing.T) {
 	ev.expect(t, "'sc4': Shutdown Finished after guest request", "'sc4': Stopped Shutdown")
 	wantState(t, d, "sc4", "shut off (shutdown)")
 	systemctl("stop", `machine-qemu\x2d3\x2dsc3.scope`)
-	ev.expect(t, "'sc3': Shutdown Finished after host request", "'sc3': Stopped Shutdown")
+	ev.expect(t, "'sc3': Shutdown Finished after guest request", "'sc3': Stopped Shutdown")
 	wantState(t, d, "sc3", "shut off (shutdown)")
 	d.Virsh(t, "destroy", "sc1")
 	if s := systemctl("is-active", scope); strings.TrimSpace(s) == "active" {

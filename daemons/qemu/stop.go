@@ -22,6 +22,11 @@ func (d *Driver) stopGuest(ctx context.Context, dom *domain, reason libvirt.Doma
 		return errNotRunning()
 	}
 	r.set(func(r *running) { r.stopping = true })
+	// A stop under way is finished even when the caller's context ends: at the host's
+	// shutdown the daemon is told to stop the moment the guest's scope is gone, while
+	// this stop still waits for systemd's job.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout+5*time.Second)
+	defer cancel()
 	if graceful {
 		if err := d.units.Kill(ctx, r.unit, syscall.SIGTERM); err != nil && !isNotFound(err) {
 			r.set(func(r *running) { r.stopping = false })

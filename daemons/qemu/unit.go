@@ -26,6 +26,12 @@ func (d *Driver) unitSpec(dom *domain, id int, cmd *command, dir, logPath string
 		Files:       append([]*os.File(nil), files...),
 		Slice:       "machine.slice",
 		StopTimeout: stopTimeout,
+		// Ordered as libvirt orders its machine scopes: after the daemons, so that at
+		// shutdown systemd stops the guest (which the driver hears as a stop request and
+		// answers with a graceful shutdown) while the daemon still runs; and before
+		// virt-guest-shutdown.target, after which libvirt-guests would run.
+		After:  []string{"libvirtd.service", "virtqemud.service"},
+		Before: []string{"virt-guest-shutdown.target"},
 	}
 	if d.privileged {
 		spec.Machine = &units.Machine{Name: machine, UUID: dom.uuid, Service: "libvirt-qemu", Class: "vm"}
@@ -86,11 +92,18 @@ func (d *Driver) prepareFiles(live *libvirtxml.Domain, dir, consoleLog string) e
 	}
 	var taken []string
 	for _, p := range guestFiles(live) {
-		if err := takeOwnership(p, d.cfg.UID, d.cfg.GID); err != nil {
+		lent, err := takeOwnership(p, d.cfg.UID, d.cfg.GID)
+		if err != nil {
 			for _, t := range taken {
 				giveBack(t)
 			}
 			return err
+		}
+		if !lent {
+			// As libvirt's DAC driver: a file that cannot be given away (a read-only
+			// or root-squashed mount) is left as it is; the guest may still read it.
+			d.log.Info("cannot give a guest's file to its user; leaving it", "file", p, "uid", d.cfg.UID, "gid", d.cfg.GID)
+			continue
 		}
 		taken = append(taken, p)
 	}

@@ -152,7 +152,8 @@ func (st *state) threshold(module string) Priority {
 type handler struct {
 	l      *Logger
 	module string
-	prefix string // attributes added by With, already formatted
+	prefix string  // attributes added by With, already formatted
+	fields []field // the same attributes, for outputs that keep them apart
 	group  string
 }
 
@@ -169,11 +170,12 @@ func (h *handler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
 	b.WriteString(r.Message)
 	b.WriteString(h.prefix)
+	fields := h.fields[:len(h.fields):len(h.fields)]
 	r.Attrs(func(a slog.Attr) bool {
-		appendAttr(&b, h.group, a)
+		appendAttr(&b, &fields, h.group, a)
 		return true
 	})
-	rec := record{time: r.Time, prio: p, module: h.module, msg: b.String()}
+	rec := record{time: r.Time, prio: p, module: h.module, msg: b.String(), fields: fields}
 	for _, o := range st.outputs {
 		if p >= o.prio {
 			o.sink.emit(rec)
@@ -186,12 +188,13 @@ func (h *handler) WithAttrs(as []slog.Attr) slog.Handler {
 	n := *h
 	var b strings.Builder
 	b.WriteString(h.prefix)
+	n.fields = h.fields[:len(h.fields):len(h.fields)]
 	for _, a := range as {
 		if a.Key == "module" {
 			n.module = a.Value.String()
 			continue
 		}
-		appendAttr(&b, h.group, a)
+		appendAttr(&b, &n.fields, h.group, a)
 	}
 	n.prefix = b.String()
 	return &n
@@ -203,18 +206,20 @@ func (h *handler) WithGroup(name string) slog.Handler {
 	return &n
 }
 
-func appendAttr(b *strings.Builder, group string, a slog.Attr) {
+// appendAttr formats a as " key=value" onto b and adds it to fields.
+func appendAttr(b *strings.Builder, fields *[]field, group string, a slog.Attr) {
 	if a.Equal(slog.Attr{}) {
 		return
 	}
 	v := a.Value.Resolve()
 	if v.Kind() == slog.KindGroup {
 		for _, ga := range v.Group() {
-			appendAttr(b, group+a.Key+".", ga)
+			appendAttr(b, fields, group+a.Key+".", ga)
 		}
 		return
 	}
 	s := v.String()
+	*fields = append(*fields, field{group + a.Key, s})
 	if strings.ContainsAny(s, " \t\n\"=") || s == "" {
 		s = strconv.Quote(s)
 	}

@@ -1,6 +1,7 @@
 package logging
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,5 +81,43 @@ func TestBadSettingsChangeNothing(t *testing.T) {
 	}
 	if l.Level() != Info || l.Filters() != "1:x" || l.Outputs() != "3:stderr" {
 		t.Errorf("settings changed by a failed Apply: %v %q %q", l.Level(), l.Filters(), l.Outputs())
+	}
+}
+
+// captureSink keeps what reaches it.
+type captureSink struct{ got []record }
+
+func (c *captureSink) emit(r record) { c.got = append(c.got, r) }
+func (c *captureSink) close()        {}
+
+// TestJournalFields: every attribute, whether given by With or on the call, becomes a
+// journal field of its own, named as journalctl matches it; it cannot override the
+// fields journald and the sink own.
+func TestJournalFields(t *testing.T) {
+	l := New("virtqemud", func(Priority) string { return "1:stderr" })
+	c := &captureSink{}
+	l.state.Store(&state{level: Debug, outputs: []*output{{prio: Debug, raw: "1:journald", sink: c}}})
+	log := l.Slog("qemu").With("domain", "vm1")
+	log.Info("guest started", "domain_uuid", "9a7e1c3e-2f1d-4f5e-8b1a-0c2d3e4f5a6b", "priority", "x",
+		"1st", "dropped", slog.Group("unit", "name", "machine-qemu\\x2d1\\x2dvm1.scope"))
+	if len(c.got) != 1 {
+		t.Fatalf("records: %+v", c.got)
+	}
+	vars := journalSink{ident: "virtqemud"}.vars(c.got[0])
+	want := map[string]string{
+		"SYSLOG_IDENTIFIER": "virtqemud", "LIBVIRT_SOURCE": "file", "CODE_FUNC": "qemu",
+		"DOMAIN": "vm1", "DOMAIN_UUID": "9a7e1c3e-2f1d-4f5e-8b1a-0c2d3e4f5a6b",
+		"UNIT_NAME": `machine-qemu\x2d1\x2dvm1.scope`,
+	}
+	if len(vars) != len(want) {
+		t.Errorf("fields %v, want %v", vars, want)
+	}
+	for k, v := range want {
+		if vars[k] != v {
+			t.Errorf("%s = %q, want %q (all: %v)", k, vars[k], v, vars)
+		}
+	}
+	if msg := c.got[0].msg; !strings.HasPrefix(msg, "guest started domain=vm1 domain_uuid=") {
+		t.Errorf("message %q", msg)
 	}
 }

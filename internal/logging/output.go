@@ -17,8 +17,12 @@ type record struct {
 	time   time.Time
 	prio   Priority
 	module string
-	msg    string // message with its attributes
+	msg    string  // message with its attributes
+	fields []field // the attributes, for outputs that keep them apart
 }
+
+// field is one attribute: its key (with its groups, dot-separated) and its value.
+type field struct{ key, value string }
 
 // sink is where an output writes.
 type sink interface {
@@ -147,11 +151,49 @@ func (j journalSink) emit(r record) {
 	case Warning:
 		p = journal.PriWarning
 	}
-	journal.Send(r.msg, p, map[string]string{
+	journal.Send(r.msg, p, j.vars(r))
+}
+
+// vars are a record's journal fields: libvirt's, and each attribute as a field of its
+// own, so that "journalctl DOMAIN=vm1" selects the lines about one guest.
+func (j journalSink) vars(r record) map[string]string {
+	vars := map[string]string{
 		"SYSLOG_IDENTIFIER": j.ident,
 		"LIBVIRT_SOURCE":    "file",
 		"CODE_FUNC":         r.module,
-	})
+	}
+	for _, f := range r.fields {
+		name := journalFieldName(f.key)
+		if _, taken := vars[name]; name != "" && !taken && !reservedJournalFields[name] {
+			vars[name] = f.value
+		}
+	}
+	return vars
+}
+
+// reservedJournalFields are the fields a record's attributes must not set: journald's
+// own and those the sink sets.
+var reservedJournalFields = map[string]bool{"MESSAGE": true, "MESSAGE_ID": true, "PRIORITY": true,
+	"CODE_FILE": true, "CODE_LINE": true, "SYSLOG_FACILITY": true, "SYSLOG_PID": true}
+
+// journalFieldName turns an attribute key into a journal field name: upper case, with
+// every character other than a letter or digit as '_'. journald accepts no leading
+// '_' or digit and at most 64 characters; a key that cannot be one yields "".
+func journalFieldName(key string) string {
+	if key == "" || len(key) > 64 || !(key[0] >= 'a' && key[0] <= 'z' || key[0] >= 'A' && key[0] <= 'Z') {
+		return ""
+	}
+	b := []byte(key)
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		default:
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 func (journalSink) close() {}

@@ -7,9 +7,10 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"golang.org/x/sys/unix"
 )
 
 // Config is one bridge to build.
@@ -35,12 +36,8 @@ type Route struct {
 	Metric int
 }
 
-// procSys and sysClassNet are where the sysctls and bridge attributes live; tests of
-// the writers point them elsewhere.
-const (
-	procSys     = "/proc/sys"
-	sysClassNet = "/sys/class/net"
-)
+// procSys is where the sysctls live.
+const procSys = "/proc/sys"
 
 // Create builds the bridge and returns its interface index. On failure it removes what
 // it created.
@@ -74,15 +71,15 @@ func Create(c Config) (index int, err error) {
 
 func configure(c Config, link netlink.Link) error {
 	// libvirt sets the delay before STP itself: the kernel checks the delay against
-	// STP's bounds only while STP is on.
-	if err := writeBridgeAttr(c.Name, "forward_delay", strconv.Itoa(c.Delay*100)); err != nil {
+	// STP's bounds only while STP is on. The delay is in USER_HZ (1/100 s), as in sysfs.
+	if err := setBridgeAttr(c.Name, link.Attrs().Index, "forward_delay", nl.IFLA_BR_FORWARD_DELAY, uint32(c.Delay*100)); err != nil {
 		return err
 	}
-	stp := "0"
+	stp := uint32(0)
 	if c.STP {
-		stp = "1"
+		stp = 1
 	}
-	if err := writeBridgeAttr(c.Name, "stp_state", stp); err != nil {
+	if err := setBridgeAttr(c.Name, link.Attrs().Index, "stp_state", nl.IFLA_BR_STP_STATE, stp); err != nil {
 		return err
 	}
 	v6 := false
@@ -152,10 +149,20 @@ func writeSysctl(key, v string) error {
 	return nil
 }
 
-func writeBridgeAttr(br, attr, v string) error {
-	p := filepath.Join(sysClassNet, br, "bridge", attr)
-	if err := os.WriteFile(p, []byte(v+"\n"), 0); err != nil {
-		return fmt.Errorf("set %s of bridge %s: %w", attr, br, err)
+// setBridgeAttr sets one of a bridge's IFLA_BR_* attributes (named as in
+// /sys/class/net/BR/bridge, for the error) through netlink rather than sysfs, which
+// is read-only in containers (systemd-nspawn mounts it so).
+func setBridgeAttr(br string, index int, name string, attr int, v uint32) error {
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Index = int32(index)
+	req.AddData(msg)
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("bridge"))
+	info.AddRtAttr(nl.IFLA_INFO_DATA, nil).AddRtAttr(attr, nl.Uint32Attr(v))
+	req.AddData(info)
+	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
+		return fmt.Errorf("set %s of bridge %s: %w", name, br, err)
 	}
 	return nil
 }

@@ -128,6 +128,28 @@ func TestCreateConfiguresBridge(t *testing.T) {
 	}
 }
 
+// TestCreateWithReadOnlySys: STP and its forward delay are set through netlink, so a
+// bridge comes up where /sys is mounted read-only, as in systemd-nspawn containers.
+func TestCreateWithReadOnlySys(t *testing.T) {
+	ns := netnstest.New(t)
+	c := Config{Name: "virbr6", MAC: "52:54:00:12:34:57", STP: true, Delay: 3,
+		Addrs: []netip.Prefix{netip.MustParsePrefix("192.0.2.1/24")}}
+	// "ip netns exec" mounts the namespace's own sysfs; the child makes that mount
+	// read-only in a mount namespace of its own before it runs the test binary.
+	cmd := exec.Command("ip", "netns", "exec", ns.Name, "unshare", "--mount", "--", "sh", "-c",
+		`mount -o remount,bind,ro /sys && exec "$0" -test.run='^$'`, os.Args[0])
+	cmd.Env = append(os.Environ(), "VU_CONFIG="+mustJSON(c), helperEnv+"=create")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("create with /sys read-only: %v\n%s", err, out)
+	}
+	link := ns.MustRun(t, "ip", "-d", "link", "show", "virbr6")
+	for _, want := range []string{"stp_state 1", "forward_delay 300"} {
+		if !strings.Contains(link, want) {
+			t.Errorf("link lacks %q:\n%s", want, link)
+		}
+	}
+}
+
 func TestCreateIsolatedWithoutIPv6(t *testing.T) {
 	ns := netnstest.New(t)
 	c := Config{Name: "virbr6", MAC: "52:54:00:00:00:06", Addrs: []netip.Prefix{netip.MustParsePrefix("203.0.113.1/24")}}

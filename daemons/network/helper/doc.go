@@ -1,8 +1,9 @@
-// Package helper is the program a network's units run, virtunit-network-helper:
+// Package helper is the program a network's units run: the daemon's own executable
+// in another role (see Role and Invoked),
 //
-//	virtunit-network-helper up PLAN      bridge and firewall of a network (ExecStart)
-//	virtunit-network-helper down PLAN    remove them again (ExecStop)
-//	virtunit-network-helper add|old|del|init ...   dnsmasq's --dhcp-script
+//	DAEMON network-helper up PLAN      bridge and firewall of a network (ExecStart)
+//	DAEMON network-helper down PLAN    remove them again (ExecStop)
+//	DAEMON add|old|del|init ...        dnsmasq's --dhcp-script
 //
 // A network is a oneshot unit with RemainAfterExit (systemctl shows it active while the
 // network is up), so its setup must be a program, not a call inside the daemon: the unit
@@ -12,6 +13,5 @@
 // to the plan; "down" reads that list and removes exactly those rules and the bridge.
 //
 // As dnsmasq's --dhcp-script it maintains the lease file named by $VIRTUNIT_LEASE_FILE
-// (package leases), which is why one small binary serves both: dnsmasq's verbs never
-// collide with "up" and "down".
+// (package leases).
 package helper

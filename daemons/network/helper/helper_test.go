@@ -196,3 +196,35 @@ func netnsOf(ns *netnstest.NS) (string, error) {
 	}
 	return fmt.Sprintf("%d:%d", st.Dev, st.Ino), nil
 }
+
+// TestInvoked: the daemon's executable is the helper when a unit names the role, or
+// when dnsmasq runs it as its script (an action, and the lease file in the
+// environment); never for the daemon's own command line.
+func TestInvoked(t *testing.T) {
+	env := func(lease string) func(string) string {
+		return func(k string) string {
+			if k == helper.LeaseFileEnv {
+				return lease
+			}
+			return ""
+		}
+	}
+	for _, c := range []struct {
+		args  []string
+		lease string
+		want  []string
+		ok    bool
+	}{
+		{[]string{"network-helper", "up", "/run/p"}, "", []string{"up", "/run/p"}, true},
+		{[]string{"add", "52:54:00:aa:00:01", "192.0.2.5", "g"}, "/var/lib/x.status", []string{"add", "52:54:00:aa:00:01", "192.0.2.5", "g"}, true},
+		{[]string{"init"}, "/var/lib/x.status", []string{"init"}, true},
+		{[]string{"add", "52:54:00:aa:00:01", "192.0.2.5"}, "", nil, false},
+		{[]string{"--timeout", "120"}, "/var/lib/x.status", nil, false},
+		{nil, "", nil, false},
+	} {
+		got, ok := helper.Invoked(c.args, env(c.lease))
+		if ok != c.ok || strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("Invoked(%q, lease %q) = %q, %v; want %q, %v", c.args, c.lease, got, ok, c.want, c.ok)
+		}
+	}
+}
