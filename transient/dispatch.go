@@ -3,6 +3,7 @@ package transient
 import (
 	"context"
 	"fmt"
+	"sync"
 	"syscall"
 	"time"
 
@@ -13,10 +14,36 @@ import (
 
 // jobWaiter collects the JobRemoved signals of one unit while a Start or Stop waits for
 // its job. The job's path is known only once the call returns, and its JobRemoved may be
-// handled before that, so every result for the unit is kept until the caller looks.
+// handled before that, so every result for the unit is kept until the caller looks:
+// none is ever dropped, however many jobs of the unit end meanwhile.
 type jobWaiter struct {
-	unit    string
-	results chan jobResult // buffered: the signal handler never blocks
+	unit   string
+	mu     sync.Mutex
+	ended  []jobResult
+	notify chan struct{} // a token when ended grows; the signal handler never blocks
+}
+
+// add keeps res for the waiter and wakes it.
+func (w *jobWaiter) add(res jobResult) {
+	w.mu.Lock()
+	w.ended = append(w.ended, res)
+	w.mu.Unlock()
+	select {
+	case w.notify <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the result of job if it has ended.
+func (w *jobWaiter) take(job dbus.ObjectPath) (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, res := range w.ended {
+		if res.job == job {
+			return res.result, true
+		}
+	}
+	return "", false
 }
 
 type jobResult struct {
@@ -25,7 +52,7 @@ type jobResult struct {
 }
 
 func (r *Realizer) waitJobs(unit string) *jobWaiter {
-	w := &jobWaiter{unit: unit, results: make(chan jobResult, 16)}
+	w := &jobWaiter{unit: unit, notify: make(chan struct{}, 1)}
 	r.mu.Lock()
 	r.jobs[unit] = append(r.jobs[unit], w)
 	r.mu.Unlock()
@@ -54,14 +81,14 @@ func (r *Realizer) unwaitJobs(w *jobWaiter) {
 // by the resync, tells how it went.
 func (r *Realizer) wait(ctx context.Context, w *jobWaiter, job dbus.ObjectPath) (string, error) {
 	for {
+		if result, ok := w.take(job); ok {
+			return result, nil
+		}
 		r.mu.Lock()
 		resynced := r.resynced
 		r.mu.Unlock()
 		select {
-		case res := <-w.results:
-			if res.job == job {
-				return res.result, nil
-			}
+		case <-w.notify:
 		case <-resynced:
 			if r.jobGone(ctx, job) {
 				return "done", nil
@@ -99,10 +126,7 @@ func (r *Realizer) DeliverSignal(iface, member string, sig *dbus.Signal) {
 		}
 		r.mu.Lock()
 		for _, w := range r.jobs[unit] {
-			select {
-			case w.results <- res:
-			default: // more jobs in flight for one unit than anyone waits for
-			}
+			w.add(res)
 		}
 		r.mu.Unlock()
 	case "org.freedesktop.DBus.Properties.PropertiesChanged":
