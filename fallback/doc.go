@@ -16,8 +16,9 @@
 // restart policy says so, as systemd would have done.
 //
 // Differences from the systemd realizer that drivers may notice: no cgroups (Slice,
-// Delegate and TasksMax are recorded but not enforced, and Machine registration does not
-// happen), no StopRequested events, and the exit status of a process adopted after a
+// Delegate, TasksMax and the confinement of Resources are recorded but not enforced, a
+// Spec with Resources' limits is refused with ErrUnsupported, and Machine registration
+// does not happen), no StopRequested events, and the exit status of a process adopted after a
 // daemon restart is lost with its original parent. A Service's Files are kept (as
 // duplicates) for restarts; after a daemon restart they are gone, so such a service is
 // marked failed instead of being restarted without them.

@@ -23,6 +23,11 @@ func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, er
 	if err := spec.Validate(); err != nil {
 		return units.Status{Name: spec.Name}, err
 	}
+	if spec.Resources.Limits() {
+		// No cgroups here to enforce them, and running without them would be running
+		// another machine than the one asked for.
+		return fail(fmt.Errorf("memory and CPU limits need systemd: %w", units.ErrUnsupported))
+	}
 	if err := r.checkBindsTo(ctx, &spec); err != nil {
 		return fail(err)
 	}

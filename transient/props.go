@@ -147,6 +147,7 @@ func common(spec *units.Spec) []property {
 	if spec.TasksMax != 0 {
 		ps = append(ps, propTasksMax(spec.TasksMax))
 	}
+	ps = append(ps, resourceProps(spec.Resources)...)
 	return append(ps, propTimeoutStopUSec(spec.EffectiveStopTimeout()),
 		propCollectMode("inactive-or-failed"), propAddRef(true))
 }
@@ -204,4 +205,45 @@ func machineScopeProps(spec *units.Spec) []property {
 		}
 	}
 	return append(ps, propStopSignal(syscall.SIGCONT))
+}
+
+// resourceProps are the cgroup controls. Confinement is optional (a manager that
+// refuses one, as a user manager may, starts the unit without it); limits are not:
+// a unit that asks for them does not start without them.
+func resourceProps(r units.Resources) []property {
+	var ps []property
+	if r.DevicePolicy != "" {
+		ps = append(ps, optional(prop("DevicePolicy", r.DevicePolicy)))
+	}
+	if len(r.DeviceAllow) > 0 {
+		type access struct{ Path, Access string } // D-Bus a(ss)
+		v := make([]access, len(r.DeviceAllow))
+		for i, d := range r.DeviceAllow {
+			v[i] = access{d.Path, d.Access}
+		}
+		ps = append(ps, optional(prop("DeviceAllow", v)))
+	}
+	if r.MemoryAccounting {
+		ps = append(ps, optional(prop("MemoryAccounting", true)))
+	}
+	for _, l := range []struct {
+		name string
+		v    uint64
+	}{{"MemoryMax", r.MemoryMax}, {"MemoryHigh", r.MemoryHigh}, {"MemorySwapMax", r.MemorySwapMax}, {"CPUWeight", r.CPUWeight}} {
+		if l.v != 0 {
+			ps = append(ps, prop(l.name, l.v))
+		}
+	}
+	if r.CPUQuota != 0 {
+		period := r.CPUQuotaPeriod
+		if period == 0 {
+			period = 100 * time.Millisecond
+		}
+		perSec := uint64(r.CPUQuota) * uint64(time.Second) / uint64(period)
+		ps = append(ps, prop("CPUQuotaPerSecUSec", perSec/uint64(time.Microsecond)))
+		if r.CPUQuotaPeriod != 0 {
+			ps = append(ps, prop("CPUQuotaPeriodUSec", usec(r.CPUQuotaPeriod)))
+		}
+	}
+	return ps
 }

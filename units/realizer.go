@@ -12,6 +12,9 @@ var (
 	ErrNotFound = errors.New("no such unit")
 	ErrExists   = errors.New("unit already exists")
 	ErrClosed   = errors.New("realizer closed")
+	// ErrUnsupported is a Start the realizer cannot carry out as specified (limits
+	// without cgroups to enforce them).
+	ErrUnsupported = errors.New("not supported by this realizer")
 )
 
 // Realizer starts, watches, stops and adopts units. Implementations: package transient

@@ -109,6 +109,8 @@ type Spec struct {
 	Delegate bool
 	// TasksMax limits the unit's tasks; zero keeps the manager's default.
 	TasksMax uint64
+	// Resources are the unit's cgroup controls.
+	Resources Resources
 
 	// Machine, for a Scope, registers the process with systemd-machined where it runs,
 	// so machinectl lists the guest. The scope is then named MachineScope(Machine.Name).
@@ -127,6 +129,39 @@ func (s *Spec) EffectiveStopTimeout() time.Duration {
 type Credential struct {
 	UID, GID uint32
 	Groups   []uint32 // supplementary groups
+}
+
+// Resources are a unit's cgroup controls, of two sorts. Confinement (DevicePolicy,
+// DeviceAllow, MemoryAccounting, like TasksMax) narrows what an escaped process
+// reaches; a realizer applies it where it can and records it elsewhere. Limits
+// (Memory*, CPU*) are what a guest's definition asks for (libvirt's <memtune>,
+// <cputune>); a realizer that cannot enforce them refuses the Start with
+// ErrUnsupported rather than run the unit without them.
+type Resources struct {
+	// DevicePolicy is systemd's: "" (all devices), "closed" (the standard pseudo
+	// devices — /dev/null, zero, full, random, urandom, tty, ptmx, pts — and
+	// DeviceAllow) or "strict" (DeviceAllow only).
+	DevicePolicy string
+	DeviceAllow  []DeviceAccess
+	// MemoryAccounting counts the unit's memory (systemctl status shows it).
+	MemoryAccounting bool
+	// MemoryMax, MemoryHigh and MemorySwapMax are in bytes; zero means no limit.
+	MemoryMax, MemoryHigh, MemorySwapMax uint64
+	// CPUWeight is the unit's share of contended CPU (1-10000); zero means the default.
+	CPUWeight uint64
+	// CPUQuota of CPU time per CPUQuotaPeriod (100 ms when zero); zero means no quota.
+	CPUQuota, CPUQuotaPeriod time.Duration
+}
+
+// DeviceAccess is one DeviceAllow entry: a device node ("/dev/kvm") or a device class
+// ("char-pts", "block-loop") with access "r", "rw" or "rwm".
+type DeviceAccess struct {
+	Path, Access string
+}
+
+// Limits reports whether r asks for limits, as opposed to confinement only.
+func (r Resources) Limits() bool {
+	return r.MemoryMax != 0 || r.MemoryHigh != 0 || r.MemorySwapMax != 0 || r.CPUWeight != 0 || r.CPUQuota != 0
 }
 
 // Resource names a resource limit, with setrlimit(2)'s numbering.

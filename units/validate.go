@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // SpecError says which field of which spec is wrong. It matches ErrInvalid.
@@ -127,6 +128,27 @@ func (s *Spec) validatePolicy(bad func(string, string, ...any) error) error {
 		if m.Class != "" && m.Class != "vm" && m.Class != "container" {
 			return bad("Machine", "class %q is not \"vm\" or \"container\"", m.Class)
 		}
+	}
+	return s.validateResources(bad)
+}
+
+func (s *Spec) validateResources(bad func(string, string, ...any) error) error {
+	r := s.Resources
+	switch r.DevicePolicy {
+	case "", "closed", "strict":
+	default:
+		return bad("Resources", "device policy %q is not \"\", \"closed\" or \"strict\"", r.DevicePolicy)
+	}
+	for _, d := range r.DeviceAllow {
+		if d.Path == "" || strings.ContainsAny(d.Path, " \t\n") || d.Access == "" || strings.Trim(d.Access, "rwm") != "" {
+			return bad("Resources", "device access %q %q is not a device and some of r, w, m", d.Path, d.Access)
+		}
+	}
+	if r.CPUWeight > 10000 {
+		return bad("Resources", "CPU weight %d is outside 1 to 10000", r.CPUWeight)
+	}
+	if r.CPUQuota < 0 || r.CPUQuotaPeriod < 0 || r.CPUQuotaPeriod > time.Second {
+		return bad("Resources", "CPU quota %v per %v is out of range", r.CPUQuota, r.CPUQuotaPeriod)
 	}
 	return nil
 }

@@ -40,6 +40,12 @@ type Config struct {
 	// and max_backups; virtunit has no virtlogd, so qemu.conf takes them).
 	LogMaxSize    uint
 	LogMaxBackups uint
+	// DeviceACL is cgroup_device_acl: the devices every guest may open; nil means
+	// libvirt's default list.
+	DeviceACL []string
+	// MaxThreads is max_threads_per_process, the guest scope's TasksMax; 0 leaves
+	// the manager's default.
+	MaxThreads uint
 
 	// Ignored lists keys libvirt knows that virtunit does not act on, for the log.
 	Ignored []string
@@ -120,6 +126,9 @@ func (c *Config) apply(f *conf.File) error {
 		switch {
 		case k == "security_driver":
 			err = c.securityDriver(f)
+		case k == "cgroup_device_acl":
+			c.DeviceACL = []string{}
+			err = f.StringList(k, false, &c.DeviceACL)
 		case strs[k] != nil:
 			err = f.String(k, strs[k])
 		case bools[k] != nil:

@@ -43,6 +43,15 @@ func TestGuestsAsScopes(t *testing.T) {
 	wantContains(t, "systemctl status", status, "QEMU guest sc1", "active (running)", "machine.slice", "qemu-system-x86_64")
 	wantContains(t, "the scope's After=", systemctl("show", "-p", "After", "--value", scope), "libvirtd.service", "virtqemud.service")
 	wantContains(t, "the scope's Before=", systemctl("show", "-p", "Before", "--value", scope), "virt-guest-shutdown.target")
+	// Confined as libvirt confines a guest's cgroup, limited as its definition says.
+	wantContains(t, "the scope's confinement", systemctl("show", "-p", "DevicePolicy,MemoryAccounting,DeviceAllow", scope),
+		"DevicePolicy=closed", "MemoryAccounting=yes", "char-pts rw", "/dev/null rw")
+	define(t, d, strings.Replace(domainXML("sc5", ""), "<devices>",
+		"<memtune><hard_limit unit='MiB'>512</hard_limit></memtune><cputune><shares>512</shares><global_quota>50000</global_quota></cputune><devices>", 1))
+	d.Virsh(t, "start", "sc5")
+	wantContains(t, "the scope's limits", systemctl("show", "-p", "MemoryMax,CPUWeight,CPUQuotaPerSecUSec", `machine-qemu\x2d4\x2dsc5.scope`),
+		"MemoryMax=536870912", "CPUWeight=512", "CPUQuotaPerSecUSec=500ms")
+	d.Virsh(t, "destroy", "sc5")
 	machines, _, _ := daemontest.Run(t.Context(), mgr.Env(), "machinectl", "list", "--no-legend")
 	wantContains(t, "machinectl list", machines, "qemu-1-sc1", "qemu-2-sc2")
 	pid1 := qemuPidIn(t, d, "sc1")

@@ -117,7 +117,7 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	}
 	logPath := d.dirs.logFile(dom.name)
 	logStart := writeLogHeader(logPath, id, cmd)
-	spec := d.unitSpec(dom, id, cmd, dir, logPath, files)
+	spec := d.unitSpec(dom, live, id, cmd, dir, logPath, files)
 	w, err := d.units.Watch(spec.Name)
 	if err != nil {
 		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "cannot watch unit %s: %v", spec.Name, err)

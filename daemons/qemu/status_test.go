@@ -61,3 +61,18 @@ func TestGuestWithoutStatusReported(t *testing.T) {
 		t.Errorf("the guest without status was killed")
 	}
 }
+
+// TestLimitsNeedSystemd: without systemd there are no cgroups to enforce <memtune> or
+// <cputune>, so such a guest does not start rather than start unlimited; what a scope
+// cannot carry out at all is refused at define.
+func TestLimitsNeedSystemd(t *testing.T) {
+	d := startQemud(t, daemontest.Options{Config: "unit_backend = \"self\"\n"})
+	define(t, d, strings.Replace(domainXML("limited", ""), "<devices>", "<memtune><hard_limit unit='MiB'>512</hard_limit></memtune><devices>", 1))
+	if errOut := virshFails(t, d, "start", "limited"); !strings.Contains(errOut, "memory and CPU limits need systemd") {
+		t.Errorf("start: %s", errOut)
+	}
+	pinned := xmlFile(t, strings.Replace(domainXML("pinned", ""), "<devices>", "<cputune><vcpupin vcpu='0' cpuset='0'/></cputune><devices>", 1))
+	if errOut := virshFails(t, d, "define", pinned); !strings.Contains(errOut, "<cputune> supports only") {
+		t.Errorf("define with vcpupin: %s", errOut)
+	}
+}

@@ -13,7 +13,7 @@ import (
 
 // unitSpec describes the guest's QEMU as a unit: a scope in machine.slice named after
 // the machine, as libvirt names it, registered with machined in root mode.
-func (d *Driver) unitSpec(dom *domain, id int, cmd *command, dir, logPath string, files []*os.File) units.Spec {
+func (d *Driver) unitSpec(dom *domain, live *libvirtxml.Domain, id int, cmd *command, dir, logPath string, files []*os.File) units.Spec {
 	machine := machineName(id, dom.name)
 	spec := units.Spec{
 		Name:        units.MachineScope(machine),
@@ -25,6 +25,8 @@ func (d *Driver) unitSpec(dom *domain, id int, cmd *command, dir, logPath string
 		LogFile:     logPath,
 		Files:       append([]*os.File(nil), files...),
 		Slice:       "machine.slice",
+		Resources:   d.guestResources(live),
+		TasksMax:    uint64(d.cfg.MaxThreads),
 		StopTimeout: stopTimeout,
 		// Ordered as libvirt orders its machine scopes: after the daemons, so that at
 		// shutdown systemd stops the guest (which the driver hears as a stop request and

@@ -9,18 +9,19 @@ import (
 // it describes or not at all, never as another with parts silently left out. The
 // devices and settings the command line builder handles are checked there.
 func checkSupported(def *libvirtxml.Domain) error {
+	if err := checkTunes(def); err != nil {
+		return err
+	}
 	for _, c := range []struct {
 		set  bool
 		what string
 	}{
 		{def.MaximumMemory != nil, "<maxMemory>"},
 		{def.BlockIOTune != nil, "<blkiotune>"},
-		{def.MemoryTune != nil, "<memtune>"},
 		{def.MemoryBacking != nil, "<memoryBacking>"},
 		{def.VCPUs != nil, "<vcpus>"},
 		{def.VCPU != nil && (def.VCPU.CPUSet != "" || def.VCPU.Placement == "auto" || (def.VCPU.Current != 0 && def.VCPU.Current != def.VCPU.Value)), "<vcpu> cpuset, placement='auto' and current"},
 		{def.IOThreads > 0 || def.IOThreadIDs != nil || def.DefaultIOThread != nil, "<iothreads>"},
-		{def.CPUTune != nil, "<cputune>"},
 		{def.NUMATune != nil || (def.CPU != nil && def.CPU.Numa != nil), "NUMA placement (<numatune>, <cpu><numa>)"},
 		{def.Resource != nil && (def.Resource.Partition != "" && def.Resource.Partition != "/machine" || def.Resource.FibreChannel != nil), "<resource>"},
 		{len(def.SysInfo) > 0, "<sysinfo>"},
