@@ -27,6 +27,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	fi
 fi
+if [ "$(id -u)" = 0 ]; then
+	# The users and groups an installed host has (root-mode guests run as libvirt-qemu).
+	systemd-sysusers "$(pwd)/units/systemd/virtunit.sysusers.conf"
+fi
 command -v go >/dev/null || { echo "go is not installed (Go 1.26 is needed)" >&2; exit 1; }
 
 echo "== gofmt"

@@ -13,9 +13,11 @@ import (
 // (virQEMUDriverConfigNew, virQEMUDriverConfigLoadFile in src/qemu/qemu_conf.c).
 type Config struct {
 	// User and Group run the guests (root mode only; session guests run as the
-	// daemon's user). Resolved into UID and GID.
+	// daemon's user). Resolved into UID and GID, and Groups, the user's
+	// supplementary groups, which QEMU gets too (kvm, for /dev/kvm).
 	User, Group string
 	UID, GID    int
+	Groups      []uint32
 	// DynamicOwnership chowns the files a guest needs (disks, kernels) to its user
 	// before start.
 	DynamicOwnership bool
@@ -51,9 +53,13 @@ type Config struct {
 	Ignored []string
 }
 
-// defaultUser is the unprivileged user Debian's libvirt runs guests as; when it does
-// not exist on the host, guests run as root, as they would with user = "root".
-const defaultUser = "libvirt-qemu"
+// defaultUser and defaultGroup are who Debian's libvirt runs guests as (its build's
+// qemu_user and qemu_group). Like libvirt, a host without them does not run guests at
+// all, rather than run them as root: the installed host creates them (sysusers.d).
+const (
+	defaultUser  = "libvirt-qemu"
+	defaultGroup = "libvirt-qemu"
+)
 
 func defaultConfig(privileged bool) *Config {
 	c := &Config{
@@ -69,13 +75,7 @@ func defaultConfig(privileged bool) *Config {
 		LogMaxBackups:    defaultLogMaxBackups,
 	}
 	if privileged {
-		c.User, c.Group = "root", "root"
-		if u, err := user.Lookup(defaultUser); err == nil {
-			c.User = u.Username
-			if g, err := user.LookupGroupId(u.Gid); err == nil {
-				c.Group = g.Name
-			}
-		}
+		c.User, c.Group = defaultUser, defaultGroup
 	}
 	return c
 }
@@ -212,7 +212,28 @@ func (c *Config) resolve(privileged bool, f *conf.File) error {
 		return at("group", "Failed to parse group '%s'", c.Group)
 	}
 	c.UID, c.GID = uid, gid
+	c.Groups = supplementaryGroups(uid, gid)
 	return nil
+}
+
+// supplementaryGroups are the groups the user uid belongs to besides gid, as
+// initgroups(3) would set them; none for a uid the host does not list.
+func supplementaryGroups(uid, gid int) []uint32 {
+	u, err := user.LookupId(strconv.Itoa(uid))
+	if err != nil {
+		return nil
+	}
+	ids, err := u.GroupIds()
+	if err != nil {
+		return nil
+	}
+	var out []uint32
+	for _, id := range ids {
+		if n, err := strconv.ParseUint(id, 10, 32); err == nil && int(n) != gid {
+			out = append(out, uint32(n))
+		}
+	}
+	return out
 }
 
 func lookupID(s string, byName func(string) (string, error)) (int, error) {

@@ -76,3 +76,21 @@ func TestLimitsNeedSystemd(t *testing.T) {
 		t.Errorf("define with vcpupin: %s", errOut)
 	}
 }
+
+// TestMissingQEMUUserRefused: a root daemon whose QEMU user does not exist runs no
+// guests as root instead; its QEMU driver refuses to start, naming the user, as
+// libvirt's does.
+func TestMissingQEMUUserRefused(t *testing.T) {
+	state := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(state, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(state, "etc", "qemu.conf"), []byte("user = \"virtunit-no-such-user\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := daemontest.Start(t, "virtqemud", daemontest.Options{System: true, State: state, NoWait: true})
+	code, err := d.Wait(30 * time.Second)
+	if err != nil || code == 0 || !strings.Contains(d.Log(), "Failed to parse user 'virtunit-no-such-user'") {
+		t.Errorf("virtqemud with a missing QEMU user: exit %d, %v\n%s", code, err, d.Log())
+	}
+}

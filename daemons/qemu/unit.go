@@ -38,7 +38,7 @@ func (d *Driver) unitSpec(dom *domain, live *libvirtxml.Domain, id int, cmd *com
 	if d.privileged {
 		spec.Machine = &units.Machine{Name: machine, UUID: dom.uuid, Service: "libvirt-qemu", Class: "vm"}
 		if d.cfg.UID > 0 || d.cfg.GID > 0 {
-			spec.User = &units.Credential{UID: uint32(d.cfg.UID), GID: uint32(d.cfg.GID)}
+			spec.User = &units.Credential{UID: uint32(d.cfg.UID), GID: uint32(d.cfg.GID), Groups: d.cfg.Groups}
 		}
 	}
 	if d.cfg.MaxProcesses > 0 {
