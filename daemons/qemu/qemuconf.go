@@ -114,7 +114,7 @@ func (c *Config) settings() (strs map[string]*string, bools map[string]*bool, ui
 	uints = map[string]*uint{
 		"max_processes": &c.MaxProcesses, "max_files": &c.MaxFiles,
 		"auto_start_delay": &c.AutoStartDelayMsec,
-		"max_size":         &c.LogMaxSize, "max_backups": &c.LogMaxBackups,
+		"max_size":         &c.LogMaxSize, "max_backups": &c.LogMaxBackups, "max_threads_per_process": &c.MaxThreads,
 	}
 	return strs, bools, uints
 }
