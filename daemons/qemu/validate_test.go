@@ -10,20 +10,20 @@ import (
 func TestRefusedAtDefine(t *testing.T) {
 	d := testDriver(t)
 	for inner, want := range map[string]string{
-		`<cputune><shares>2048</shares></cputune>`:                           "<cputune>",
-		`<memtune><hard_limit>1048576</hard_limit></memtune>`:                "<memtune>",
-		`<memoryBacking><hugepages/></memoryBacking>`:                        "<memoryBacking>",
-		`<blkiotune><weight>500</weight></blkiotune>`:                        "<blkiotune>",
-		`<features><hyperv><relaxed state='on'/></hyperv></features>`:        "<hyperv>",
-		`<devices><hostdev mode='subsystem' type='usb'/></devices>`:          "<hostdev>",
-		`<devices><interface type='user'><bandwidth/></interface></devices>`: "<bandwidth>",
+		`<cputune><vcpupin vcpu='0' cpuset='1'/></cputune>`:                                                                                       "<cputune>",
+		`<memtune><min_guarantee>1048576</min_guarantee></memtune>`:                                                                               "<memtune>",
+		`<memoryBacking><hugepages/></memoryBacking>`:                                                                                             "<memoryBacking>",
+		`<blkiotune><weight>500</weight></blkiotune>`:                                                                                             "<blkiotune>",
+		`<features><hyperv><relaxed state='on'/></hyperv></features>`:                                                                             "<hyperv>",
+		`<devices><hostdev mode='subsystem' type='usb'/></devices>`:                                                                               "<hostdev>",
+		`<devices><interface type='user'><bandwidth/></interface></devices>`:                                                                      "<bandwidth>",
 		`<devices><disk type='file'><source file='/x'/><target dev='vda'/><iotune><total_bytes_sec>1</total_bytes_sec></iotune></disk></devices>`: "<iotune>",
 		`<devices><disk type='file'><driver name='qemu' cache='bogus'/><source file='/x'/><target dev='vda'/></disk></devices>`:                   "cache mode 'bogus'",
 		`<devices><disk type='file'><source file='/x'/><target dev='hda'/></disk></devices><os><type machine='q35'>hvm</type></os>`:               "IDE controllers are unsupported",
 		`<clock offset='utc'><timer name='tsc' frequency='1000'/></clock>`:                                                                        "timer 'tsc'",
-		`<devices><sound model='sb16'/></devices>`:       "sound model 'sb16'",
-		`<devices><graphics type='rdp'/></devices>`:      "graphics other than VNC and SPICE",
-		`<devices><watchdog model='diag288'/></devices>`: "watchdog model 'diag288'",
+		`<devices><sound model='sb16'/></devices>`:                                                                                                "sound model 'sb16'",
+		`<devices><graphics type='rdp'/></devices>`:                                                                                               "graphics other than VNC and SPICE",
+		`<devices><watchdog model='diag288'/></devices>`:                                                                                          "watchdog model 'diag288'",
 	} {
 		os := `<os><type>hvm</type></os>`
 		if strings.Contains(inner, "<os>") {
