@@ -212,7 +212,7 @@ func (c *Client) serve() {
 			if !c.call(h, payload) {
 				return
 			}
-		case Stream:
+		case Stream, StreamHole:
 			if !c.streamPacket(h, payload) {
 				c.srv.log.Warn("closing client that broke the stream protocol", "client", c.id, "serial", h.Serial)
 				return
