@@ -44,6 +44,8 @@ func (p Proc) ErrorDomain() virerror.Domain {
 		return virerror.FromInterface
 	case strings.HasPrefix(n, "NodeDevice"), strings.HasPrefix(n, "ConnectNodeDevice"):
 		return virerror.FromNodeDev
+	case strings.HasPrefix(n, "Storage"), strings.Contains(n, "StoragePool"):
+		return virerror.FromStorage
 	}
 	return virerror.FromNone
 }

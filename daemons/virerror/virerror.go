@@ -27,6 +27,7 @@ const (
 	FromQEMU      Domain = 10
 	FromNet       Domain = 11
 	FromRemote    Domain = 13
+	FromStorage   Domain = 18
 	FromNetwork   Domain = 19
 	FromDomain    Domain = 20
 	FromNodeDev   Domain = 22

@@ -1,0 +1,289 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+	"golang.org/x/sys/unix"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// errSkip marks a directory entry a refresh passes over, as libvirt's
+// VIR_STORAGE_VOL_OPEN_NOERROR does: fifos, sockets, dangling links, files it may
+// not open.
+var errSkip = errors.New("not a volume")
+
+// openVol opens a volume's file as virStorageBackendVolOpen does, following links,
+// never blocking on a fifo. With skip, what a refresh ignores is errSkip.
+func openVol(path string, skip bool) (*os.File, *unix.Stat_t, error) {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			if skip {
+				return nil, nil, errSkip
+			}
+			return nil, nil, virerror.New(libvirt.ErrNoStorageVol, virerror.FromStorage, "no storage vol with matching path '%s'", path)
+		}
+		return nil, nil, sysErr(err, "cannot stat file '%s'", path)
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFIFO:
+		if skip {
+			return nil, nil, errSkip
+		}
+		return nil, nil, virerror.New(libvirt.ErrInternalError, virerror.FromStorage, "Volume path '%s' is a FIFO", path)
+	case unix.S_IFSOCK:
+		if skip {
+			return nil, nil, errSkip
+		}
+		return nil, nil, virerror.New(libvirt.ErrInternalError, virerror.FromStorage, "Volume path '%s' is a socket", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+	if err != nil {
+		if skip && (errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENXIO) ||
+			errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) {
+			return nil, nil, errSkip
+		}
+		return nil, nil, sysErr(err, "cannot open volume '%s'", path)
+	}
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		return nil, nil, sysErr(err, "cannot stat file '%s'", path)
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG, unix.S_IFBLK, unix.S_IFDIR:
+		return f, &st, nil
+	}
+	f.Close()
+	if skip {
+		return nil, nil, errSkip
+	}
+	return nil, nil, virerror.New(libvirt.ErrInternalError, virerror.FromStorage, "unexpected storage mode for '%s'", path)
+}
+
+// sysErr is libvirt's virReportSystemError: the message, then the system's words.
+func sysErr(err error, format string, args ...any) error {
+	e := virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromStorage, format, args...)
+	e.Detail += ": " + virerror.Strerror(err)
+	return e
+}
+
+// statTarget sets what the file's status says (virStorageBackendUpdateVolTargetInfoFD):
+// sizes, permissions and times.
+func statTarget(t *volTarget, f *os.File, st *unix.Stat_t) {
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		t.Allocation = uint64(st.Blocks) * 512
+		t.Capacity = uint64(st.Size)
+		t.Physical = uint64(st.Size)
+	case unix.S_IFDIR:
+		t.Allocation, t.Capacity, t.Physical = 0, 0, 0
+	default:
+		end, err := f.Seek(0, 2)
+		if err == nil {
+			t.Allocation, t.Capacity, t.Physical = uint64(end), uint64(end), uint64(end)
+		}
+	}
+	t.Perms = &perms{Mode: int(st.Mode & 0o777), UID: int64(st.Uid), GID: int64(st.Gid)}
+	t.Times = &timestamps{
+		Atime: [2]int64{st.Atim.Sec, st.Atim.Nsec},
+		Mtime: [2]int64{st.Mtim.Sec, st.Mtim.Nsec},
+		Ctime: [2]int64{st.Ctim.Sec, st.Ctim.Nsec},
+	}
+}
+
+// updateTarget is storageBackendUpdateVolTargetInfo: status of the file, and its
+// virtual size from the header of its known format.
+func updateTarget(t *volTarget, skip bool) error {
+	f, st, err := openVol(t.Path, skip)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	statTarget(t, f, st)
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR || t.Format == fmtNone {
+		return nil
+	}
+	if t.Format != fmtRaw {
+		if c := headerCapacity(newHeader(f, int64(t.Physical)), t.Format); c != 0 {
+			t.Capacity = c
+		}
+	}
+	return nil
+}
+
+// headerCapacity is the virtual size an image of format says it has, 0 if none.
+func headerCapacity(h *header, format int) uint64 {
+	for i := range fileTypes {
+		ft := &fileTypes[i]
+		if ft.format != format || ft.sizeAt < 0 {
+			continue
+		}
+		if m := h.bytes(ft.magicOffset, len(ft.magic)); m == nil || string(m) != ft.magic {
+			return 0
+		}
+		var v uint64
+		var ok bool
+		if ft.bigEndian {
+			v, ok = h.be64(ft.sizeAt)
+		} else {
+			v, ok = h.le64(ft.sizeAt)
+		}
+		if !ok || v > ^uint64(0)/ft.sizeScale {
+			return 0
+		}
+		return v * ft.sizeScale
+	}
+	return 0
+}
+
+// refreshVol brings a volume's sizes, permissions and times up to date, as
+// virStorageBackendVolRefreshLocal does before info and dumpxml.
+func refreshVol(v *volDef) error {
+	if err := updateTarget(&v.Target, false); err != nil {
+		return err
+	}
+	if v.Backing != nil {
+		updateTarget(v.Backing, true) // a missing backing file is no error here
+	}
+	return nil
+}
+
+// probeVol learns a file's format and everything else from the file itself, as a pool
+// refresh does (virStorageBackendRefreshVolTargetUpdate).
+func probeVol(path, name string) (*volDef, error) {
+	v := &volDef{Name: name, Key: path, Type: volFile}
+	t := &v.Target
+	t.Path = path
+	f, st, err := openVol(path, true)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	statTarget(t, f, st)
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		t.Format, v.Type = fmtDir, volDirType
+		return v, nil
+	}
+	info := readImage(newHeader(f, int64(t.Physical)))
+	t.Format = info.format
+	if info.format == fmtPloop {
+		v.Type = 5
+	}
+	if info.capacity != 0 {
+		t.Capacity = info.capacity
+	}
+	t.ClusterSize = info.clusterSize
+	t.Features, t.HasFeatures, t.Compat = info.features, info.hasFeatures, info.compat
+	if info.backing != "" {
+		b := &volTarget{Path: info.backing, Format: info.backingFormat}
+		if !filepath.IsAbs(b.Path) {
+			b.Path = filepath.Join(filepath.Dir(path), b.Path)
+		}
+		if b.Format < 0 {
+			b.Format = probeFileFormat(b.Path)
+		}
+		updateTarget(b, true) // the backing file may be away; its format stays
+		v.Backing = b
+	}
+	return v, nil
+}
+
+// probeFileFormat is virStorageFileProbeFormat, raw when the file cannot be read.
+func probeFileFormat(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmtRaw
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmtRaw
+	}
+	if st.IsDir() {
+		return fmtDir
+	}
+	if t := probeFormat(newHeader(f, st.Size())); t != nil {
+		return t.format
+	}
+	return fmtRaw
+}
+
+// refreshLocal lists a directory's volumes and the pool's sizes, as
+// virStorageBackendRefreshLocal does. The files are probed in parallel.
+func refreshLocal(ctx context.Context, def *poolDef) (*volSet, error) {
+	dir := def.Target.Path
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, sysErr(err, "cannot open directory '%s'", dir)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, sysErr(err, "Unable to read directory '%s'", dir)
+	}
+	vols := make([]*volDef, len(names))
+	errs := make([]error, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(names)/64+1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if hasControlChars(names[i]) {
+					errs[i] = errSkip
+					continue
+				}
+				vols[i], errs[i] = probeVol(filepath.Join(dir, names[i]), names[i])
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	set := newVolSet()
+	for i, v := range vols {
+		switch {
+		case errors.Is(errs[i], errSkip):
+		case errs[i] != nil:
+			return nil, errs[i]
+		default:
+			set.add(&volume{def: v})
+		}
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return nil, sysErr(err, "cannot stat path '%s'", dir)
+	}
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err != nil {
+		return nil, sysErr(err, "cannot statvfs path '%s'", dir)
+	}
+	frsize := uint64(fs.Frsize)
+	if frsize == 0 {
+		frsize = uint64(fs.Bsize)
+	}
+	def.Capacity = fs.Blocks * frsize
+	def.Available = fs.Bfree * frsize
+	def.Allocation = def.Capacity - def.Available
+	def.Target.Perms = perms{Mode: int(st.Mode & 0o777), UID: int64(st.Uid), GID: int64(st.Gid)}
+	return set, ctx.Err()
+}
+
+func hasControlChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
