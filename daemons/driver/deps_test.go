@@ -17,12 +17,14 @@ func TestDependencies(t *testing.T) {
 		"daemons/network":             {"transient", "fallback", "daemons/daemon", "dbusapi"},
 		"daemons/iface":               {"transient", "fallback", "daemons/daemon", "dbusapi"},
 		"daemons/nodedev":             {"transient", "fallback", "daemons/daemon", "dbusapi"},
+		"daemons/storage":             {"transient", "fallback", "daemons/daemon", "dbusapi"},
 		"daemons/forward":             {"transient", "fallback", "daemons/daemon", "dbusapi"},
-		"cmd/virtnetworkd":            {"daemons/qemu", "daemons/iface", "daemons/nodedev"},
+		"cmd/virtnetworkd":            {"daemons/qemu", "daemons/iface", "daemons/nodedev", "daemons/storage"},
 		"cmd/virtinterfaced":          {"daemons/qemu", "daemons/network", "daemons/nodedev"},
 		"cmd/virtnodedevd":            {"daemons/qemu", "daemons/network", "daemons/iface"},
-		"cmd/virtqemud":               {"daemons/network", "daemons/iface", "daemons/nodedev"},
-		"cmd/virtproxyd":              {"daemons/qemu", "daemons/network", "daemons/iface", "daemons/nodedev"},
+		"cmd/virtqemud":               {"daemons/network", "daemons/iface", "daemons/nodedev", "daemons/storage"},
+		"cmd/virtstoraged":            {"daemons/qemu", "daemons/network", "daemons/iface", "daemons/nodedev"},
+		"cmd/virtproxyd":              {"daemons/qemu", "daemons/network", "daemons/iface", "daemons/nodedev", "daemons/storage"},
 		"cmd/virtunit-network-helper": {"daemons/rpc", "daemons/daemon"},
 	} {
 		out, err := exec.Command("go", "list", "-deps", mod+pkg).Output()

@@ -176,6 +176,10 @@ func (p *Peer) Call(ctx context.Context, prog uint32, proc int32, args, ret any)
 	return nil
 }
 
+// DecodeRemoteError is the error a remote_error payload carries (a relayed stream's
+// STREAM/ERROR).
+func DecodeRemoteError(payload []byte) error { return decodeRemoteError(payload) }
+
 func decodeRemoteError(payload []byte) error {
 	var re remoteError
 	if err := Decode(payload, &re); err != nil {
