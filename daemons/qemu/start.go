@@ -74,11 +74,15 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		}
 		l.taps = append(l.taps, fd)
 	}
-	cmd, err := buildCommand(live, l, d.cfg)
+	withPaths, err := d.withVolumePaths(ctx, live)
 	if err != nil {
 		return err
 	}
-	if err := d.prepareFiles(live, dir, l.consoleLog); err != nil {
+	cmd, err := buildCommand(withPaths, l, d.cfg)
+	if err != nil {
+		return err
+	}
+	if err := d.prepareFiles(withPaths, dir, l.consoleLog); err != nil {
 		return err
 	}
 	logPath := d.dirs.logFile(dom.name)
