@@ -51,6 +51,7 @@ func poolDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755) // guests run as qemu.conf's user, who must reach their disks
 	return dir
 }
 
@@ -147,4 +148,15 @@ func eventually(t *testing.T, what string, check func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// regexpMatch reports whether the pattern matches a line of s.
+func regexpMatch(pattern, s string) bool {
+	return regexp.MustCompile(`(?m)^\s*` + pattern).MatchString(s)
+}
+
+// runCmd runs a command and returns its combined output.
+func runCmd(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	return string(out), err
 }
