@@ -3,7 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
+	"io"
 )
 
 // maxHeader is how much of a file libvirt reads to learn its format
@@ -14,14 +14,14 @@ const maxHeader = 0x8200
 // their first block, and a pool refresh reads thousands of them. size is what libvirt
 // would have read (the whole file, up to maxHeader), which its bounds checks use.
 type header struct {
-	f    *os.File
+	f    io.ReaderAt
 	size int
 	buf  []byte
 }
 
 const firstBlock = 4096
 
-func newHeader(f *os.File, fileSize int64) *header {
+func newHeader(f io.ReaderAt, fileSize int64) *header {
 	return &header{f: f, size: int(min(fileSize, maxHeader))}
 }
 
