@@ -50,7 +50,9 @@ func toFar(local *rpc.DataStream, far *rpc.PeerStream) {
 			far.Send(rpc.Stream, rpc.StatusError, nil)
 			return
 		case c.Data != nil:
-			if far.Send(rpc.Stream, rpc.StatusContinue, c.Data) != nil {
+			err := far.Send(rpc.Stream, rpc.StatusContinue, c.Data)
+			c.Release()
+			if err != nil {
 				return
 			}
 		default:

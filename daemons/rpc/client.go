@@ -213,7 +213,7 @@ func (c *Client) serve() {
 				return
 			}
 		case Stream, StreamHole:
-			if !c.streamPacket(h, payload) {
+			if !c.streamPacket(h, payload, pkt.Raw) {
 				c.srv.log.Warn("closing client that broke the stream protocol", "client", c.id, "serial", h.Serial)
 				return
 			}

@@ -39,6 +39,16 @@ const holeCost = 64
 type Chunk struct {
 	Data []byte
 	Hole int64
+	// buf is the packet Data lies in, reused once the receiver is done with it.
+	buf []byte
+}
+
+// Release hands the chunk's memory back for the next packets; Data must not be used
+// after. A chunk not released is garbage collected as usual.
+func (c Chunk) Release() {
+	if c.buf != nil {
+		releaseBuf(c.buf)
+	}
 }
 
 // StreamOption qualifies a stream at OpenStream.
@@ -141,6 +151,7 @@ func (s *DataStream) Read(p []byte) (int, error) {
 		if len(s.in) > 0 {
 			n := copy(p, s.in[0].Data)
 			if n == len(s.in[0].Data) {
+				s.in[0].Release()
 				s.in[0] = Chunk{}
 				s.in = s.in[1:]
 			} else {
@@ -267,12 +278,40 @@ func (s *DataStream) send(st Status, data []byte) error {
 		return io.ErrClosedPipe
 	default:
 	}
-	pkt, err := EncodeRawPacket(s.packetHeader(st), data)
-	if err != nil {
-		return err
-	}
-	s.c.writePaced(pkt)
+	h := s.packetHeader(st)
+	pkt := packetBuf(lenSize + HeaderSize + len(data))
+	putHeader(pkt, h)
+	copy(pkt[lenSize+HeaderSize:], data)
+	s.c.writePacedDone(pkt, func() { releaseBuf(pkt) })
 	return nil
+}
+
+// SendFrom sends up to MaxStreamChunk bytes of r at off as one data packet, read
+// straight into the packet. It returns how many bytes it sent; 0 with io.EOF at the
+// end of r.
+func (s *DataStream) SendFrom(r io.ReaderAt, off int64, n int) (int, error) {
+	select {
+	case <-s.ready:
+	case <-s.done:
+		return 0, io.ErrClosedPipe
+	}
+	n = min(n, MaxStreamChunk)
+	pkt := packetBuf(lenSize + HeaderSize + n)
+	got, err := r.ReadAt(pkt[lenSize+HeaderSize:], off)
+	if got == 0 {
+		releaseBuf(pkt)
+		if err == nil {
+			err = io.EOF
+		}
+		return 0, err
+	}
+	pkt = pkt[:lenSize+HeaderSize+got]
+	putHeader(pkt, s.packetHeader(StatusContinue))
+	s.c.writePacedDone(pkt, func() { releaseBuf(pkt) })
+	if err == io.EOF {
+		err = nil
+	}
+	return got, err
 }
 
 // close ends the stream once and forgets it.
@@ -295,7 +334,7 @@ func (s *DataStream) close(why error) {
 
 // packet handles a STREAM or STREAM_HOLE packet from the client for this stream;
 // false if the client broke the protocol and must be dropped.
-func (s *DataStream) packet(h Header, payload []byte) bool {
+func (s *DataStream) packet(h Header, payload, raw []byte) bool {
 	switch {
 	case h.Type == StreamHole:
 		if len(payload) < 12 {
@@ -310,8 +349,8 @@ func (s *DataStream) packet(h Header, payload []byte) bool {
 		if len(payload) == 0 {
 			return true
 		}
-		// The packet's buffer is the reader's fresh allocation: it is kept, not copied.
-		return s.queue(Chunk{Data: payload})
+		// The packet's buffer is the reader's own: it is kept, not copied.
+		return s.queue(Chunk{Data: payload, buf: raw})
 	case h.Status == StatusOK && s.handlerFinishes:
 		// Finish: the handler drains what came before and confirms (Finish).
 		s.mu.Lock()
@@ -364,7 +403,7 @@ func (s *DataStream) signal() {
 }
 
 // streamPacket routes a STREAM packet to its stream.
-func (c *Client) streamPacket(h Header, payload []byte) bool {
+func (c *Client) streamPacket(h Header, payload, raw []byte) bool {
 	c.smu.Lock()
 	s := c.streams[h.Serial]
 	c.smu.Unlock()
@@ -374,7 +413,7 @@ func (c *Client) streamPacket(h Header, payload []byte) bool {
 		c.send(Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}, nil)
 		return true
 	}
-	return s.packet(h, payload)
+	return s.packet(h, payload, raw)
 }
 
 // callAnswered starts the streams a call opened once its reply is out, or drops them

@@ -20,8 +20,9 @@ type backend interface {
 	stop(ctx context.Context, def *poolDef) error
 	delete(ctx context.Context, def *poolDef) error
 	// refresh lists the pool's volumes and sets def's capacity, allocation,
-	// available and target permissions.
-	refresh(ctx context.Context, def *poolDef) (*volSet, error)
+	// available and target permissions; known holds what the last refresh read from
+	// files that may not have changed since.
+	refresh(ctx context.Context, def *poolDef, known probeCache) (*volSet, error)
 }
 
 // backendFor is the backend of a pool type. The types this machine's kernel cannot

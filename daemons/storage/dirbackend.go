@@ -44,8 +44,8 @@ func (dirBackend) stop(context.Context, *poolDef) error  { return nil }
 
 func (dirBackend) delete(ctx context.Context, def *poolDef) error { return deleteLocal(def) }
 
-func (dirBackend) refresh(ctx context.Context, def *poolDef) (*volSet, error) {
-	return refreshLocal(ctx, def)
+func (dirBackend) refresh(ctx context.Context, def *poolDef, known probeCache) (*volSet, error) {
+	return refreshLocal(ctx, def, known)
 }
 
 // checkBuildFlags is the backend's virCheckFlags and VIR_EXCLUSIVE_FLAGS_RET.

@@ -159,7 +159,7 @@ func (d *Driver) updateAll(ctx context.Context) {
 			active = false
 		}
 		if active {
-			vols, err := b.refresh(ctx, p.def)
+			vols, err := b.refresh(ctx, p.def, nil)
 			if err != nil {
 				d.log.Error("Failed to restart storage pool", "pool", name, "err", err)
 				active = false

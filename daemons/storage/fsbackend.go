@@ -204,6 +204,6 @@ func (b fsBackend) stop(ctx context.Context, def *poolDef) error {
 
 func (fsBackend) delete(ctx context.Context, def *poolDef) error { return deleteLocal(def) }
 
-func (fsBackend) refresh(ctx context.Context, def *poolDef) (*volSet, error) {
-	return refreshLocal(ctx, def)
+func (fsBackend) refresh(ctx context.Context, def *poolDef, known probeCache) (*volSet, error) {
+	return refreshLocal(ctx, def, known)
 }

@@ -141,7 +141,7 @@ func (d *Driver) bringUp(ctx context.Context, p *pool, flags libvirt.StoragePool
 		if err := d.saveState(def); err != nil {
 			return err
 		}
-		vols, err := b.refresh(ctx, def)
+		vols, err := b.refresh(ctx, def, nil)
 		if err != nil {
 			d.removeState(def.Name)
 			b.stop(context.WithoutCancel(ctx), def)
@@ -326,9 +326,10 @@ func (d *Driver) refreshPool(ctx context.Context, p *pool, quiet bool) error {
 		return err
 	}
 	def := p.def
+	known := p.vols.probes()
 	d.mu.Unlock()
 	b, _ := backendFor(def.Type)
-	vols, err := b.refresh(ctx, def)
+	vols, err := b.refresh(ctx, def, known)
 	if err != nil {
 		d.removeState(def.Name)
 		b.stop(context.WithoutCancel(ctx), def)

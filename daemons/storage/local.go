@@ -3,10 +3,12 @@ package storage
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"golang.org/x/sys/unix"
@@ -19,52 +21,68 @@ import (
 // not open.
 var errSkip = errors.New("not a volume")
 
+// volFD is a volume's file opened for a look: a bare descriptor, which costs fewer
+// system calls than an os.File (no poller registration, no finalizer) where a refresh
+// opens thousands.
+type volFD int
+
+func (f volFD) ReadAt(p []byte, off int64) (int, error) {
+	n, err := unix.Pread(int(f), p, off)
+	if n < 0 {
+		n = 0
+	}
+	if err == nil && n < len(p) {
+		err = io.EOF
+	}
+	return n, err
+}
+
+func (f volFD) Close() error { return unix.Close(int(f)) }
+
 // openVol opens a volume's file as virStorageBackendVolOpen does, following links,
-// never blocking on a fifo. With skip, what a refresh ignores is errSkip.
-func openVol(path string, skip bool) (*os.File, *unix.Stat_t, error) {
-	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			if skip {
-				return nil, nil, errSkip
-			}
-			return nil, nil, virerror.New(libvirt.ErrNoStorageVol, virerror.FromStorage, "no storage vol with matching path '%s'", path)
-		}
-		return nil, nil, sysErr(err, "cannot stat file '%s'", path)
-	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFIFO:
-		if skip {
-			return nil, nil, errSkip
-		}
-		return nil, nil, virerror.New(libvirt.ErrInternalError, virerror.FromStorage, "Volume path '%s' is a FIFO", path)
-	case unix.S_IFSOCK:
-		if skip {
-			return nil, nil, errSkip
-		}
-		return nil, nil, virerror.New(libvirt.ErrInternalError, virerror.FromStorage, "Volume path '%s' is a socket", path)
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+// never blocking on a fifo. With skip, what a refresh ignores is errSkip: fifos,
+// sockets, dangling links, files it may not open, other kinds of files.
+func openVol(path string, skip bool) (volFD, *unix.Stat_t, error) {
+	return openVolAt(unix.AT_FDCWD, path, path, skip)
+}
+
+// openVolAt is openVol of name in the directory dirfd, whose path is path.
+func openVolAt(dirfd int, name, path string, skip bool) (volFD, *unix.Stat_t, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		if skip && (errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENXIO) ||
-			errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) {
-			return nil, nil, errSkip
+		var lst unix.Stat_t
+		switch {
+		case skip && (errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENXIO) ||
+			errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)):
+			return -1, nil, errSkip
+		case errors.Is(err, unix.ENOENT) && unix.Lstat(path, &lst) != nil:
+			return -1, nil, virerror.New(libvirt.ErrNoStorageVol, virerror.FromStorage, "no storage vol with matching path '%s'", path)
+		case errors.Is(err, unix.ENXIO) && unix.Lstat(path, &lst) == nil && lst.Mode&unix.S_IFMT == unix.S_IFSOCK:
+			return -1, nil, virerror.New(libvirt.ErrInternalError, virerror.FromStorage, "Volume path '%s' is a socket", path)
 		}
-		return nil, nil, sysErr(err, "cannot open volume '%s'", path)
+		return -1, nil, sysErr(err, "cannot open volume '%s'", path)
 	}
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+	f := volFD(fd)
+	st := new(unix.Stat_t)
+	if err := unix.Fstat(fd, st); err != nil {
 		f.Close()
-		return nil, nil, sysErr(err, "cannot stat file '%s'", path)
+		return -1, nil, sysErr(err, "cannot stat file '%s'", path)
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG, unix.S_IFBLK, unix.S_IFDIR:
-		return f, &st, nil
+		return f, st, nil
+	case unix.S_IFIFO:
+		f.Close()
+		if skip {
+			return -1, nil, errSkip
+		}
+		return -1, nil, virerror.New(libvirt.ErrInternalError, virerror.FromStorage, "Volume path '%s' is a FIFO", path)
 	}
 	f.Close()
 	if skip {
-		return nil, nil, errSkip
+		return -1, nil, errSkip
 	}
-	return nil, nil, virerror.New(libvirt.ErrInternalError, virerror.FromStorage, "unexpected storage mode for '%s'", path)
+	return -1, nil, virerror.New(libvirt.ErrInternalError, virerror.FromStorage, "unexpected storage mode for '%s'", path)
 }
 
 // sysErr is libvirt's virReportSystemError: the message, then the system's words.
@@ -76,7 +94,7 @@ func sysErr(err error, format string, args ...any) error {
 
 // statTarget sets what the file's status says (virStorageBackendUpdateVolTargetInfoFD):
 // sizes, permissions and times.
-func statTarget(t *volTarget, f *os.File, st *unix.Stat_t) {
+func statTarget(t *volTarget, f volFD, st *unix.Stat_t) {
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
 		t.Allocation = uint64(st.Blocks) * 512
@@ -85,7 +103,7 @@ func statTarget(t *volTarget, f *os.File, st *unix.Stat_t) {
 	case unix.S_IFDIR:
 		t.Allocation, t.Capacity, t.Physical = 0, 0, 0
 	default:
-		end, err := f.Seek(0, 2)
+		end, err := unix.Seek(int(f), 0, io.SeekEnd)
 		if err == nil {
 			t.Allocation, t.Capacity, t.Physical = uint64(end), uint64(end), uint64(end)
 		}
@@ -158,10 +176,15 @@ func refreshVol(v *volDef) error {
 // probeVol learns a file's format and everything else from the file itself, as a pool
 // refresh does (virStorageBackendRefreshVolTargetUpdate).
 func probeVol(path, name string) (*volDef, error) {
+	return probeVolAt(unix.AT_FDCWD, path, path, name)
+}
+
+// probeVolAt is probeVol of the entry at of the directory dirfd.
+func probeVolAt(dirfd int, at, path, name string) (*volDef, error) {
 	v := &volDef{Name: name, Key: path, Type: volFile}
 	t := &v.Target
 	t.Path = path
-	f, st, err := openVol(path, true)
+	f, st, err := openVolAt(dirfd, at, path, true)
 	if err != nil {
 		return nil, err
 	}
@@ -216,39 +239,41 @@ func probeFileFormat(path string) int {
 }
 
 // refreshLocal lists a directory's volumes and the pool's sizes, as
-// virStorageBackendRefreshLocal does. The files are probed in parallel.
-func refreshLocal(ctx context.Context, def *poolDef) (*volSet, error) {
+// virStorageBackendRefreshLocal does. The files are probed in parallel, and a file
+// unchanged since the last refresh is not opened again.
+func refreshLocal(ctx context.Context, def *poolDef, known probeCache) (*volSet, error) {
 	dir := def.Target.Path
 	d, err := os.Open(dir)
 	if err != nil {
 		return nil, sysErr(err, "cannot open directory '%s'", dir)
 	}
+	defer d.Close()
 	names, err := d.Readdirnames(-1)
-	d.Close()
 	if err != nil {
 		return nil, sysErr(err, "Unable to read directory '%s'", dir)
 	}
 	vols := make([]*volDef, len(names))
+	keys := make([]fileKey, len(names))
 	errs := make([]error, len(names))
-	next := make(chan int)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range max(1, min(runtime.GOMAXPROCS(0), len(names)/64+1)) {
+	for range workers(len(names)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(names) {
+					return
+				}
 				if hasControlChars(names[i]) {
 					errs[i] = errSkip
 					continue
 				}
-				vols[i], errs[i] = probeVol(filepath.Join(dir, names[i]), names[i])
+				vols[i], keys[i], errs[i] = probeCached(int(d.Fd()), filepath.Join(dir, names[i]), names[i], known)
 			}
 		}()
 	}
-	for i := range names {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	set := newVolSet()
 	for i, v := range vols {
@@ -257,7 +282,7 @@ func refreshLocal(ctx context.Context, def *poolDef) (*volSet, error) {
 		case errs[i] != nil:
 			return nil, errs[i]
 		default:
-			set.add(&volume{def: v})
+			set.add(&volume{def: v, probed: keys[i]})
 		}
 	}
 	var st unix.Stat_t
@@ -277,6 +302,12 @@ func refreshLocal(ctx context.Context, def *poolDef) (*volSet, error) {
 	def.Allocation = def.Capacity - def.Available
 	def.Target.Perms = perms{Mode: int(st.Mode & 0o777), UID: int64(st.Uid), GID: int64(st.Gid)}
 	return set, ctx.Err()
+}
+
+// workers is how many goroutines probe n files: one per CPU, but no more than one
+// per 64 files, where the start of another costs more than it saves.
+func workers(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), n/64+1))
 }
 
 func hasControlChars(s string) bool {

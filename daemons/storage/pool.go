@@ -48,6 +48,9 @@ type volume struct {
 	// reading or writing it (clone source, upload, download, wipe).
 	building bool
 	inUse    int
+	// probed identifies the file as it was when a refresh read its header (zero for
+	// a volume the driver made, whose header no refresh has read yet).
+	probed fileKey
 }
 
 // volSet is a pool's volumes by name, key and path, as libvirt indexes them.
@@ -86,4 +89,18 @@ func (s *volSet) sorted() []*volume {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].def.Name < out[j].def.Name })
 	return out
+}
+
+// probes is what the set's volumes' headers said, for files a refresh read, as the
+// next refresh may reuse it. Called with d.mu held.
+func (s *volSet) probes() probeCache {
+	c := probeCache{}
+	for name, v := range s.byName {
+		if v.probed != (fileKey{}) && v.def.Backing == nil {
+			t := &v.def.Target
+			c[name] = probed{key: v.probed, volType: v.def.Type, format: t.Format, capacity: t.Capacity,
+				clusterSize: t.ClusterSize, features: t.Features, hasFeatures: t.HasFeatures, compat: t.Compat}
+		}
+	}
+	return c
 }

@@ -15,8 +15,10 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-// streamChunk is how much a download reads at a time, as libvirt's stream thread.
-const streamChunk = 256 << 10
+// streamChunk is the data a download sends per packet: libvirt's payload limit
+// (VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX), which is also what its clients read at a time,
+// so one packet is one read for them.
+const streamChunk = 262120
 
 // errStreamFull is libvirt's answer to data beyond the end the upload may write.
 var errStreamFull = virerror.New(libvirt.ErrSystemError, virerror.FromStreams, "cannot write to stream: No space left on device")
@@ -70,11 +72,12 @@ func (d *Driver) StorageVolUpload(ctx context.Context, a libvirt.StorageVolUploa
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = sysErr(cerr, "Unable to close")
 		}
-		s.Finish(err)
+		// The volume is free before the client hears the end: its next call may use it.
 		d.mu.Lock()
 		v.inUse--
 		p.asyncJobs--
 		d.mu.Unlock()
+		s.Finish(err)
 		// The file changed: refresh the pool, as libvirt does when an upload ends.
 		d.refreshPool(context.WithoutCancel(ctx), p, true)
 	}()
@@ -124,7 +127,9 @@ func receive(s *rpc.DataStream, f *os.File, limit int64, sparse bool) error {
 			n = limit
 		}
 		if c.Data != nil {
-			if _, err := f.Write(c.Data[:n]); err != nil {
+			_, err := f.Write(c.Data[:n])
+			c.Release()
+			if err != nil {
 				return sysErr(err, "Unable to write %s", f.Name())
 			}
 		} else {
@@ -207,16 +212,15 @@ func (d *Driver) StorageVolDownload(ctx context.Context, a libvirt.StorageVolDow
 	p.asyncJobs++
 	sparse := a.Flags&libvirt.StorageVolDownloadSparseStream != 0
 	go func() {
-		if err := send(s, f, int64(a.Offset), int64(a.Length), sparse); err != nil {
-			s.Abort(err)
-		} else {
-			<-s.Done() // the client confirms the end of data
-		}
-		f.Close()
+		err := send(s, f, int64(a.Offset), int64(a.Length), sparse)
+		f.Close() // all is read: the volume is free again
 		d.mu.Lock()
 		v.inUse--
 		p.asyncJobs--
 		d.mu.Unlock()
+		if err != nil {
+			s.Abort(err)
+		}
 	}()
 	return struct{}{}, nil
 }
@@ -228,7 +232,6 @@ func send(s *rpc.DataStream, f *os.File, pos, length int64, sparse bool) error {
 		return sysErr(err, "Unable to access stream for '%s'", f.Name())
 	}
 	block := st.Mode()&os.ModeDevice != 0
-	buf := make([]byte, streamChunk)
 	var total, dataLeft int64
 	for length == 0 || total < length {
 		if sparse && dataLeft == 0 {
@@ -252,24 +255,22 @@ func send(s *rpc.DataStream, f *os.File, pos, length int64, sparse bool) error {
 			}
 			dataLeft = section
 		}
-		want := int64(len(buf))
+		want := int64(streamChunk)
 		if length != 0 {
 			want = min(want, length-total)
 		}
 		if sparse {
 			want = min(want, dataLeft)
 		}
-		n, err := f.ReadAt(buf[:want], pos)
-		if n > 0 {
-			if _, werr := s.Write(buf[:n]); werr != nil {
-				return nil
-			}
-			pos += int64(n)
-			total += int64(n)
-			dataLeft = max(0, dataLeft-int64(n))
-		}
+		n, err := s.SendFrom(f, pos, int(want))
+		pos += int64(n)
+		total += int64(n)
+		dataLeft = max(0, dataLeft-int64(n))
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if errors.Is(err, io.ErrClosedPipe) {
+			return nil // the client is gone
 		}
 		if err != nil {
 			return sysErr(err, "Unable to read %s", f.Name())
