@@ -9,17 +9,20 @@
 //	driver.go     New, Close: pool states, definitions, the check of each pool's
 //	              storage at start, autostart; events
 //	lifecycle.go  define, create, build, start, destroy, delete, undefine, refresh
+//	objects.go    finding pools, libvirt's duplicate and conflict checks
 //	lists.go, poolinfo.go, caps.go, volumes.go
 //	              lookups, lists, info, XML and pool capabilities
 //	volcreate.go, volops.go, stream.go
 //	              volume creation and cloning, deletion, resize, wipe; upload and
 //	              download over RPC streams
-//	pooldef.go, poolformat.go, voldef.go, volformat.go, units.go, xmltree.go
+//	pooldef.go, poolformat.go, voldef.go, volformat.go, pooltypes.go, units.go,
+//	xmltree.go, xmlwriter.go
 //	              pool and volume XML in and out, as libvirt parses and writes it
 //	config.go     definitions, autostart links and state files (atomic writes)
 //	backend.go    the backend seam; dirbackend.go and fsbackend.go
-//	local.go, probe.go, raw.go, qemuimg.go, command.go
-//	              file volumes: status, header probing, raw files, qemu-img
+//	local.go, probe.go, probecache.go, raw.go, qemuimg.go, command.go, owner.go
+//	              file volumes: status, header probing (and what a refresh may reuse
+//	              of it), raw files, qemu-img
 //
 // # Where things are
 //
@@ -44,7 +47,8 @@
 // the driver (truncate, then fallocate of the allocation); every other format, clones
 // across formats and resizes of images go through qemu-img with libvirt's command
 // lines. A pool refresh reads each file's header as libvirt does (no qemu-img per
-// file), in parallel.
+// file), in parallel, and reads again only the files whose size, times or inode
+// changed since the refresh before.
 //
 // # Locking
 //
