@@ -70,17 +70,18 @@ func transfer(sock, uri, pool, vol, up, down string) error {
 			return err
 		}
 		defer f.Close()
-		err = l.StorageVolUpload(v, f, 0, 0, 0)
+		if err := l.StorageVolUpload(v, f, 0, 0, 0); err != nil {
+			return err
+		}
 	} else {
 		f, err := os.Create(down)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		err = l.StorageVolDownload(v, f, 0, 0, 0)
-	}
-	if err != nil {
-		return err
+		if err := l.StorageVolDownload(v, f, 0, 0, 0); err != nil {
+			return err
+		}
 	}
 	fmt.Printf("transfer_ms %d\n", time.Since(t).Milliseconds())
 	return nil

@@ -69,7 +69,7 @@ func resolveVolume(ctx context.Context, c rpc.Caller, poolName, volName string) 
 		return "", 0, err
 	}
 	var active libvirt.StoragePoolIsActiveRet
-	if err := call(remote.StoragePoolIsActive, libvirt.StoragePoolIsActiveArgs{Pool: pool.Pool}, &active); err != nil {
+	if err := call(remote.StoragePoolIsActive, libvirt.StoragePoolIsActiveArgs(pool), &active); err != nil {
 		return "", 0, err
 	}
 	if active.Active != 1 {
@@ -80,11 +80,11 @@ func resolveVolume(ctx context.Context, c rpc.Caller, poolName, volName string) 
 		return "", 0, err
 	}
 	var info libvirt.StorageVolGetInfoRet
-	if err := call(remote.StorageVolGetInfo, libvirt.StorageVolGetInfoArgs{Vol: vol.Vol}, &info); err != nil {
+	if err := call(remote.StorageVolGetInfo, libvirt.StorageVolGetInfoArgs(vol), &info); err != nil {
 		return "", 0, err
 	}
 	var path libvirt.StorageVolGetPathRet
-	if err := call(remote.StorageVolGetPath, libvirt.StorageVolGetPathArgs{Vol: vol.Vol}, &path); err != nil {
+	if err := call(remote.StorageVolGetPath, libvirt.StorageVolGetPathArgs(vol), &path); err != nil {
 		return "", 0, err
 	}
 	return path.Name, info.Type, nil

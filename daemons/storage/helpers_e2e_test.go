@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/virtunit/virtunit/daemons/daemontest"
 )
@@ -136,18 +135,6 @@ func inNamespace(t *testing.T, d *daemontest.Daemon, args ...string) (string, er
 	t.Helper()
 	out, err := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(d.Pid()), "-m", "--"}, args...)...).CombinedOutput()
 	return string(out), err
-}
-
-// eventually retries check until it passes or 5 s are up.
-func eventually(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !check() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after 5 s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // regexpMatch reports whether the pattern matches a line of s.

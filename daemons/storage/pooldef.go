@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"path"
 	"strconv"
 	"strings"
 
@@ -314,10 +313,4 @@ func sanitizePath(p string) string {
 		s = "/" + s
 	}
 	return s
-}
-
-// isWithin reports whether p is dir or below it, as text after cleaning.
-func isWithin(p, dir string) bool {
-	p, dir = path.Clean(p), path.Clean(dir)
-	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }

@@ -234,7 +234,7 @@ func (d *Driver) StorageVolCreateXMLFrom(ctx context.Context, a libvirt.StorageV
 	}
 	err = buildVol(ctx, def, v, input, a.Flags&^libvirt.StorageVolCreateValidate)
 	ret, err := d.finishBuild(p, vol, def, err)
-	return libvirt.StorageVolCreateXMLFromRet{Vol: ret.Vol}, err
+	return libvirt.StorageVolCreateXMLFromRet(ret), err
 }
 
 // clonePools checks the pools of a clone, the target (returned) by UUID and the
