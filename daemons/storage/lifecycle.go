@@ -99,19 +99,20 @@ func (d *Driver) StoragePoolCreate(ctx context.Context, a libvirt.StoragePoolCre
 
 // startPool starts an inactive pool (pool-start, autostart).
 func (d *Driver) startPool(ctx context.Context, p *pool, flags libvirt.StoragePoolCreateFlags) error {
-	p.op.Lock()
-	defer p.op.Unlock()
-	d.mu.Lock()
-	switch {
-	case p.active:
-		d.mu.Unlock()
-		return errAlreadyActive(p.def.Name)
-	case p.starting:
-		d.mu.Unlock()
-		return errStarting(p.def.Name)
+	_, err := d.lockOp(p, func(p *pool) error {
+		switch {
+		case p.active:
+			return errAlreadyActive(p.def.Name)
+		case p.starting:
+			return errStarting(p.def.Name)
+		}
+		p.starting = true
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	p.starting = true
-	d.mu.Unlock()
+	defer p.op.Unlock()
 	d.log.Info("Starting up storage pool", "pool", p.def.Name)
 	return d.bringUp(ctx, p, flags)
 }
@@ -165,26 +166,20 @@ func (d *Driver) bringUp(ctx context.Context, p *pool, flags libvirt.StoragePool
 }
 
 func (d *Driver) StoragePoolBuild(ctx context.Context, a libvirt.StoragePoolBuildArgs) (struct{}, error) {
-	d.mu.Lock()
-	p, err := d.getPool(a.Pool)
-	d.mu.Unlock()
+	p, def, err := d.beginOp(a.Pool, func(p *pool) error {
+		switch {
+		case p.active:
+			return errAlreadyActive(p.def.Name)
+		case p.starting:
+			return errStarting(p.def.Name)
+		}
+		p.starting = true
+		return nil
+	})
 	if err != nil {
 		return struct{}{}, err
 	}
-	p.op.Lock()
 	defer p.op.Unlock()
-	d.mu.Lock()
-	switch {
-	case p.active:
-		d.mu.Unlock()
-		return struct{}{}, errAlreadyActive(p.def.Name)
-	case p.starting:
-		d.mu.Unlock()
-		return struct{}{}, errStarting(p.def.Name)
-	}
-	p.starting = true
-	def := p.def
-	d.mu.Unlock()
 	b, _ := backendFor(def.Type)
 	err = b.build(ctx, def, a.Flags)
 	d.mu.Lock()
@@ -198,25 +193,16 @@ func (d *Driver) StoragePoolBuild(ctx context.Context, a libvirt.StoragePoolBuil
 }
 
 func (d *Driver) StoragePoolDestroy(ctx context.Context, a libvirt.StoragePoolDestroyArgs) (struct{}, error) {
-	d.mu.Lock()
-	p, err := d.getPool(a.Pool)
-	d.mu.Unlock()
+	p, def, err := d.beginOp(a.Pool, func(p *pool) error {
+		if !p.active {
+			return errNotActive(p.def.Name)
+		}
+		return p.idle()
+	})
 	if err != nil {
 		return struct{}{}, err
 	}
-	p.op.Lock()
 	defer p.op.Unlock()
-	d.mu.Lock()
-	if !p.active {
-		d.mu.Unlock()
-		return struct{}{}, errNotActive(p.def.Name)
-	}
-	if err := p.idle(); err != nil {
-		d.mu.Unlock()
-		return struct{}{}, err
-	}
-	def := p.def
-	d.mu.Unlock()
 	d.log.Info("Destroying storage pool", "pool", def.Name)
 	d.removeState(def.Name)
 	b, _ := backendFor(def.Type)
@@ -233,25 +219,16 @@ func (d *Driver) StoragePoolDestroy(ctx context.Context, a libvirt.StoragePoolDe
 }
 
 func (d *Driver) StoragePoolDelete(ctx context.Context, a libvirt.StoragePoolDeleteArgs) (struct{}, error) {
-	d.mu.Lock()
-	p, err := d.getPool(a.Pool)
-	d.mu.Unlock()
+	p, def, err := d.beginOp(a.Pool, func(p *pool) error {
+		if p.active {
+			return errStillActive(p.def.Name)
+		}
+		return p.idle()
+	})
 	if err != nil {
 		return struct{}{}, err
 	}
-	p.op.Lock()
 	defer p.op.Unlock()
-	d.mu.Lock()
-	if p.active {
-		d.mu.Unlock()
-		return struct{}{}, errStillActive(p.def.Name)
-	}
-	if err := p.idle(); err != nil {
-		d.mu.Unlock()
-		return struct{}{}, err
-	}
-	def := p.def
-	d.mu.Unlock()
 	d.log.Info("Deleting storage pool", "pool", def.Name)
 	d.removeState(def.Name)
 	if err := virerror.CheckFlags(uint32(a.Flags), 0, virerror.FromStorage, "virStorageBackendDeleteLocal"); err != nil {
@@ -308,26 +285,21 @@ func (d *Driver) StoragePoolRefresh(ctx context.Context, a libvirt.StoragePoolRe
 // refreshPool lists a pool's volumes again. A failed refresh stops the pool, as in
 // libvirt; quiet (the refresh after an upload) skips a busy pool without an error.
 func (d *Driver) refreshPool(ctx context.Context, p *pool, quiet bool) error {
-	p.op.Lock()
-	defer p.op.Unlock()
-	d.mu.Lock()
-	if !p.active {
-		d.mu.Unlock()
-		if quiet {
-			return nil
+	var known probeCache
+	def, err := d.lockOp(p, func(p *pool) error {
+		if !p.active {
+			return errNotActive(p.def.Name)
 		}
-		return errNotActive(p.def.Name)
-	}
-	if err := p.idle(); err != nil {
-		d.mu.Unlock()
+		known = p.vols.probes()
+		return p.idle()
+	})
+	if err != nil {
 		if quiet {
 			return nil
 		}
 		return err
 	}
-	def := p.def
-	known := p.vols.probes()
-	d.mu.Unlock()
+	defer p.op.Unlock()
 	b, _ := backendFor(def.Type)
 	vols, err := b.refresh(ctx, def, known)
 	if err != nil {
@@ -366,4 +338,32 @@ func (d *Driver) StoragePoolSetAutostart(ctx context.Context, a libvirt.StorageP
 		p.autostart = on
 	}
 	return struct{}{}, nil
+}
+
+// beginOp finds the pool ref names, takes its op lock and runs check on it with d.mu
+// held. On success the op lock stays taken, for the caller to release after its work,
+// and the pool's current definition is returned.
+func (d *Driver) beginOp(ref libvirt.StoragePool, check func(p *pool) error) (*pool, *poolDef, error) {
+	d.mu.Lock()
+	p, err := d.getPool(ref)
+	d.mu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	def, err := d.lockOp(p, check)
+	return p, def, err
+}
+
+// lockOp is beginOp for a pool already found.
+func (d *Driver) lockOp(p *pool, check func(p *pool) error) (*poolDef, error) {
+	p.op.Lock()
+	d.mu.Lock()
+	err := check(p)
+	def := p.def
+	d.mu.Unlock()
+	if err != nil {
+		p.op.Unlock()
+		return nil, err
+	}
+	return def, nil
 }
