@@ -22,20 +22,30 @@ func (d *Driver) StorageVolDelete(ctx context.Context, a libvirt.StorageVolDelet
 	p.op.Lock() // no refresh may list the file while it goes
 	defer p.op.Unlock()
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	_, v, err := d.vol(a.Vol)
 	switch {
 	case err != nil:
-		return struct{}{}, err
 	case v.inUse > 0:
-		return struct{}{}, errInUse(v.def.Name)
+		err = errInUse(v.def.Name)
 	case v.building:
-		return struct{}{}, errBuilding(v.def.Name)
+		err = errBuilding(v.def.Name)
+	default:
+		err = virerror.CheckFlags(uint32(a.Flags), 0, virerror.FromStorage, "virStorageBackendVolDeleteLocal")
 	}
-	if err := virerror.CheckFlags(uint32(a.Flags), 0, virerror.FromStorage, "virStorageBackendVolDeleteLocal"); err != nil {
+	if err != nil {
+		d.mu.Unlock()
 		return struct{}{}, err
 	}
-	if err := removeVolFile(v.def); err != nil {
+	// Removing a large file takes long: the volume is marked busy meanwhile, and the
+	// driver's lock is free.
+	v.inUse++
+	def := copyVolDef(v.def)
+	d.mu.Unlock()
+	err = removeVolFile(def)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v.inUse--
+	if err != nil {
 		return struct{}{}, err
 	}
 	p.def.Allocation -= min(p.def.Allocation, v.def.Target.Allocation)
