@@ -12,16 +12,18 @@ import (
 	"github.com/virtunit/virtunit/daemons/network/helper"
 	"github.com/virtunit/virtunit/daemons/nodedev"
 	"github.com/virtunit/virtunit/daemons/qemu"
+	"github.com/virtunit/virtunit/daemons/storage"
 )
 
 func main() {
 	d := daemon.Daemon{
 		Name:         "libvirtd",
 		SocketPrefix: "libvirt",
-		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
+		Schemes:      []string{"qemu", "network", "interface", "nodedev", "storage"},
 		Listen:       true,
-		// In libvirt's order: networks come up before the guests that use them.
-		Drivers:     []driver.Factory{network.New, iface.New, nodedev.New, qemu.New},
+		// In libvirt's order: networks and storage come up before the guests that use
+		// them.
+		Drivers:     []driver.Factory{network.New, iface.New, nodedev.New, storage.New, qemu.New},
 		Description: "libvirt management daemon",
 	}
 	// A network's units run this executable as the network helper.

@@ -17,9 +17,9 @@ func main() {
 		Schemes: []string{"qemu"},
 		Drivers: []driver.Factory{
 			qemu.New,
-			// Network, interface and node-device calls go to their own daemons, as
-			// with libvirt's virtqemud.
-			forward.Driver(forward.Network, forward.Interface, forward.NodeDevice),
+			// Network, interface, node-device and storage calls go to their own
+			// daemons, as with libvirt's virtqemud.
+			forward.Driver(forward.Network, forward.Interface, forward.NodeDevice, forward.Storage),
 		},
 		Description: "libvirt QEMU management daemon",
 	}

@@ -70,7 +70,7 @@ type Daemon struct {
 
 var schemes = map[string]string{
 	"virtqemud": "qemu", "virtnetworkd": "network", "virtinterfaced": "interface",
-	"virtnodedevd": "nodedev", "libvirtd": "qemu", "virtproxyd": "qemu",
+	"virtnodedevd": "nodedev", "virtstoraged": "storage", "libvirtd": "qemu", "virtproxyd": "qemu",
 }
 
 // SocketPrefix is the prefix of a daemon's socket names.

@@ -1,11 +1,12 @@
 // Package driver is the contract between a daemon's drivers and the rest of it.
 //
 // Upward, the API each kind of driver implements — Hypervisor (domains), Networks,
-// Interfaces, NodeDevices — as libvirt's virHypervisorDriver, virNetworkDriver,
-// virInterfaceDriver and virNodeDeviceDriver tables are. Every front end calls these
-// methods and nothing else: the REMOTE program (daemons/remote) decodes a call and
-// invokes one, the D-Bus API (dbusapi) does the same for a method call, so an
-// operation's checks and errors exist once whichever door a request came through.
+// Interfaces, NodeDevices, Storage — as libvirt's virHypervisorDriver,
+// virNetworkDriver, virInterfaceDriver, virNodeDeviceDriver and virStorageDriver
+// tables are. Every front end calls these methods and nothing else: the REMOTE
+// program (daemons/remote) decodes a call and invokes one, the D-Bus API (dbusapi)
+// does the same for a method call, so an operation's checks and errors exist once
+// whichever door a request came through.
 // The methods take and return go-libvirt's argument and result types, which are the
 // arguments and results of the libvirt API calls themselves; nothing here is encoded.
 //

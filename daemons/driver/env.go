@@ -57,8 +57,8 @@ type Paths struct {
 }
 
 // Driver is what a Factory returns: a value implementing one or more of this package's
-// API interfaces (Hypervisor, Networks, Interfaces, NodeDevices), which every front end
-// (the REMOTE program, the D-Bus API) calls, or a relay that serves procedures of its
+// API interfaces (Hypervisor, Networks, Interfaces, NodeDevices, Storage), which
+// every front end (the REMOTE program, the D-Bus API) calls, or a relay that serves procedures of its
 // own by passing them to another daemon; and io.Closer when it has work to stop.
 type Driver = any
 

@@ -16,6 +16,8 @@ type Family struct {
 	// messages are the event messages that come back.
 	register, deregister remote.Proc
 	messages             []remote.Proc
+	// streams are the calls that open a data stream, whose packets are relayed too.
+	streams []remote.Proc
 }
 
 // The secondary drivers a hypervisor daemon forwards to.
@@ -39,6 +41,15 @@ var (
 		register: remote.ConnectNodeDeviceEventRegisterAny, deregister: remote.ConnectNodeDeviceEventDeregisterAny,
 		messages: []remote.Proc{remote.NodeDeviceEventLifecycle, remote.NodeDeviceEventUpdate},
 	}
+	Storage = Family{
+		Scheme: "storage",
+		prefixes: []string{"StoragePool", "StorageVol", "ConnectListAllStoragePools", "ConnectNumOfStoragePools",
+			"ConnectListStoragePools", "ConnectNumOfDefinedStoragePools", "ConnectListDefinedStoragePools",
+			"ConnectFindStoragePoolSources", "ConnectGetStoragePoolCapabilities", "ConnectStoragePoolEvent"},
+		register: remote.ConnectStoragePoolEventRegisterAny, deregister: remote.ConnectStoragePoolEventDeregisterAny,
+		messages: []remote.Proc{remote.StoragePoolEventLifecycle, remote.StoragePoolEventRefresh},
+		streams:  []remote.Proc{remote.StorageVolUpload, remote.StorageVolDownload},
+	}
 )
 
 // procs lists the calls of the family (event messages excluded: they are not calls).
@@ -46,7 +57,8 @@ func (f Family) procs() []remote.Proc {
 	var ps []remote.Proc
 	for _, p := range remote.Procs() {
 		n := p.String()
-		if strings.Contains(n, "EventLifecycle") || strings.Contains(n, "EventUpdate") || strings.Contains(n, "EventCallbackMetadata") {
+		if strings.Contains(n, "EventLifecycle") || strings.Contains(n, "EventUpdate") || strings.Contains(n, "EventCallbackMetadata") ||
+			f.isMessage(int32(p)) {
 			continue
 		}
 		for _, pre := range f.prefixes {

@@ -66,11 +66,13 @@ func (f *Forwarder) Procedures() []rpc.Procedure {
 	for i := range f.families {
 		fam := &f.families[i]
 		for _, p := range fam.procs() {
-			switch p {
-			case fam.register:
+			switch {
+			case p == fam.register:
 				ps = append(ps, rpc.HandleRaw(p, f.registerEvent(fam), rpc.ReadOnly))
-			case fam.deregister:
+			case p == fam.deregister:
 				ps = append(ps, rpc.HandleRaw(p, f.deregisterEvent(fam), rpc.ReadOnly))
+			case fam.isStream(p):
+				ps = append(ps, rpc.HandleRaw(p, f.passStream(fam, p), rpc.ReadOnly))
 			default:
 				// Read-only clients get a read-only connection on the other side, which
 				// refuses changes with its own words.
@@ -231,6 +233,15 @@ func (f *Forwarder) relayEvent(c *rpc.Client, fam *Family, b *backend, pkt rpc.P
 	if err := c.SendRawMessage(remote.Program, pkt.Procedure, payload); err != nil {
 		f.log.Warn("cannot relay event", "err", err)
 	}
+}
+
+func (fam *Family) isStream(p remote.Proc) bool {
+	for _, s := range fam.streams {
+		if s == p {
+			return true
+		}
+	}
+	return false
 }
 
 func (fam *Family) isMessage(proc int32) bool {

@@ -60,13 +60,13 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "cannot create domain directory %s: %v", dir, err)
 	}
 	var files []*os.File
-	lent := false // whether the guest's files were given to its user
+	var lent *libvirtxml.Domain // the definition whose files were given to the guest's user
 	defer func() {
 		closeAll(files)
 		if err != nil {
 			os.RemoveAll(dir)
-			if lent {
-				d.releaseFiles(live)
+			if lent != nil {
+				d.releaseFiles(lent)
 			}
 			d.unplugAll(context.WithoutCancel(ctx), dom.name, live)
 		}
@@ -102,22 +102,28 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	if err := prepareNVRAM(live); err != nil {
 		return err
 	}
-	cmd, err := buildCommand(live, l, d.cfg)
+	// live keeps a volume disk's pool and volume, as libvirt's live XML does; the
+	// command line and the files lent to the guest's user need the paths.
+	withPaths, err := d.withVolumePaths(ctx, live)
+	if err != nil {
+		return err
+	}
+	cmd, err := buildCommand(withPaths, l, d.cfg)
 	if err != nil {
 		return err
 	}
 	fillChannelSockets(live, dir)
-	if err := d.prepareFiles(live, dir, l.consoleLog); err != nil {
+	if err := d.prepareFiles(withPaths, dir, l.consoleLog); err != nil {
 		return err
 	}
-	lent = true
+	lent = withPaths
 	hooked = true
 	if err := d.callHook(ctx, hookStart, live); err != nil {
 		return err
 	}
 	logPath := d.dirs.logFile(dom.name)
 	logStart := writeLogHeader(logPath, id, cmd)
-	spec := d.unitSpec(dom, live, id, cmd, dir, logPath, files)
+	spec := d.unitSpec(dom, withPaths, id, cmd, dir, logPath, files)
 	w, err := d.units.Watch(spec.Name)
 	if err != nil {
 		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "cannot watch unit %s: %v", spec.Name, err)

@@ -86,7 +86,17 @@ func (d *Driver) finishStop(dom *domain, r *running, reason libvirt.DomainShutof
 		d.log.Warn("cannot remove status file", "domain", dom.name, "err", err)
 	}
 	os.RemoveAll(r.dir)
-	d.releaseFiles(live)
+	if live != nil {
+		// A volume disk's file is found through its pool again, as at start.
+		rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		lent, err := d.withVolumePaths(rctx, live)
+		rcancel()
+		if err != nil {
+			d.log.Warn("cannot find the files of the guest's volumes to give them back", "domain", dom.name, "err", err)
+			lent = live
+		}
+		d.releaseFiles(lent)
+	}
 	uctx, ucancel := context.WithTimeout(context.Background(), 10*time.Second)
 	d.unplugAll(uctx, dom.name, live)
 	ucancel()

@@ -27,6 +27,7 @@ var connectionTypes = map[string]struct {
 	"network":   {"network", virerror.FromNetwork},
 	"interface": {"interface", virerror.FromInterface},
 	"nodedev":   {"nodedev", virerror.FromNodeDev},
+	"storage":   {"storage", virerror.FromStorage},
 }
 
 // The virDrvFeature values the daemon itself answers (src/libvirt_internal.h).

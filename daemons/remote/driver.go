@@ -28,6 +28,9 @@ func procedures(d driver.Driver, hub *rpc.Hub) []rpc.Procedure {
 	if nd, ok := d.(driver.NodeDevices); ok {
 		ps = append(ps, nodeDeviceProcedures(nd, hub)...)
 	}
+	if st, ok := d.(driver.Storage); ok {
+		ps = append(ps, storageProcedures(st, hub)...)
+	}
 	if r, ok := d.(Relay); ok {
 		ps = append(ps, r.Procedures()...)
 	}

@@ -14,6 +14,7 @@ const (
 	DomainEvents = iota + 1
 	NetworkEvents
 	NodeDeviceEvents
+	StoragePoolEvents
 )
 
 // UUIDKey is the hub key of an object identified by UUID (domains, networks), the
@@ -52,6 +53,24 @@ func NetworkEventProcedures(hub *rpc.Hub) []rpc.Procedure {
 		}, rpc.ReadOnly),
 		rpc.Handle(ConnectNetworkEventDeregisterAny, func(ctx context.Context, a libvirt.ConnectNetworkEventDeregisterAnyArgs) (struct{}, error) {
 			return struct{}{}, deregister(ctx, hub, NetworkEvents, a.CallbackID, "network")
+		}, rpc.ReadOnly),
+	}
+}
+
+// StoragePoolEventProcedures are CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY/DEREGISTER_ANY.
+// Pools are filtered by UUID.
+func StoragePoolEventProcedures(hub *rpc.Hub) []rpc.Procedure {
+	return []rpc.Procedure{
+		rpc.Handle(ConnectStoragePoolEventRegisterAny, func(ctx context.Context, a libvirt.ConnectStoragePoolEventRegisterAnyArgs) (libvirt.ConnectStoragePoolEventRegisterAnyRet, error) {
+			key := ""
+			if len(a.Pool) > 0 {
+				key = UUIDKey(a.Pool[0].UUID)
+			}
+			id, err := register(ctx, hub, StoragePoolEvents, a.EventID, key, virerror.FromStorage)
+			return libvirt.ConnectStoragePoolEventRegisterAnyRet{CallbackID: id}, err
+		}, rpc.ReadOnly),
+		rpc.Handle(ConnectStoragePoolEventDeregisterAny, func(ctx context.Context, a libvirt.ConnectStoragePoolEventDeregisterAnyArgs) (struct{}, error) {
+			return struct{}{}, deregister(ctx, hub, StoragePoolEvents, a.CallbackID, "storage pool")
 		}, rpc.ReadOnly),
 	}
 }

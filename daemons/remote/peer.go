@@ -15,6 +15,7 @@ var daemons = map[string]string{
 	"network":   "virtnetworkd",
 	"interface": "virtinterfaced",
 	"nodedev":   "virtnodedevd",
+	"storage":   "virtstoraged",
 }
 
 // DaemonFor is the modular daemon that serves scheme ("virtnetworkd" for

@@ -212,8 +212,8 @@ func (c *Client) serve() {
 			if !c.call(h, payload) {
 				return
 			}
-		case Stream:
-			if !c.streamPacket(h, payload) {
+		case Stream, StreamHole:
+			if !c.streamPacket(h, payload, pkt.Raw) {
 				c.srv.log.Warn("closing client that broke the stream protocol", "client", c.id, "serial", h.Serial)
 				return
 			}

@@ -84,7 +84,7 @@ func ReadPacket(r io.Reader, max int) (Packet, error) {
 	case n > int64(lenSize+max):
 		return Packet{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, lenSize+max)
 	}
-	buf := make([]byte, n)
+	buf := packetBuf(int(n))
 	copy(buf, lb[:])
 	if _, err := io.ReadFull(r, buf[lenSize:]); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -105,6 +105,18 @@ func decodeHeader(b []byte) Header {
 		Serial:    be.Uint32(b[16:]),
 		Status:    Status(be.Uint32(b[20:])),
 	}
+}
+
+// putHeader writes the length word and h at the start of pkt, a whole packet.
+func putHeader(pkt []byte, h Header) {
+	be := binary.BigEndian
+	be.PutUint32(pkt[0:], uint32(len(pkt)))
+	be.PutUint32(pkt[4:], h.Program)
+	be.PutUint32(pkt[8:], h.Version)
+	be.PutUint32(pkt[12:], uint32(h.Procedure))
+	be.PutUint32(pkt[16:], uint32(h.Type))
+	be.PutUint32(pkt[20:], h.Serial)
+	be.PutUint32(pkt[24:], uint32(h.Status))
 }
 
 // newPacket starts a packet with h and room for the length word; finish it with

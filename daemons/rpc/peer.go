@@ -23,6 +23,7 @@ type Peer struct {
 	mu      sync.Mutex
 	serial  uint32
 	pending map[uint32]chan Packet
+	streams map[uint32]*PeerStream
 	err     error // set once the connection is gone
 	done    chan struct{}
 
@@ -37,7 +38,7 @@ func DialPeer(ctx context.Context, path string, onMessage func(Packet)) (*Peer, 
 	if err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromRPC, "Failed to connect socket to '%s': %s", path, virerror.Strerror(err))
 	}
-	p := &Peer{conn: c, pending: map[uint32]chan Packet{}, done: make(chan struct{}), onMessage: onMessage}
+	p := &Peer{conn: c, pending: map[uint32]chan Packet{}, streams: map[uint32]*PeerStream{}, done: make(chan struct{}), onMessage: onMessage}
 	go p.read()
 	return p, nil
 }
@@ -66,6 +67,8 @@ func (p *Peer) read() {
 			if p.onMessage != nil {
 				p.onMessage(pkt)
 			}
+		case pkt.Type == Stream || pkt.Type == StreamHole:
+			p.streamPacket(pkt)
 		case pkt.Type == Reply:
 			p.mu.Lock()
 			ch := p.pending[pkt.Serial]
@@ -82,7 +85,12 @@ func (p *Peer) read() {
 		close(ch)
 		delete(p.pending, s)
 	}
+	streams := p.streams
+	p.streams = map[uint32]*PeerStream{}
 	p.mu.Unlock()
+	for _, st := range streams {
+		st.end()
+	}
 	p.conn.Close()
 	close(p.done)
 }
@@ -97,6 +105,13 @@ func (p *Peer) write(pkt []byte) error {
 // CallRaw sends one call whose arguments are already encoded and returns the reply's
 // payload. An error reply comes back as the *virerror.Error the other daemon sent.
 func (p *Peer) CallRaw(ctx context.Context, prog uint32, proc int32, args []byte) ([]byte, error) {
+	return p.call(ctx, prog, proc, args, nil)
+}
+
+// call sends one call and waits for its reply; st, when set, is registered under the
+// call's serial before the call leaves, so no stream packet that follows the reply is
+// missed.
+func (p *Peer) call(ctx context.Context, prog uint32, proc int32, args []byte, st *PeerStream) ([]byte, error) {
 	ch := make(chan Packet, 1)
 	p.mu.Lock()
 	if p.err != nil {
@@ -106,6 +121,10 @@ func (p *Peer) CallRaw(ctx context.Context, prog uint32, proc int32, args []byte
 	serial := p.serial
 	p.serial++
 	p.pending[serial] = ch
+	if st != nil {
+		st.header = Header{Program: prog, Version: 1, Procedure: proc, Type: Stream, Serial: serial}
+		p.streams[serial] = st
+	}
 	p.mu.Unlock()
 	pkt, err := EncodeRawPacket(Header{Program: prog, Version: 1, Procedure: proc, Type: Call, Serial: serial}, args)
 	if err == nil {
@@ -156,6 +175,10 @@ func (p *Peer) Call(ctx context.Context, prog uint32, proc int32, args, ret any)
 	}
 	return nil
 }
+
+// DecodeRemoteError is the error a remote_error payload carries (a relayed stream's
+// STREAM/ERROR).
+func DecodeRemoteError(payload []byte) error { return decodeRemoteError(payload) }
 
 func decodeRemoteError(payload []byte) error {
 	var re remoteError

@@ -92,16 +92,22 @@ func (c *Client) post(pkt []byte, done func()) {
 
 // writePaced queues pkt once the client's unsent output is below pacedBytes, for
 // producers that must go at the client's pace (stream data, a relayed backend).
-func (c *Client) writePaced(pkt []byte) {
+func (c *Client) writePaced(pkt []byte) { c.writePacedDone(pkt, nil) }
+
+// writePacedDone is writePaced with done run once pkt is written or dropped.
+func (c *Client) writePacedDone(pkt []byte, done func()) {
 	c.qmu.Lock()
 	for c.queued > pacedBytes && !c.isClosed() {
 		c.qcond.Wait()
 	}
 	if c.isClosed() {
 		c.qmu.Unlock()
+		if done != nil {
+			done()
+		}
 		return
 	}
-	c.queueLocked(outPacket{data: pkt})
+	c.queueLocked(outPacket{data: pkt, done: done})
 }
 
 // queueLocked adds p to the queue, with c.qmu held, and releases the lock. When no

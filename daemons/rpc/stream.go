@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"sync"
@@ -17,13 +18,46 @@ import (
 //   - the client ends its side with STREAM/OK ("finish") or aborts with STREAM/ERROR;
 //     either way it waits for the server's confirmation, an empty STREAM/OK;
 //   - the server reports a failure with STREAM/ERROR carrying a remote_error;
+//   - on sparse streams (vol-upload --sparse) either side may send STREAM_HOLE,
+//     {hyper length; unsigned flags}, for bytes the receiver skips rather than writes;
 //   - STREAM packets for no open stream get an empty REPLY and are dropped (serve).
 
 // ErrStreamAborted is what Read returns after the client aborted the stream.
 var ErrStreamAborted = errors.New("stream aborted at client request")
 
-// maxStreamQueue bounds the data a client may send ahead of the handler's reads.
+// maxStreamQueue bounds the data a client may send ahead of the handler's reads. When
+// it is full the client's reader waits, as libvirt stops reading a client whose stream
+// messages are not consumed yet: an upload goes at the pace of the disk.
 const maxStreamQueue = 4 << 20
+
+// holeCost is what a queued hole counts against maxStreamQueue, so that a flood of
+// holes is bounded too.
+const holeCost = 64
+
+// Chunk is one piece of what a client sent on a stream: data, or, on a sparse stream,
+// a hole of Hole bytes (STREAM_HOLE) the receiver skips instead of writing zeros.
+type Chunk struct {
+	Data []byte
+	Hole int64
+	// buf is the packet Data lies in, reused once the receiver is done with it.
+	buf []byte
+}
+
+// Release hands the chunk's memory back for the next packets; Data must not be used
+// after. A chunk not released is garbage collected as usual.
+func (c Chunk) Release() {
+	if c.buf != nil {
+		releaseBuf(c.buf)
+	}
+}
+
+// StreamOption qualifies a stream at OpenStream.
+type StreamOption func(*DataStream)
+
+// HandlerFinishes makes the handler confirm the client's finish with Finish, instead
+// of the stream confirming it at once: an upload's data must be on disk, or a relayed
+// stream's far end must have confirmed, before the client hears that all went well.
+func HandlerFinishes(s *DataStream) { s.handlerFinishes = true }
 
 // DataStream is one open data stream of a client, tied to the call that opened it.
 type DataStream struct {
@@ -34,12 +68,16 @@ type DataStream struct {
 	done  chan struct{} // closed when the stream has ended, for whatever reason
 	end   sync.Once
 
-	mu      sync.Mutex
-	in      [][]byte // data from the client not read yet
-	inLen   int
-	inEOF   error // io.EOF after the client's finish, ErrStreamAborted, or a disconnect
-	wake    chan struct{}
-	sentEOF bool
+	handlerFinishes bool
+
+	mu       sync.Mutex
+	space    *sync.Cond // signalled when queued input shrinks or the stream ends
+	in       []Chunk    // what the client sent, not read yet
+	inLen    int
+	inEOF    error // io.EOF after the client's finish, ErrStreamAborted, or a disconnect
+	finished bool  // the client sent its finish (STREAM/OK)
+	wake     chan struct{}
+	sentEOF  bool
 }
 
 type callKey struct{}
@@ -47,13 +85,17 @@ type callKey struct{}
 // OpenStream opens a stream on the call running under ctx. The handler returns its
 // reply as usual; the stream carries data only after that reply. If the call fails,
 // the stream is dropped.
-func OpenStream(ctx context.Context) (*DataStream, error) {
+func OpenStream(ctx context.Context, opts ...StreamOption) (*DataStream, error) {
 	c := ClientFrom(ctx)
 	h, ok := ctx.Value(callKey{}).(Header)
 	if c == nil || !ok {
 		return nil, errors.New("no call to open a stream on")
 	}
 	s := &DataStream{c: c, header: h, ready: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	s.space = sync.NewCond(&s.mu)
+	for _, o := range opts {
+		o(s)
+	}
 	c.smu.Lock()
 	defer c.smu.Unlock()
 	if c.streams == nil {
@@ -70,19 +112,53 @@ func OpenStream(ctx context.Context) (*DataStream, error) {
 // the client gone.
 func (s *DataStream) Done() <-chan struct{} { return s.done }
 
-// Read returns data the client sent. It returns io.EOF once the client finished the
-// stream and ErrStreamAborted once it aborted it.
-func (s *DataStream) Read(p []byte) (int, error) {
+// Recv returns the next chunk the client sent, data or hole. It returns io.EOF once
+// the client finished the stream and ErrStreamAborted once it aborted it. The chunk's
+// data belongs to the caller.
+func (s *DataStream) Recv() (Chunk, error) {
 	for {
 		s.mu.Lock()
 		if len(s.in) > 0 {
-			n := copy(p, s.in[0])
-			if n == len(s.in[0]) {
+			c := s.in[0]
+			s.in[0] = Chunk{}
+			s.in = s.in[1:]
+			s.inLen -= chunkCost(c)
+			s.space.Broadcast()
+			s.mu.Unlock()
+			return c, nil
+		}
+		err := s.inEOF
+		s.mu.Unlock()
+		if err != nil {
+			return Chunk{}, err
+		}
+		select {
+		case <-s.wake:
+		case <-s.done: // close set inEOF: the next round returns it
+		}
+	}
+}
+
+// Read returns data the client sent, skipping holes. It returns io.EOF once the client
+// finished the stream and ErrStreamAborted once it aborted it.
+func (s *DataStream) Read(p []byte) (int, error) {
+	for {
+		s.mu.Lock()
+		for len(s.in) > 0 && s.in[0].Data == nil {
+			s.inLen -= chunkCost(s.in[0])
+			s.in = s.in[1:]
+		}
+		if len(s.in) > 0 {
+			n := copy(p, s.in[0].Data)
+			if n == len(s.in[0].Data) {
+				s.in[0].Release()
+				s.in[0] = Chunk{}
 				s.in = s.in[1:]
 			} else {
-				s.in[0] = s.in[0][n:]
+				s.in[0].Data = s.in[0].Data[n:]
 			}
 			s.inLen -= n
+			s.space.Broadcast()
 			s.mu.Unlock()
 			return n, nil
 		}
@@ -93,9 +169,16 @@ func (s *DataStream) Read(p []byte) (int, error) {
 		}
 		select {
 		case <-s.wake:
-		case <-s.done: // close set inEOF: the next round returns it
+		case <-s.done:
 		}
 	}
+}
+
+func chunkCost(c Chunk) int {
+	if c.Data == nil {
+		return holeCost
+	}
+	return len(c.Data)
 }
 
 // Write sends data to the client in chunks of at most MaxStreamChunk.
@@ -117,6 +200,24 @@ func (s *DataStream) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteHole tells the client of a hole of n bytes (a sparse stream's STREAM_HOLE).
+func (s *DataStream) WriteHole(n int64) error {
+	select {
+	case <-s.ready:
+	case <-s.done:
+		return io.ErrClosedPipe
+	}
+	var b [12]byte
+	binary.BigEndian.PutUint64(b[:], uint64(n))
+	pkt, err := EncodeRawPacket(Header{Program: s.header.Program, Version: s.header.Version,
+		Procedure: s.header.Procedure, Type: StreamHole, Serial: s.header.Serial, Status: StatusContinue}, b[:])
+	if err != nil {
+		return err
+	}
+	s.c.writePaced(pkt)
+	return nil
+}
+
 // CloseWrite tells the client there is no more data (EOF). The client then finishes
 // the stream, and the server confirms.
 func (s *DataStream) CloseWrite() error {
@@ -133,6 +234,22 @@ func (s *DataStream) CloseWrite() error {
 	s.sentEOF = true
 	s.mu.Unlock()
 	return s.send(StatusContinue, []byte{})
+}
+
+// Finish answers the client's finish of a HandlerFinishes stream: with nil the stream
+// ended well (STREAM/OK), otherwise the client gets err (STREAM/ERROR).
+func (s *DataStream) Finish(err error) {
+	if err != nil {
+		s.Abort(err)
+		return
+	}
+	select {
+	case <-s.ready:
+	case <-s.done:
+		return
+	}
+	s.send(StatusOK, nil)
+	s.close(io.EOF)
 }
 
 // Abort ends the stream with an error the client reports (STREAM/ERROR).
@@ -161,21 +278,50 @@ func (s *DataStream) send(st Status, data []byte) error {
 		return io.ErrClosedPipe
 	default:
 	}
-	pkt, err := EncodeRawPacket(s.packetHeader(st), data)
-	if err != nil {
-		return err
-	}
-	s.c.writePaced(pkt)
+	h := s.packetHeader(st)
+	pkt := packetBuf(lenSize + HeaderSize + len(data))
+	putHeader(pkt, h)
+	copy(pkt[lenSize+HeaderSize:], data)
+	s.c.writePacedDone(pkt, func() { releaseBuf(pkt) })
 	return nil
+}
+
+// SendFrom sends up to MaxStreamChunk bytes of r at off as one data packet, read
+// straight into the packet. It returns how many bytes it sent; 0 with io.EOF at the
+// end of r.
+func (s *DataStream) SendFrom(r io.ReaderAt, off int64, n int) (int, error) {
+	select {
+	case <-s.ready:
+	case <-s.done:
+		return 0, io.ErrClosedPipe
+	}
+	n = min(n, MaxStreamChunk)
+	pkt := packetBuf(lenSize + HeaderSize + n)
+	got, err := r.ReadAt(pkt[lenSize+HeaderSize:], off)
+	if got == 0 {
+		releaseBuf(pkt)
+		if err == nil {
+			err = io.EOF
+		}
+		return 0, err
+	}
+	pkt = pkt[:lenSize+HeaderSize+got]
+	putHeader(pkt, s.packetHeader(StatusContinue))
+	s.c.writePacedDone(pkt, func() { releaseBuf(pkt) })
+	if err == io.EOF {
+		err = nil
+	}
+	return got, err
 }
 
 // close ends the stream once and forgets it.
 func (s *DataStream) close(why error) {
 	s.end.Do(func() {
 		s.mu.Lock()
-		if s.inEOF == nil {
+		if s.inEOF == nil || s.inEOF == io.EOF && why != io.EOF {
 			s.inEOF = why
 		}
+		s.space.Broadcast()
 		s.mu.Unlock()
 		s.c.smu.Lock()
 		if s.c.streams[s.header.Serial] == s {
@@ -186,26 +332,35 @@ func (s *DataStream) close(why error) {
 	})
 }
 
-// packet handles a STREAM packet from the client for this stream; false if the
-// client broke the protocol and must be dropped.
-func (s *DataStream) packet(h Header, payload []byte) bool {
-	switch h.Status {
-	case StatusContinue:
-		s.mu.Lock()
-		if s.inEOF != nil || s.inLen+len(payload) > maxStreamQueue {
-			s.mu.Unlock()
+// packet handles a STREAM or STREAM_HOLE packet from the client for this stream;
+// false if the client broke the protocol and must be dropped.
+func (s *DataStream) packet(h Header, payload, raw []byte) bool {
+	switch {
+	case h.Type == StreamHole:
+		if len(payload) < 12 {
 			return false
 		}
-		if len(payload) > 0 {
-			s.in = append(s.in, append([]byte(nil), payload...))
-			s.inLen += len(payload)
+		n := int64(binary.BigEndian.Uint64(payload))
+		if n < 0 {
+			return false
+		}
+		return s.queue(Chunk{Hole: n})
+	case h.Status == StatusContinue:
+		if len(payload) == 0 {
+			return true
+		}
+		// The packet's buffer is the reader's own: it is kept, not copied.
+		return s.queue(Chunk{Data: payload, buf: raw})
+	case h.Status == StatusOK && s.handlerFinishes:
+		// Finish: the handler drains what came before and confirms (Finish).
+		s.mu.Lock()
+		s.finished = true
+		if s.inEOF == nil {
+			s.inEOF = io.EOF
 		}
 		s.mu.Unlock()
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
-	case StatusOK, StatusError:
+		s.signal()
+	case h.Status == StatusOK, h.Status == StatusError:
 		// Finish or abort: either way the client waits for an empty STREAM/OK.
 		why := io.EOF
 		if h.Status == StatusError {
@@ -217,8 +372,38 @@ func (s *DataStream) packet(h Header, payload []byte) bool {
 	return true
 }
 
+// queue adds a chunk for the handler, waiting while the queue is full; false when the
+// client sent data after its own finish.
+func (s *DataStream) queue(c Chunk) bool {
+	cost := chunkCost(c)
+	s.mu.Lock()
+	for s.inEOF == nil && s.inLen > 0 && s.inLen+cost > maxStreamQueue {
+		s.space.Wait()
+	}
+	if s.finished {
+		s.mu.Unlock()
+		return false
+	}
+	if s.inEOF != nil { // ended meanwhile: the data has nowhere to go
+		s.mu.Unlock()
+		return true
+	}
+	s.in = append(s.in, c)
+	s.inLen += cost
+	s.mu.Unlock()
+	s.signal()
+	return true
+}
+
+func (s *DataStream) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
 // streamPacket routes a STREAM packet to its stream.
-func (c *Client) streamPacket(h Header, payload []byte) bool {
+func (c *Client) streamPacket(h Header, payload, raw []byte) bool {
 	c.smu.Lock()
 	s := c.streams[h.Serial]
 	c.smu.Unlock()
@@ -228,7 +413,7 @@ func (c *Client) streamPacket(h Header, payload []byte) bool {
 		c.send(Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}, nil)
 		return true
 	}
-	return s.packet(h, payload)
+	return s.packet(h, payload, raw)
 }
 
 // callAnswered starts the streams a call opened once its reply is out, or drops them

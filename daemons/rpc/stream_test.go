@@ -22,13 +22,18 @@ const (
 	procEcho    = testProc(1) // echoes what the client sends until it finishes
 	procSay     = testProc(2) // sends "hello" and ends its data (EOF)
 	procFail    = testProc(3) // opens a stream, then fails the call
+	procSink    = testProc(4) // counts what the client sends; confirms the finish itself
 )
+
+// sinkLimit is the most data procSink accepts before it fails the stream.
+const sinkLimit = 8 << 20
 
 // streamServer serves a program whose procedures open streams, and returns a raw
 // connection to it plus the streams the handlers opened.
 func streamServer(t *testing.T) (net.Conn, *bufio.Reader, chan *DataStream) {
 	t.Helper()
 	opened := make(chan *DataStream, 4)
+	sums = make(chan [2]int64, 4)
 	prog, err := NewProgram(testProgram, 1, []Procedure{
 		Handle(procEcho, func(ctx context.Context, _ struct{}) (struct{}, error) {
 			s, err := OpenStream(ctx)
@@ -60,6 +65,35 @@ func streamServer(t *testing.T) (net.Conn, *bufio.Reader, chan *DataStream) {
 			}()
 			return struct{}{}, nil
 		}),
+		Handle(procSink, func(ctx context.Context, _ struct{}) (struct{}, error) {
+			s, err := OpenStream(ctx, HandlerFinishes)
+			if err != nil {
+				return struct{}{}, err
+			}
+			opened <- s
+			go func() {
+				var data, holes int64
+				for {
+					c, err := s.Recv()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						return
+					}
+					data += int64(len(c.Data))
+					holes += c.Hole
+					time.Sleep(time.Millisecond) // a slow disk: the client must wait, not be dropped
+				}
+				if data > sinkLimit {
+					s.Finish(virerror.New(1, virerror.FromStreams, "too much"))
+					return
+				}
+				s.Finish(nil)
+				sums <- [2]int64{data, holes}
+			}()
+			return struct{}{}, nil
+		}),
 		Handle(procFail, func(ctx context.Context, _ struct{}) (struct{}, error) {
 			s, err := OpenStream(ctx)
 			if err != nil {
@@ -86,6 +120,9 @@ func streamServer(t *testing.T) (net.Conn, *bufio.Reader, chan *DataStream) {
 	t.Cleanup(func() { conn.Close() })
 	return conn, bufio.NewReader(conn), opened
 }
+
+// sums receives procSink's totals of data and hole bytes of each stream it confirmed.
+var sums chan [2]int64
 
 func send(t *testing.T, conn net.Conn, h Header, data []byte) {
 	t.Helper()
@@ -176,4 +213,38 @@ func TestStreamDroppedWhenCallFails(t *testing.T) {
 		t.Fatalf("failed call answered with type %d status %d", p.Type, p.Status)
 	}
 	<-(<-opened).Done()
+}
+
+func TestStreamUploadWaitsAndHandlerConfirms(t *testing.T) {
+	conn, r, opened := streamServer(t)
+	send(t, conn, Header{Procedure: int32(procSink), Type: Call, Serial: 5}, nil)
+	expect(t, recv(t, conn, r), Reply, StatusOK, "")
+	<-opened
+	chunk := make([]byte, 256<<10)
+	for range 24 { // 6 MiB, more than the queue holds: the server must pace us, not drop us
+		send(t, conn, Header{Procedure: int32(procSink), Type: Stream, Serial: 5, Status: StatusContinue}, chunk)
+	}
+	var hole [12]byte
+	hole[5] = 0x10 // 1 MiB, big-endian
+	send(t, conn, Header{Procedure: int32(procSink), Type: StreamHole, Serial: 5, Status: StatusContinue}, hole[:])
+	send(t, conn, Header{Procedure: int32(procSink), Type: Stream, Serial: 5, Status: StatusOK}, nil)
+	expect(t, recv(t, conn, r), Stream, StatusOK, "")
+	if got := <-sums; got != [2]int64{6 << 20, 1 << 20} {
+		t.Errorf("handler got %d data and %d hole bytes; want %d and %d", got[0], got[1], 6<<20, 1<<20)
+	}
+}
+
+func TestStreamHandlerRefusesFinish(t *testing.T) {
+	conn, r, opened := streamServer(t)
+	send(t, conn, Header{Procedure: int32(procSink), Type: Call, Serial: 6}, nil)
+	expect(t, recv(t, conn, r), Reply, StatusOK, "")
+	<-opened
+	chunk := make([]byte, 256<<10)
+	for range 36 {
+		send(t, conn, Header{Procedure: int32(procSink), Type: Stream, Serial: 6, Status: StatusContinue}, chunk)
+	}
+	send(t, conn, Header{Procedure: int32(procSink), Type: Stream, Serial: 6, Status: StatusOK}, nil)
+	if p := recv(t, conn, r); p.Type != Stream || p.Status != StatusError {
+		t.Fatalf("refused finish answered with type %d status %d", p.Type, p.Status)
+	}
 }
