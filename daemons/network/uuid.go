@@ -1,39 +1,16 @@
 package network
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"strings"
-
 	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/internal/uuid"
 )
 
-// parseUUID reads a UUID as virUUIDParse does: 32 hex digits, dashes anywhere between
-// them, surrounding blanks ignored.
-func parseUUID(s string) (libvirt.UUID, error) {
-	var u libvirt.UUID
-	h := strings.ReplaceAll(strings.TrimSpace(s), "-", "")
-	if len(h) != 32 {
-		return u, fmt.Errorf("malformed UUID %q", s)
-	}
-	if _, err := hex.Decode(u[:], []byte(h)); err != nil {
-		return u, fmt.Errorf("malformed UUID %q: %w", s, err)
-	}
-	return u, nil
-}
+// The driver's UUIDs are libvirt's (internal/uuid); these short names keep its call
+// sites readable.
+func parseUUID(s string) (libvirt.UUID, error) { return uuid.Parse(s) }
 
-// formatUUID is the canonical lower-case 8-4-4-4-12 form.
-func formatUUID(u libvirt.UUID) string {
-	h := hex.EncodeToString(u[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
+func formatUUID(u libvirt.UUID) string { return uuid.Format(u) }
 
-// newUUID is a random (version 4) UUID.
-func newUUID() string {
-	var u libvirt.UUID
-	rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return formatUUID(u)
-}
+// newUUID is a new UUID in its written form, as definitions carry it.
+func newUUID() string { return uuid.Format(uuid.New()) }
