@@ -35,7 +35,11 @@ func (d *Driver) checkBuildable(def *libvirtxml.Domain) error {
 	for i := range taps {
 		taps[i] = 4 + i
 	}
-	_, err := buildCommand(def, launch{id: 1, dir: "/nonexistent", accel: "tcg", monitorFD: 3, taps: taps, spicePort: 5900}, d.cfg)
+	def, err := withVolumeStandIns(def)
+	if err != nil {
+		return err
+	}
+	_, err = buildCommand(def, launch{id: 1, dir: "/nonexistent", accel: "tcg", monitorFD: 3, taps: taps, spicePort: 5900}, d.cfg)
 	return err
 }
 

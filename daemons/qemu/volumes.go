@@ -52,6 +52,26 @@ func (d *Driver) withVolumePaths(ctx context.Context, def *libvirtxml.Domain) (*
 	return out, nil
 }
 
+// withVolumeStandIns is def with each volume disk as a file disk of a path no start
+// would use, for the define-time check of the command line: which file a volume is
+// only a start decides.
+func withVolumeStandIns(def *libvirtxml.Domain) (*libvirtxml.Domain, error) {
+	if def.Devices == nil || !hasVolumeDisk(def.Devices.Disks) {
+		return def, nil
+	}
+	out, err := copyDefinition(def)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out.Devices.Disks {
+		if src := out.Devices.Disks[i].Source; src != nil && src.Volume != nil {
+			src.File = &libvirtxml.DomainDiskSourceFile{File: "/nonexistent/volume"}
+			src.Volume = nil
+		}
+	}
+	return out, nil
+}
+
 func hasVolumeDisk(disks []libvirtxml.DomainDisk) bool {
 	for _, disk := range disks {
 		if disk.Source != nil && disk.Source.Volume != nil {
