@@ -1,8 +1,9 @@
 // Command cycle drives a libvirt-protocol server through guest life cycles over one
-// go-libvirt connection, for bench/drivers.sh, which runs it against virtunit's
+// go-libvirt connection, for bench/drivers.sh and bench/scale.sh, which run it against virtunit's
 // libvirtd and Debian's libvirtd alike:
 //
 //	cycle -socket S domains -n 10          define+start+destroy+undefine, n times
+//	cycle -socket S define -n 1000 -prefix g  define n guests
 //	cycle -socket S start -n 20 -prefix g  define and start n guests
 //	cycle -socket S wait -n 5 -timeout 30s ms until n guests are listed running
 //	cycle -socket S cleanup -prefix g      destroy and undefine the prefix's guests
@@ -38,6 +39,8 @@ func main() {
 	switch flag.Arg(0) {
 	case "domains":
 		err = domains()
+	case "define":
+		err = define()
 	case "start":
 		err = start()
 	case "wait":
@@ -112,6 +115,21 @@ func domains() error {
 		d []time.Duration
 	}{{"cycle", cycles}, {"define", def}, {"start", st}, {"destroy", des}, {"undefine", undef}} {
 		fmt.Printf("%s_median_ms %.1f\n", m.k, ms(median(m.d)))
+	}
+	return nil
+}
+
+// define defines n guests without starting them.
+func define() error {
+	l, err := connect()
+	if err != nil {
+		return err
+	}
+	defer l.Disconnect()
+	for i := 0; i < *n; i++ {
+		if _, err := l.DomainDefineXML(guestXML(fmt.Sprintf("%s-%02d", *prefix, i))); err != nil {
+			return err
+		}
 	}
 	return nil
 }

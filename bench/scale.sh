@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# bench/scale.sh - virtunit's libvirtd beside Debian's libvirtd 9.0 at scale (issue 17):
+#   * 1000 defined domains: `virsh list --all` (median of 5), and daemon exec to the
+#     first answered ConnectListAllDomains (bench/firstcall, median of 3)
+#   * 100 running guests (the minimal TCG guest of bench/cycle, 32 MiB): wall time of
+#     100 concurrent `virsh start`, daemon RSS with them running, and after a SIGKILL
+#     of the daemon, exec of a new one until a client sees all 100 listed running
+# The daemons run one after the other (each test holds the whole machine), both under
+# `tini -s` in namespaces of their own (bench/lib.sh); the machine's load is printed.
+#
+#   usage: sudo bench/scale.sh        (from the project root)
+#   BENCH_DEFINED (default 1000), BENCH_RUNNING (default 100)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh
+REAPER=1
+DEFINED=${BENCH_DEFINED:-1000}
+RUNNING=${BENCH_RUNNING:-100}
+command -v tini >/dev/null || { echo "tini is not installed" >&2; exit 1; }
+CGO_ENABLED=0 go build -o "$TMP/bin/" ./cmd/libvirtd ./bench/cycle ./bench/firstcall || exit 1
+cyc() { "$TMP/bin/cycle" -socket "$SOCK" -mem 32 "$@"; }
+vsh() { virsh -q -c "qemu:///system?socket=$SOCK" "$@"; }
+
+# measure NAME BIN: prints "NAME list_all_ms first_call_ms concurrent_start_ms rss_kib restart_listed_ms"
+measure() {
+	local name=$1 bin=$2 lists=() firsts=() t0 t1 cs rss rl
+	start "$name" "$bin"
+	waitsock || { echo "$name did not start" >&2; return; }
+	cyc -n "$DEFINED" -prefix def define || echo "$name: defining $DEFINED domains failed" >&2
+	for _ in 1 2 3 4 5; do
+		t0=$(now_us)
+		vsh list --all >/dev/null
+		t1=$(now_us)
+		lists+=("$(( (t1 - t0) / 1000 ))")
+	done
+	stop
+	for _ in 1 2 3; do
+		firsts+=("$(inns "$name" "$TMP/bin/firstcall" -socket /run/libvirt/libvirt-sock -- \
+			"$bin" -f /etc/libvirt/libvirtd.conf 2>>"$TMP/out" | awk '$1 == "list_ms" {print $2}')")
+	done
+	start "$name" "$bin"
+	waitsock
+	cyc -prefix def cleanup
+
+	cyc -n "$RUNNING" -prefix run define
+	t0=$(now_us)
+	for i in $(seq 0 $((RUNNING - 1))); do
+		vsh start "$(printf 'run-%02d' "$i")" >/dev/null &
+	done
+	wait $(jobs -p | grep -v "^$PID\$") 2>/dev/null
+	t1=$(now_us)
+	cs=$(( (t1 - t0) / 1000 ))
+	cyc -n "$RUNNING" -timeout 120s wait >/dev/null || echo "$name: $RUNNING guests not running" >&2
+	sleep 3
+	rss=$(ps -o rss= -p "$DPID")
+	kill -KILL "$DPID"
+	wait "$PID" 2>/dev/null
+	t0=$(now_us)
+	start "$name" "$bin"
+	cyc -n "$RUNNING" -timeout 120s wait >/dev/null
+	t1=$(now_us)
+	rl=$(( (t1 - t0) / 1000 ))
+	cyc -prefix run cleanup
+	stop
+	printf '%s %s %s %s %s %s\n' "$name" "$(printf '%s\n' "${lists[@]}" | median)" \
+		"$(printf '%s\n' "${firsts[@]}" | median)" "$cs" "$rss" "$rl"
+}
+
+makens virtunit
+[ -x /usr/sbin/libvirtd ] && makens libvirtd-9.0
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+	echo "daemon list_all_${DEFINED}_ms first_call_${DEFINED}_ms start_${RUNNING}_concurrent_ms rss_${RUNNING}_running_kib sigkill_to_${RUNNING}_listed_ms"
+	measure virtunit "$TMP/bin/libvirtd"
+	if [ -x /usr/sbin/libvirtd ]; then
+		measure libvirtd-9.0 /usr/sbin/libvirtd
+	else
+		echo "libvirtd-9.0 not-installed - - - - -"
+	fi
+} | column -t | tee "$TMP/results"
+awk 'NR==2 {l=$2; f=$3; s=$4; r=$5; k=$6} NR==3 && $2+0 > 0 {
+	printf "ratios (virtunit/libvirtd): list --all %.2f, first call %.2f, concurrent starts %.2f, RSS %.2f, restart until listed %.2f\n", l/$2, f/$3, s/$4, r/$5, k/$6 }' "$TMP/results"
+echo "load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
