@@ -49,4 +49,5 @@ var messages = map[libvirt.ErrorNumber]struct{ bare, detail string }{
 	libvirt.ErrNoNetworkPort:        {"network port not found", "network port not found: %s"},
 	libvirt.ErrNoHostname:           {"no hostname found", "no hostname found: %s"},
 	libvirt.ErrMultipleDomains:      {"multiple matching domains found", "multiple matching domains found: %s"},
+	libvirt.ErrHookScriptFailed:     {"Hook script execution failed", "Hook script execution failed: %s"},
 }

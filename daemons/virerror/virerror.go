@@ -32,6 +32,7 @@ const (
 	FromNodeDev   Domain = 22
 	FromSecurity  Domain = 24
 	FromInterface Domain = 26
+	FromHook      Domain = 34
 	FromStreams   Domain = 38
 	FromEvent     Domain = 40
 	FromURI       Domain = 45
