@@ -37,6 +37,9 @@ type Driver struct {
 	wg     sync.WaitGroup
 	// reconnecting counts the guests found running at start that are being adopted.
 	reconnecting sync.WaitGroup
+	// up is closed when New returns: from then on the daemon serves calls, its own
+	// network driver's included.
+	up chan struct{}
 }
 
 var _ driver.Hypervisor = (*Driver)(nil)
@@ -52,6 +55,7 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		doms:       newRegistry(),
 		units:      env.Units,
 		networks:   portClient{env},
+		up:         make(chan struct{}),
 	}
 	d.emulators.cacheDir = d.dirs.capabilities
 	cfg, err := loadConfig(d.dirs.confFile, d.privileged)
@@ -99,6 +103,7 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		d.reconnecting.Wait() // autostart must not start a guest being adopted
 		d.autostart()
 	}()
+	close(d.up)
 	return d, nil
 }
 
