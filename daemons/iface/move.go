@@ -125,4 +125,3 @@ func familiesOf(protocols []string) func(v4 bool) bool {
 		return !v6
 	}
 }
-
