@@ -123,3 +123,36 @@ func TestPoolChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestHostdevPool accounts a hostdev pool as libvirt does: each port takes a PCI
+// function of its own, given as the port's plug; a pool used up refuses the next. (A
+// hostdev network cannot be defined on a host without SR-IOV virtual functions, so the
+// definition is built here rather than parsed.)
+func TestHostdevPool(t *testing.T) {
+	u := func(v uint) *uint { return &v }
+	def := &netDef{Network: libvirtxml.Network{Name: "hd", Forward: &libvirtxml.NetworkForward{Mode: "hostdev", Managed: "yes",
+		Addresses: []libvirtxml.NetworkForwardAddress{
+			{PCI: &libvirtxml.NetworkForwardAddressPCI{Domain: u(0), Bus: u(3), Slot: u(0), Function: u(1)}},
+			{PCI: &libvirtxml.NetworkForwardAddressPCI{Domain: u(0), Bus: u(3), Slot: u(0), Function: u(2)}},
+		}}}}
+	n := &network{def: def, active: true, ports: portMap()}
+	d := &Driver{}
+	for i, want := range []string{"0000:03:00.1", "0000:03:00.2"} {
+		p := &libvirtxml.NetworkPort{UUID: string(rune('a' + i)), MAC: &libvirtxml.NetworkPortMAC{Address: "52:54:00:00:00:0" + string(rune('1'+i))}}
+		if err := d.allocatePort(n, p); err != nil {
+			t.Fatal(err)
+		}
+		h := p.Plug.HostDevPCI
+		if h == nil || h.Managed != "yes" || pciAddr(&libvirtxml.NetworkForwardAddressPCI{Domain: h.Address.Domain, Bus: h.Address.Bus, Slot: h.Address.Slot, Function: h.Address.Function}) != want {
+			t.Fatalf("port %d plug %+v, want the function %s", i, p.Plug, want)
+		}
+		n.ports[p.UUID] = p
+	}
+	p := &libvirtxml.NetworkPort{UUID: "c", MAC: &libvirtxml.NetworkPortMAC{Address: "52:54:00:00:00:09"}}
+	if err := d.allocatePort(n, p); err == nil || !strings.Contains(err.Error(), "requires exclusive access") {
+		t.Errorf("a third port on a pool of two: %v", err)
+	}
+	if err := d.notifyPort(n, n.ports["a"]); err == nil || !strings.Contains(err.Error(), "already in use by a different port") {
+		t.Errorf("reclaiming a function another port holds: %v", err)
+	}
+}

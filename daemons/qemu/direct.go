@@ -262,9 +262,14 @@ func findDirect(nd *netDevices, dev string) bool {
 	return false
 }
 
-// checkFloor is libvirt's parser rule: only an interface of type 'network' may ask
-// for a floor, which its network guarantees.
-func checkFloor(nic *libvirtxml.DomainInterface) error {
+// checkInterface holds an interface to libvirt's rules on what its connection can
+// carry: only an interface of type 'network' may ask for a floor, which its network
+// guarantees, and a VLAN tag needs an SR-IOV virtual function or Open vSwitch, which
+// a tap on a Linux bridge or an ethernet tap is not.
+func checkInterface(nic *libvirtxml.DomainInterface) error {
+	if src := nic.Source; src != nil && (src.Bridge != nil || src.Ethernet != nil) && nic.VLan != nil && len(nic.VLan.Tags) > 0 {
+		return unsupported("interface %s - vlan tag not supported for this connection type", nic.MAC.Address)
+	}
 	b := nic.Bandwidth
 	if b == nil || b.Inbound == nil || b.Inbound.Floor == nil || *b.Inbound.Floor == 0 {
 		if b != nil && b.Outbound != nil && b.Outbound.Floor != nil && *b.Outbound.Floor != 0 {

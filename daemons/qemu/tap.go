@@ -36,7 +36,7 @@ func (d *Driver) makeTaps(ctx context.Context, def *libvirtxml.Domain, name stri
 	for i := range def.Devices.Interfaces {
 		nic := &def.Devices.Interfaces[i]
 		src := nic.Source
-		if err := checkFloor(nic); err != nil {
+		if err := checkInterface(nic); err != nil {
 			return taps, err
 		}
 		if src != nil && src.Direct != nil {
