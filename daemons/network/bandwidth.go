@@ -12,24 +12,7 @@ import (
 )
 
 // toQoS converts a <bandwidth> for package qos.
-func toQoS(b *libvirtxml.NetworkBandwidth) *qos.Bandwidth {
-	if b == nil {
-		return nil
-	}
-	rate := func(p *libvirtxml.NetworkBandwidthParams) *qos.Rate {
-		if p == nil {
-			return nil
-		}
-		v := func(u *uint) uint64 {
-			if u == nil {
-				return 0
-			}
-			return uint64(*u)
-		}
-		return &qos.Rate{Average: v(p.Average), Peak: v(p.Peak), Burst: v(p.Burst), Floor: v(p.Floor)}
-	}
-	return &qos.Bandwidth{In: rate(b.Inbound), Out: rate(b.Outbound)}
-}
+func toQoS(b *libvirtxml.NetworkBandwidth) *qos.Bandwidth { return qos.FromXML(b) }
 
 // floorSupported is virNetDevBandwidthSupportsFloor: floors are guaranteed through the
 // class hierarchy on bridges virtunit builds.

@@ -9,16 +9,20 @@ import (
 	"libvirt.org/go/libvirtxml"
 )
 
+// libvirtData reads a file of what libvirt 9.0 wrote, testdata/libvirt/NAME.
+func libvirtData(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "libvirt", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestFormatLikeLibvirt compares formatDef and formatLive with what libvirt 9.0 wrote
 // for the same definitions (testdata/libvirt).
 func TestFormatLikeLibvirt(t *testing.T) {
-	read := func(name string) string {
-		b, err := os.ReadFile(filepath.Join("testdata", "libvirt", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	read := func(name string) string { return libvirtData(t, name) }
 	for _, name := range []string{"qos", "macvtap"} {
 		n, err := parseDef(read(name + ".in.xml"))
 		if err != nil {
@@ -54,13 +58,7 @@ func TestFormatLikeLibvirt(t *testing.T) {
 // TestPortLikeLibvirt allocates a port on a macvtap network with a default portgroup
 // and compares it with the port libvirt 9.0 made of the same request.
 func TestPortLikeLibvirt(t *testing.T) {
-	read := func(name string) string {
-		b, err := os.ReadFile(filepath.Join("testdata", "libvirt", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	read := func(name string) string { return libvirtData(t, name) }
 	def, err := parseDef(read("portgroup.in.xml"))
 	if err != nil {
 		t.Fatal(err)

@@ -234,7 +234,7 @@ func (d *Driver) shapeInterface(name string, nd *netDevices, nic *libvirtxml.Dom
 	if bw == nil {
 		bw = portBandwidth(nic.Bandwidth)
 	}
-	b := qosBandwidth(bw)
+	b := qos.FromXML(bw)
 	if b.Empty() || (b.In == nil || b.In.Average == 0) && (b.Out == nil || b.Out.Average == 0) {
 		return nil
 	}
@@ -302,25 +302,6 @@ func portBandwidth(b *libvirtxml.DomainInterfaceBandwidth) *libvirtxml.NetworkBa
 		return &libvirtxml.NetworkBandwidthParams{Average: u(p.Average), Peak: u(p.Peak), Burst: u(p.Burst), Floor: u(p.Floor)}
 	}
 	return &libvirtxml.NetworkBandwidth{Inbound: conv(b.Inbound), Outbound: conv(b.Outbound)}
-}
-
-func qosBandwidth(b *libvirtxml.NetworkBandwidth) *qos.Bandwidth {
-	if b == nil {
-		return nil
-	}
-	conv := func(p *libvirtxml.NetworkBandwidthParams) *qos.Rate {
-		if p == nil {
-			return nil
-		}
-		v := func(u *uint) uint64 {
-			if u == nil {
-				return 0
-			}
-			return uint64(*u)
-		}
-		return &qos.Rate{Average: v(p.Average), Peak: v(p.Peak), Burst: v(p.Burst), Floor: v(p.Floor)}
-	}
-	return &qos.Bandwidth{In: conv(b.Inbound), Out: conv(b.Outbound)}
 }
 
 // releaseNetDevices removes the macvtaps a guest's interfaces got (putting back the

@@ -39,14 +39,18 @@ func (d *Driver) makeTaps(ctx context.Context, def *libvirtxml.Domain, name stri
 		if err := checkInterface(nic); err != nil {
 			return taps, err
 		}
-		if src != nil && src.Direct != nil {
-			f, dev, err := d.openDirect(name, &nd, i, nic, src.Direct.Dev, src.Direct.Mode)
+		// direct attaches a macvtap on dev in mode, shaped to bw.
+		direct := func(dev, mode string, bw *libvirtxml.NetworkBandwidth) error {
+			f, target, err := d.openDirect(name, &nd, i, nic, dev, mode)
 			if err != nil {
-				return taps, err
+				return err
 			}
 			taps = append(taps, f)
-			nic.Target = &libvirtxml.DomainInterfaceTarget{Dev: dev}
-			if err := d.shapeInterface(name, &nd, nic, dev, nil); err != nil {
+			nic.Target = &libvirtxml.DomainInterfaceTarget{Dev: target}
+			return d.shapeInterface(name, &nd, nic, target, bw)
+		}
+		if src != nil && src.Direct != nil {
+			if err := direct(src.Direct.Dev, src.Direct.Mode, nil); err != nil {
 				return taps, err
 			}
 			continue
@@ -68,13 +72,7 @@ func (d *Driver) makeTaps(ctx context.Context, def *libvirtxml.Domain, name stri
 			src.Network.PortID, src.Network.Bridge = plug.port, plug.bridge
 			bridge = plug.bridge
 			if plug.direct != nil {
-				f, dev, err := d.openDirect(name, &nd, i, nic, plug.direct.Dev, plug.direct.Mode)
-				if err != nil {
-					return taps, err
-				}
-				taps = append(taps, f)
-				nic.Target = &libvirtxml.DomainInterfaceTarget{Dev: dev}
-				if err := d.shapeInterface(name, &nd, nic, dev, plug.bandwidth); err != nil {
+				if err := direct(plug.direct.Dev, plug.direct.Mode, plug.bandwidth); err != nil {
 					return taps, err
 				}
 				continue

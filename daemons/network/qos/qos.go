@@ -24,6 +24,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+	"libvirt.org/go/libvirtxml"
 )
 
 // Rate is one direction of a <bandwidth>: average, peak and floor in KB/s (1000 bytes
@@ -217,4 +218,25 @@ func IFBName(ifname string) string {
 	h := fnv.New32a()
 	h.Write([]byte(ifname))
 	return fmt.Sprintf("ifb-%08x", h.Sum32())
+}
+
+// FromXML is a <bandwidth> as libvirtxml reads it (a network's, a portgroup's, a
+// port's).
+func FromXML(b *libvirtxml.NetworkBandwidth) *Bandwidth {
+	if b == nil {
+		return nil
+	}
+	rate := func(p *libvirtxml.NetworkBandwidthParams) *Rate {
+		if p == nil {
+			return nil
+		}
+		v := func(u *uint) uint64 {
+			if u == nil {
+				return 0
+			}
+			return uint64(*u)
+		}
+		return &Rate{Average: v(p.Average), Peak: v(p.Peak), Burst: v(p.Burst), Floor: v(p.Floor)}
+	}
+	return &Bandwidth{In: rate(b.Inbound), Out: rate(b.Outbound)}
 }
