@@ -51,7 +51,8 @@ func targets(t *testing.T, d *daemontest.Daemon, name string) map[string]string 
 // <bandwidth> with a floor the network guarantees, and on a direct interface; tc
 // reports each class where libvirt puts it while the guest runs, and none of the
 // guest's after it stops. A floor where libvirt refuses one is refused with its error
-// code 84 (VIR_ERR_OPERATION_UNSUPPORTED).
+// code 84 (VIR_ERR_OPERATION_UNSUPPORTED), and a VLAN tag where libvirt refuses one
+// with its error.
 func TestGuestBandwidth(t *testing.T) {
 	daemontest.RequireTool(t, "virsh", "qemu-system-x86_64", "ip", "tc", "nft")
 	if os.Geteuid() != 0 {
@@ -140,6 +141,12 @@ func TestGuestBandwidth(t *testing.T) {
 		} else if !errors.As(err, &le) || le.Code != uint32(libvirt.ErrOperationUnsupported) || !strings.Contains(le.Message, c.want) {
 			t.Errorf("a floor on %s: %v, want error 84 saying %q", c.net, err, c.want)
 		}
+	}
+	// A VLAN tag needs SR-IOV or Open vSwitch; a tap on a Linux bridge cannot carry one.
+	_, err := l.DomainCreateXML(domainXML("vlan", `<interface type='bridge'><mac address='52:54:00:00:0c:09'/><source bridge='qbr0'/><vlan><tag id='42'/></vlan></interface>`), 0)
+	var le libvirt.Error
+	if !errors.As(err, &le) || le.Code != uint32(libvirt.ErrConfigUnsupported) || !strings.Contains(le.Message, "interface 52:54:00:00:0c:09 - vlan tag not supported for this connection type") {
+		t.Errorf("a VLAN tag on a bridge interface: %v", err)
 	}
 	d.Virsh(t, "net-destroy", "qnet")
 	if _, err := ns.Run("ip", "link", "show", "ifb-qbr0"); err == nil {
