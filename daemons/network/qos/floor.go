@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
@@ -21,6 +22,9 @@ var ErrNoNetworkQoS = errors.New("has no QoS set")
 func (s *Shaper) Plug(bridge string, network *Bandwidth, mac net.HardwareAddr, b *Bandwidth, id uint32) error {
 	if id <= 2 {
 		return fmt.Errorf("invalid class ID %d", id)
+	}
+	if os.Geteuid() != 0 {
+		return ErrSession
 	}
 	if network == nil || network.In == nil {
 		return fmt.Errorf("bridge '%s' %w, therefore unable to set 'floor' on '%s'", bridge, ErrNoNetworkQoS, mac)
