@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"syscall"
@@ -19,10 +18,10 @@ import (
 	"github.com/virtunit/virtunit"
 	"github.com/virtunit/virtunit/daemons/admin"
 	"github.com/virtunit/virtunit/daemons/driver"
-	"github.com/virtunit/virtunit/daemons/hook"
 	"github.com/virtunit/virtunit/daemons/host"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/internal/hook"
 	"github.com/virtunit/virtunit/internal/logging"
 )
 
@@ -37,7 +36,7 @@ type runtime struct {
 	main, adm  *rpc.Server
 	idle       *idleTimer
 	// hooks runs CONFIGDIR/hooks/daemon at start, reload and shutdown.
-	hooks hook.Runner
+	hooks hook.Dir
 }
 
 func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status *statusPipe, stderr io.Writer) (int, error) {
@@ -46,7 +45,7 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 		return 1, fmt.Errorf("Can't determine paths: %w", err)
 	}
 	rt := &runtime{d: d, configPath: opts.config, explicit: opts.config != "", verbose: opts.verbose,
-		hooks: hook.Runner{Dir: filepath.Join(paths.ConfigDir, "hooks")}}
+		hooks: hook.DirFor(paths.ConfigDir)}
 	if rt.configPath == "" {
 		rt.configPath = paths.ConfigFile
 	}
@@ -301,7 +300,7 @@ func settle() {
 // daemonHook runs the daemon hook scripts as libvirt does ("- start - start",
 // "- reload begin SIGHUP", "- shutdown - shutdown"); a failure is logged, never fatal.
 func (rt *runtime) daemonHook(ctx context.Context, op, subop, extra string) {
-	if err := rt.hooks.Call(ctx, hook.Daemon, "-", op, subop, extra, nil); err != nil {
+	if err := rt.hooks.Call(ctx, hook.Daemon, "-", op, subop, extra, ""); err != nil {
 		rt.log.Warn("daemon hook failed", "operation", op, "err", err)
 	}
 }

@@ -67,15 +67,56 @@ func (d *Driver) start(def *libvirtxml.Interface) (err error) {
 			d.links.refreshName(n)
 		}
 	}()
+	joining, err := d.joining(def)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			// The ports get back what they carried; it stays theirs when the
+			// deferred call above deletes the bridge.
+			for _, j := range joining {
+				d.putAddrs(j.port, j.l3, func(bool) bool { return true })
+				d.putRoutes(j.port, j.l3)
+			}
+		}
+	}()
 	l, err := d.ensure(def, true, &created)
 	if err != nil {
 		return err
+	}
+	var families []string
+	for _, p := range def.Protocol {
+		families = append(families, p.Family)
+	}
+	for _, j := range joining {
+		if err := d.strip(j.port, j.l3); err != nil {
+			return err
+		}
+		if err := d.putAddrs(l, j.l3, familiesOf(families)); err != nil {
+			return err
+		}
 	}
 	if err := d.applyAddresses(l, def); err != nil {
 		return err
 	}
 	if err := d.nl.LinkSetUp(l); err != nil {
 		return linkError(err, "cannot bring up interface '%s'", def.Name)
+	}
+	for _, j := range joining {
+		if err := d.putRoutes(l, j.l3); err != nil {
+			return err
+		}
+	}
+	if l3, ok := d.released[def.Name]; ok {
+		// What the bridge it was the port of carried (see stop).
+		delete(d.released, def.Name)
+		if err := d.putAddrs(l, l3, familiesOf(families)); err != nil {
+			return err
+		}
+		if err := d.putRoutes(l, l3); err != nil {
+			return err
+		}
 	}
 	for _, p := range def.Protocol {
 		for _, r := range p.Route {
@@ -86,6 +127,39 @@ func (d *Driver) start(def *libvirtxml.Interface) (err error) {
 		}
 	}
 	return nil
+}
+
+// joiner is a link about to become a port of a bridge, with what it carries.
+type joiner struct {
+	port netlink.Link
+	l3   layer3
+}
+
+// joining lists the existing links a bridge definition makes its ports that are not
+// its ports yet and carry addresses or routes, which move to the bridge.
+func (d *Driver) joining(def *libvirtxml.Interface) ([]joiner, error) {
+	if def.Bridge == nil {
+		return nil, nil
+	}
+	brIdx := -1
+	if br, err := d.nl.LinkByName(def.Name); err == nil {
+		brIdx = br.Attrs().Index
+	}
+	var out []joiner
+	for _, m := range def.Bridge.Interfaces {
+		l, err := d.nl.LinkByName(m.Name)
+		if err != nil || l.Attrs().MasterIndex == brIdx {
+			continue
+		}
+		l3, err := d.carried(l)
+		if err != nil {
+			return nil, err
+		}
+		if !l3.empty() {
+			out = append(out, joiner{port: l, l3: l3})
+		}
+	}
+	return out, nil
 }
 
 // ensure finds or creates the link of def and configures what its type needs: a
@@ -276,8 +350,28 @@ func (d *Driver) stop(name string) error {
 	}
 	defer d.links.refreshName(name)
 	if _, defined := d.defs.get(name); defined && kindOf(l) != typeEthernet {
+		// A bridge's single port goes down with it (as ifdown of a bridge takes its
+		// ports down) and takes what the bridge carried when it is started again:
+		// virsh iface-unbridge destroys the bridge, then starts the port.
+		var port netlink.Link
+		var l3 layer3
+		if ports := d.links.members(l.Attrs().Index); kindOf(l) == typeBridge && len(ports) == 1 {
+			port = ports[0]
+			if l3, err = d.carried(l); err != nil {
+				return err
+			}
+		}
 		if err := d.nl.LinkDel(l); err != nil {
 			return linkError(err, "cannot delete interface '%s'", name)
+		}
+		if port != nil {
+			defer d.links.refreshName(port.Attrs().Name)
+			if err := d.nl.LinkSetDown(port); err != nil {
+				return linkError(err, "cannot take down '%s', the port of bridge '%s'", port.Attrs().Name, name)
+			}
+			if !l3.empty() {
+				d.released[port.Attrs().Name] = l3
+			}
 		}
 		return nil
 	}

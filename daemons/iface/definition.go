@@ -311,12 +311,24 @@ func isPositive(s string) bool {
 	return err == nil && n > 0
 }
 
-// sameTypes checks that each interface's type attribute agrees with the element that
-// carries its details, since libvirtxml goes by the element: a type='vlan' with a
-// <bridge> inside would otherwise be created as a bridge.
+// sameTypes keeps of each interface only the details of its type attribute, as
+// libvirt's virInterfaceDefParseXML reads only those: libvirtxml goes by the element,
+// and would create a type='vlan' with a <bridge> inside as a bridge. virsh
+// iface-unbridge relies on it, defining the former port from the bridge's XML with
+// its <bridge> element left in.
 func (s *shape) sameTypes(def *libvirtxml.Interface) error {
-	if got := interfaceType(def); got != *s.Type {
-		return xmlError("interface '%s' of type '%s' has the details of a %s", def.Name, *s.Type, got)
+	t := *s.Type
+	if t != typeBond {
+		def.Bond = nil
+	}
+	if t != typeBridge {
+		def.Bridge = nil
+	}
+	if t != typeVLAN {
+		def.VLAN = nil
+	}
+	if got := interfaceType(def); got != t {
+		return xmlError("interface '%s' of type '%s' lacks its <%s> element", def.Name, t, t)
 	}
 	var members []shape
 	var defs []libvirtxml.Interface

@@ -112,7 +112,6 @@ func TestParseDefinitionErrors(t *testing.T) {
 		{`<interface type='ethernet' name='e'><protocol family='ipv4'><ip address='2001:db8::1'/></protocol></interface>`, libvirt.ErrXMLError, "invalid ipv4 address '2001:db8::1'"},
 		{`<interface type='ethernet' name='e'><protocol family='ipv6'><ip address='2001:db8::1' prefix='129'/></protocol></interface>`, libvirt.ErrXMLError, "invalid prefix 129"},
 		{`<interface type='vlan' name='v'><bridge/></interface>`, libvirt.ErrXMLError, "vlan interface misses the vlan element"},
-		{`<interface type='vlan' name='v'><vlan tag='5'><interface name='e'/></vlan><bridge/></interface>`, libvirt.ErrXMLError, "interface 'v' of type 'vlan' has the details of a bridge"},
 	} {
 		_, err := parseDefinition(tc.doc)
 		if virerror.CodeOf(err) != tc.code || err == nil || !strings.Contains(err.Error(), tc.msg) {
@@ -147,4 +146,23 @@ func FuzzParseDefinition(f *testing.F) {
 			t.Fatalf("formatted definition does not parse: %v\n%s\nfrom %q", err, x, doc)
 		}
 	})
+}
+
+// TestParseKeepsOwnType reads only the details of an interface's own type, as libvirt
+// does: a vlan with a stray <bridge> stays a vlan, and virsh iface-unbridge's ethernet
+// definition, which keeps the bridge's <bridge> element, is an ethernet interface.
+func TestParseKeepsOwnType(t *testing.T) {
+	for doc, want := range map[string]string{
+		`<interface type='vlan' name='v'><vlan tag='5'><interface name='e'/></vlan><bridge/></interface>`:                                                        "vlan",
+		`<interface type='ethernet' name='ib0'><bridge stp='off'><interface type='ethernet' name='ib0'/></bridge><mac address='52:54:00:00:00:01'/></interface>`: "ethernet",
+	} {
+		def, err := parseDefinition(doc)
+		if err != nil {
+			t.Errorf("%s: %v", doc, err)
+			continue
+		}
+		if got := interfaceType(def); got != want {
+			t.Errorf("%s parses as a %s, want a %s", doc, got, want)
+		}
+	}
 }

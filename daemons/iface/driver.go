@@ -24,6 +24,9 @@ type Driver struct {
 
 	// mu serialises the calls that change interfaces or definitions.
 	mu sync.Mutex
+	// released holds, by port name, what a destroyed bridge carried that its single
+	// port takes when it is next started (iface-unbridge). Guarded by mu.
+	released map[string]layer3
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -65,6 +68,7 @@ func open(cfg config, log *slog.Logger) (*Driver, error) {
 		sysNet:     cfg.sysNet,
 		privileged: cfg.privileged,
 		links:      newLinkTable(nl),
+		released:   map[string]layer3{},
 		done:       make(chan struct{}),
 	}
 	if d.defs, err = openStore(cfg.configDir, log); err != nil {

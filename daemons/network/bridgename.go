@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"libvirt.org/go/libvirtxml"
-
 	"github.com/virtunit/virtunit/daemons/network/bridge"
 )
 
@@ -16,7 +14,7 @@ const maxBridgeID = 256
 // driver creates: a given name must not be another network's; a missing name, or a
 // template with %d, gets the first virbrN that neither another network nor the host
 // uses. Called with d.mu held.
-func (d *Driver) assignBridge(def *libvirtxml.Network) error {
+func (d *Driver) assignBridge(def *netDef) error {
 	if !virtual(def) {
 		return nil
 	}

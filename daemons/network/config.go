@@ -15,7 +15,7 @@ import (
 )
 
 // saveConfig writes a persistent definition with libvirt's banner.
-func (d *Driver) saveConfig(def *libvirtxml.Network) error {
+func (d *Driver) saveConfig(def *netDef) error {
 	s, err := formatDef(def)
 	if err != nil {
 		return err
@@ -71,7 +71,7 @@ func (d *Driver) setAutostartLink(name string, on bool) error {
 }
 
 // saveStatus writes the live definition of an active network.
-func (d *Driver) saveStatus(def *libvirtxml.Network) error {
+func (d *Driver) saveStatus(def *netDef) error {
 	s, err := formatDef(def)
 	if err != nil {
 		return err
@@ -88,7 +88,7 @@ func (d *Driver) saveStatus(def *libvirtxml.Network) error {
 }
 
 // readStatus loads a status file's live definition.
-func readStatus(path string) (*libvirtxml.Network, error) {
+func readStatus(path string) (*netDef, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

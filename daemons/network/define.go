@@ -13,7 +13,7 @@ import (
 // (virNetworkObjAssignDef): a UUID taken by another name, or a name taken by another
 // UUID, is refused; checkLive also refuses a network already running. It returns the
 // existing network of that UUID, if any. Called with d.mu held.
-func (d *Driver) admit(def *libvirtxml.Network, checkLive bool) (*network, error) {
+func (d *Driver) admit(def *netDef, checkLive bool) (*network, error) {
 	for _, n := range d.nets {
 		if n.def.UUID != def.UUID {
 			continue

@@ -24,7 +24,7 @@ func dnsmasqPath(dir, name, suffix string) string {
 
 // needsDnsmasq reports whether a network runs dnsmasq (networkStartDhcpDaemon): it has
 // addresses, and either serves DHCP or has DNS enabled.
-func needsDnsmasq(n *libvirtxml.Network, ips []ipDef) bool {
+func needsDnsmasq(n *netDef, ips []ipDef) bool {
 	if !virtual(n) || len(ips) == 0 {
 		return false
 	}
@@ -39,7 +39,7 @@ func needsDnsmasq(n *libvirtxml.Network, ips []ipDef) bool {
 // buildDnsmasq writes the files of networkDnsmasqConfContents for n, whose bridge name
 // is set, with its files in dir. It is pure: the definition in, the bytes out. Every
 // line it writes is checked to be one line, whatever validation let through.
-func buildDnsmasq(n *libvirtxml.Network, dir string) (dnsmasqFiles, error) {
+func buildDnsmasq(n *netDef, dir string) (dnsmasqFiles, error) {
 	ips, err := ipDefs(n)
 	if err != nil {
 		return dnsmasqFiles{}, err

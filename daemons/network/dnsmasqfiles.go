@@ -4,14 +4,12 @@ import (
 	"errors"
 	"os"
 
-	"libvirt.org/go/libvirtxml"
-
 	"github.com/virtunit/virtunit/internal/atomicfile"
 )
 
 // writeDnsmasqFiles writes a network's dnsmasq config (0600, read by dnsmasq before it
 // drops privileges) and hosts files (0644, re-read after a SIGHUP as user dnsmasq).
-func (d *Driver) writeDnsmasqFiles(def *libvirtxml.Network, hostsOnly bool) error {
+func (d *Driver) writeDnsmasqFiles(def *netDef, hostsOnly bool) error {
 	f, err := buildDnsmasq(def, d.paths.dnsmasq)
 	if err != nil {
 		return err
@@ -41,7 +39,7 @@ func (d *Driver) writeDnsmasqFiles(def *libvirtxml.Network, hostsOnly bool) erro
 }
 
 // removeDnsmasqFiles deletes what writeDnsmasqFiles and the lease helper left.
-func (d *Driver) removeDnsmasqFiles(def *libvirtxml.Network) {
+func (d *Driver) removeDnsmasqFiles(def *netDef) {
 	paths := []string{
 		dnsmasqPath(d.paths.dnsmasq, def.Name, "conf"),
 		dnsmasqPath(d.paths.dnsmasq, def.Name, "hostsfile"),

@@ -11,9 +11,11 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 
 	"github.com/virtunit/virtunit/daemons/driver"
+	"github.com/virtunit/virtunit/daemons/network/qos"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/internal/atomicfile"
+	"github.com/virtunit/virtunit/internal/hook"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -23,6 +25,10 @@ type Driver struct {
 	log   *slog.Logger
 	paths paths
 	units units.Realizer
+	// qos shapes bridges (network <bandwidth>, guests' floors) in the daemon's namespace.
+	qos *qos.Shaper
+	// hooks are /etc/libvirt/hooks/network and network.d.
+	hooks hook.Dir
 
 	mu   sync.Mutex
 	nets map[string]*network // by name; guarded by mu
@@ -39,6 +45,8 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		paths: pathsFor(env.Paths),
 		nets:  map[string]*network{},
 		units: env.Units,
+		qos:   qos.New(nil),
+		hooks: hook.DirFor(env.Paths.ConfigDir),
 	}
 	if d.units == nil {
 		return nil, fmt.Errorf("the network driver needs a unit realizer")

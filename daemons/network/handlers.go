@@ -2,8 +2,10 @@ package network
 
 import (
 	"context"
+	"maps"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/virerror"
@@ -147,8 +149,12 @@ func (d *Driver) NetworkGetXMLDesc(ctx context.Context, a libvirt.NetworkGetXMLD
 	if a.Flags&xmlInactive != 0 && n.newDef != nil {
 		def = n.newDef
 	}
+	var ports map[string]*libvirtxml.NetworkPort
+	if n.active && a.Flags&xmlInactive == 0 {
+		ports = maps.Clone(n.ports)
+	}
 	d.mu.Unlock()
-	s, err := formatDef(def)
+	s, err := formatLive(def, ports)
 	if err != nil {
 		return libvirt.NetworkGetXMLDescRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNetwork, "%v", err)
 	}

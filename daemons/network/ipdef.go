@@ -51,7 +51,7 @@ func (ip *ipDef) netmask() string {
 }
 
 // ipDefs parses every <ip> of n.
-func ipDefs(n *libvirtxml.Network) ([]ipDef, error) {
+func ipDefs(n *netDef) ([]ipDef, error) {
 	var out []ipDef
 	for i := range n.IPs {
 		d, err := parseIP(n.Name, &n.IPs[i])

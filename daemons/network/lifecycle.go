@@ -30,13 +30,19 @@ func (d *Driver) start(ctx context.Context, n *network) error {
 	if err != nil {
 		return err
 	}
-	if virtual(live) {
-		if err := d.startVirtual(ctx, live); err != nil {
-			return err
-		}
+	// The early hook may set up what the network needs (libvirt's "start begin").
+	if err := d.runHook(ctx, live, nil, nil, hookStart, hookBegin); err != nil {
+		return err
+	}
+	if err := d.startDevices(ctx, live); err != nil {
+		return err
+	}
+	if err := d.runHook(ctx, live, nil, nil, hookStarted, hookBegin); err != nil {
+		d.stopDevices(context.WithoutCancel(ctx), live)
+		return err
 	}
 	if err := d.saveStatus(live); err != nil {
-		d.stopVirtual(ctx, live)
+		d.stopDevices(context.WithoutCancel(ctx), live)
 		return err
 	}
 	d.mu.Lock()
@@ -51,15 +57,45 @@ func (d *Driver) start(ctx context.Context, n *network) error {
 	return nil
 }
 
-func bridgeOf(def *libvirtxml.Network) string {
+func bridgeOf(def *netDef) string {
 	if def.Bridge == nil {
 		return ""
 	}
 	return def.Bridge.Name
 }
 
+// startDevices builds what the network's forward mode needs: a virtual network's
+// bridge, firewall and dnsmasq with its bandwidth, the bandwidth of a host bridge;
+// macvtap and hostdev pools need nothing until a port takes a device.
+func (d *Driver) startDevices(ctx context.Context, live *netDef) error {
+	switch {
+	case virtual(live):
+		if err := d.startVirtual(ctx, live); err != nil {
+			return err
+		}
+		if err := d.setNetworkBandwidth(live); err != nil {
+			d.stopVirtual(context.WithoutCancel(ctx), live)
+			return err
+		}
+	case forwardMode(live) == modeBridge && !macvtap(live):
+		return d.setNetworkBandwidth(live)
+	}
+	return nil
+}
+
+// stopDevices undoes startDevices.
+func (d *Driver) stopDevices(ctx context.Context, live *netDef) error {
+	d.clearNetworkBandwidth(live)
+	if virtual(live) {
+		err := d.stopVirtual(ctx, live)
+		d.clearNetworkBandwidth(live) // the ifb outlives the bridge
+		return err
+	}
+	return nil
+}
+
 // startVirtual is networkStartNetworkVirtual: checks, files, then the units.
-func (d *Driver) startVirtual(ctx context.Context, live *libvirtxml.Network) error {
+func (d *Driver) startVirtual(ctx context.Context, live *netDef) error {
 	ips, err := ipDefs(live)
 	if err != nil {
 		return err
@@ -106,7 +142,7 @@ func (d *Driver) startVirtual(ctx context.Context, live *libvirtxml.Network) err
 
 // setNATPorts gives an IPv4 NAT network the source port range its rules use, as
 // libvirt's firewall code does to the live definition (dumpxml shows it).
-func setNATPorts(live *libvirtxml.Network, ips []ipDef) {
+func setNATPorts(live *netDef, ips []ipDef) {
 	if forwardMode(live) != modeNAT {
 		return
 	}
@@ -127,7 +163,7 @@ func setNATPorts(live *libvirtxml.Network, ips []ipDef) {
 
 // unitSpecs are a virtual network's units: its setup oneshot and, if it serves DHCP or
 // DNS, dnsmasq bound to it.
-func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]units.Spec, error) {
+func (d *Driver) unitSpecs(live *netDef, dnsmasq bool) ([]units.Spec, error) {
 	help, err := helperCommand()
 	if err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNetwork, "%v", err)
@@ -168,7 +204,7 @@ func (d *Driver) unitSpecs(live *libvirtxml.Network, dnsmasq bool) ([]units.Spec
 }
 
 // startError words a failed unit start with what the unit printed.
-func (d *Driver) startError(live *libvirtxml.Network, s units.Spec, err error) error {
+func (d *Driver) startError(live *netDef, s units.Spec, err error) error {
 	out, _ := os.ReadFile(s.LogFile)
 	msg := strings.TrimSpace(string(out))
 	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
@@ -190,9 +226,7 @@ func (d *Driver) stop(ctx context.Context, n *network) error {
 	live := n.def
 	d.mu.Unlock()
 	var errs []error
-	if virtual(live) {
-		errs = append(errs, d.stopVirtual(ctx, live))
-	}
+	errs = append(errs, d.stopDevices(ctx, live))
 	if err := os.Remove(d.paths.statusFile(live.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
 	}
@@ -205,6 +239,9 @@ func (d *Driver) stop(ctx context.Context, n *network) error {
 	n.ports = portMap()
 	d.mu.Unlock()
 	d.env.Inhibit(false)
+	if err := d.runHook(ctx, live, nil, nil, hookStopped, hookEnd); err != nil {
+		d.log.Warn("network hook failed", "network", live.Name, "op", hookStopped, "err", err)
+	}
 	d.log.Info("network stopped", "network", live.Name)
 	if err := errors.Join(errs...); err != nil {
 		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNetwork, "failed to stop network '%s': %v", live.Name, err)
@@ -214,7 +251,7 @@ func (d *Driver) stop(ctx context.Context, n *network) error {
 
 // stopVirtual stops dnsmasq, then the setup unit (whose stop removes the firewall
 // rules and the bridge).
-func (d *Driver) stopVirtual(ctx context.Context, live *libvirtxml.Network) error {
+func (d *Driver) stopVirtual(ctx context.Context, live *netDef) error {
 	var errs []error
 	for _, name := range []string{dnsmasqUnit(live.Name), netUnit(live.Name)} {
 		if err := d.stopUnit(ctx, name); err != nil {
@@ -227,7 +264,7 @@ func (d *Driver) stopVirtual(ctx context.Context, live *libvirtxml.Network) erro
 }
 
 // reloadDnsmasq makes dnsmasq re-read its hosts files.
-func (d *Driver) reloadDnsmasq(ctx context.Context, live *libvirtxml.Network) error {
+func (d *Driver) reloadDnsmasq(ctx context.Context, live *netDef) error {
 	if err := d.units.Kill(ctx, dnsmasqUnit(live.Name), syscall.SIGHUP); err != nil {
 		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNetwork, "Failed to make dnsmasq of network '%s' reload its config files: %v", live.Name, err)
 	}
@@ -236,7 +273,7 @@ func (d *Driver) reloadDnsmasq(ctx context.Context, live *libvirtxml.Network) er
 
 // restartDnsmasq restarts dnsmasq on a changed config (it rereads only its hosts files
 // on SIGHUP), or starts or stops it when the network gains or loses its need for it.
-func (d *Driver) restartDnsmasq(ctx context.Context, live *libvirtxml.Network, wasUp, nowUp bool) error {
+func (d *Driver) restartDnsmasq(ctx context.Context, live *netDef, wasUp, nowUp bool) error {
 	name := dnsmasqUnit(live.Name)
 	if wasUp {
 		if err := d.stopUnit(ctx, name); err != nil {

@@ -14,10 +14,10 @@ type network struct {
 	op sync.Mutex
 
 	// def is the current definition: the live one while active.
-	def *libvirtxml.Network
+	def *netDef
 	// newDef is the persistent definition while the network runs, when it differs from
 	// the live one (started networks run a copy; a define while active lands here).
-	newDef     *libvirtxml.Network
+	newDef     *netDef
 	persistent bool
 	active     bool
 	autostart  bool
@@ -26,7 +26,7 @@ type network struct {
 }
 
 // persistentDef is the definition stored in the config directory.
-func (n *network) persistentDef() *libvirtxml.Network {
+func (n *network) persistentDef() *netDef {
 	if n.newDef != nil {
 		return n.newDef
 	}
@@ -42,7 +42,7 @@ func (n *network) ref() libvirt.Network {
 // bridgeName is the bridge the network uses now, or will use when started.
 func (n *network) bridgeNames() []string {
 	var out []string
-	for _, d := range []*libvirtxml.Network{n.def, n.newDef} {
+	for _, d := range []*netDef{n.def, n.newDef} {
 		if d != nil && d.Bridge != nil && d.Bridge.Name != "" {
 			out = append(out, d.Bridge.Name)
 		}

@@ -4,8 +4,6 @@ import (
 	"net/netip"
 	"strconv"
 
-	"libvirt.org/go/libvirtxml"
-
 	"github.com/virtunit/virtunit/daemons/network/bridge"
 	"github.com/virtunit/virtunit/daemons/network/firewall"
 	"github.com/virtunit/virtunit/daemons/network/helper"
@@ -13,11 +11,11 @@ import (
 
 // firewallTag names a network's rules (their nftables comment). The UUID keeps two
 // networks of the same name over time apart.
-func firewallTag(def *libvirtxml.Network) string { return "libvirt network " + def.UUID }
+func firewallTag(def *netDef) string { return "libvirt network " + def.UUID }
 
 // buildPlan is what the helper does to bring a virtual network up: its bridge and, but
 // for an open network, its firewall.
-func (d *Driver) buildPlan(def *libvirtxml.Network) (*helper.Plan, error) {
+func (d *Driver) buildPlan(def *netDef) (*helper.Plan, error) {
 	ips, err := ipDefs(def)
 	if err != nil {
 		return nil, err

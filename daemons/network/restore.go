@@ -56,7 +56,7 @@ func (d *Driver) restore(ctx context.Context) {
 
 // stillUp adopts a network's units; false when its setup unit is gone (a bridge-mode
 // network has none). A dead dnsmasq of a live network is started again.
-func (d *Driver) stillUp(ctx context.Context, live *libvirtxml.Network) bool {
+func (d *Driver) stillUp(ctx context.Context, live *netDef) bool {
 	if !virtual(live) {
 		return true
 	}
@@ -77,7 +77,8 @@ func (d *Driver) stillUp(ctx context.Context, live *libvirtxml.Network) bool {
 
 // cleanupDead removes what a network whose units are gone may have left: its setup's
 // teardown runs again (it is idempotent) from the saved plan.
-func (d *Driver) cleanupDead(ctx context.Context, live *libvirtxml.Network) {
+func (d *Driver) cleanupDead(ctx context.Context, live *netDef) {
+	d.clearNetworkBandwidth(live)
 	plan := d.paths.planFile(live.Name)
 	if _, err := os.Stat(plan); err != nil {
 		return

@@ -10,7 +10,7 @@ import (
 
 // validateRoutes checks the static <route>s: each gateway must be reachable through one
 // of the bridge's own networks, as libvirt requires.
-func validateRoutes(n *libvirtxml.Network, ips []ipDef) error {
+func validateRoutes(n *netDef, ips []ipDef) error {
 	for _, r := range n.Routes {
 		if _, err := parseRoute(n.Name, r); err != nil {
 			return err

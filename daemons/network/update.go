@@ -66,7 +66,7 @@ func (d *Driver) NetworkUpdate(ctx context.Context, a libvirt.NetworkUpdateArgs)
 		d.mu.Unlock()
 		return struct{}{}, virerror.New(libvirt.ErrOperationInvalid, virerror.FromNetwork, "cannot change persistent config of a transient network")
 	}
-	var live, config *libvirtxml.Network
+	var live, config *netDef
 	if flags&affectLive != 0 {
 		live, err = updatedDef(n.def, command, section, a.ParentIndex, a.XML)
 	}
@@ -98,7 +98,7 @@ func (d *Driver) NetworkUpdate(ctx context.Context, a libvirt.NetworkUpdateArgs)
 }
 
 // applyLive makes live the running definition and tells dnsmasq. Called with n.op held.
-func (d *Driver) applyLive(ctx context.Context, n *network, live *libvirtxml.Network, section uint32) error {
+func (d *Driver) applyLive(ctx context.Context, n *network, live *netDef, section uint32) error {
 	d.mu.Lock()
 	old := n.def
 	n.def = live
@@ -128,7 +128,7 @@ func (d *Driver) applyLive(ctx context.Context, n *network, live *libvirtxml.Net
 }
 
 // updatedDef applies one net-update command to a copy of def.
-func updatedDef(def *libvirtxml.Network, command, section uint32, parent int32, frag string) (*libvirtxml.Network, error) {
+func updatedDef(def *netDef, command, section uint32, parent int32, frag string) (*netDef, error) {
 	c, err := cloneDef(def)
 	if err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func updatedDef(def *libvirtxml.Network, command, section uint32, parent int32, 
 }
 
 // decodeFragment reads a net-update element, which must be <want>.
-func decodeFragment(def *libvirtxml.Network, frag, want string, v any) error {
+func decodeFragment(def *netDef, frag, want string, v any) error {
 	d := xml.NewDecoder(strings.NewReader(frag))
 	for {
 		tok, err := d.Token()
@@ -186,7 +186,7 @@ func decodeFragment(def *libvirtxml.Network, frag, want string, v any) error {
 
 // ipForUpdate is virNetworkIPDefByIndex: the <ip> at parent, or with -1 the one that
 // has DHCP, else the first IPv4, else the first IPv6 one.
-func ipForUpdate(def *libvirtxml.Network, parent int32) (*libvirtxml.NetworkIP, *ipDef, error) {
+func ipForUpdate(def *netDef, parent int32) (*libvirtxml.NetworkIP, *ipDef, error) {
 	ips, err := ipDefs(def)
 	if err != nil {
 		return nil, nil, err
@@ -221,7 +221,7 @@ func ipForUpdate(def *libvirtxml.Network, parent int32) (*libvirtxml.NetworkIP, 
 }
 
 // checkMultiDHCP refuses DHCP on a second address of a family.
-func checkMultiDHCP(def *libvirtxml.Network, x *libvirtxml.NetworkIP, ip *ipDef) error {
+func checkMultiDHCP(def *netDef, x *libvirtxml.NetworkIP, ip *ipDef) error {
 	ips, _ := ipDefs(def)
 	for i := range ips {
 		if &def.IPs[i] != x && ips[i].v4() == ip.v4() && ips[i].dhcp() {

@@ -14,7 +14,7 @@ func opInvalid(format string, args ...any) error {
 }
 
 // updateDHCPHost is virNetworkDefUpdateIPDHCPHost.
-func updateDHCPHost(def *libvirtxml.Network, command uint32, parent int32, frag string) error {
+func updateDHCPHost(def *netDef, command uint32, parent int32, frag string) error {
 	var x libvirtxml.NetworkDHCPHost
 	if err := decodeFragment(def, frag, "host", &x); err != nil {
 		return err
@@ -85,7 +85,7 @@ func describeQuoted(h dhcpHost) string {
 }
 
 // updateDHCPRange is virNetworkDefUpdateIPDHCPRange.
-func updateDHCPRange(def *libvirtxml.Network, command uint32, parent int32, frag string) error {
+func updateDHCPRange(def *netDef, command uint32, parent int32, frag string) error {
 	if command == cmdModify {
 		return virerror.New(libvirt.ErrOperationUnsupported, virerror.FromNetwork, "dhcp ranges cannot be modified, only added or deleted")
 	}
@@ -129,7 +129,7 @@ func updateDHCPRange(def *libvirtxml.Network, command uint32, parent int32, frag
 }
 
 // updateDNSHost is virNetworkDefUpdateDNSHost.
-func updateDNSHost(def *libvirtxml.Network, command uint32, frag string) error {
+func updateDNSHost(def *netDef, command uint32, frag string) error {
 	if command == cmdModify {
 		return virerror.New(libvirt.ErrOperationUnsupported, virerror.FromNetwork, "DNS HOST records cannot be modified, only added or deleted")
 	}
@@ -174,7 +174,7 @@ func updateDNSHost(def *libvirtxml.Network, command uint32, frag string) error {
 }
 
 // updateDNSTxt is virNetworkDefUpdateDNSTxt.
-func updateDNSTxt(def *libvirtxml.Network, command uint32, frag string) error {
+func updateDNSTxt(def *netDef, command uint32, frag string) error {
 	if command == cmdModify {
 		return virerror.New(libvirt.ErrOperationUnsupported, virerror.FromNetwork, "DNS TXT records cannot be modified, only added or deleted")
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	libvirt "github.com/digitalocean/go-libvirt"
-	"libvirt.org/go/libvirtxml"
 )
 
 const updBase = `<network><name>u</name><forward mode='nat'/><bridge name='virbr9'/>
@@ -26,21 +25,21 @@ func TestUpdatedDef(t *testing.T) {
 		command, section uint32
 		parent           int32
 		xml              string
-		check            func(*libvirtxml.Network) bool
+		check            func(*netDef) bool
 		err              string
 	}{
 		{"add host first", cmdAddFirst, host, -1, "<host mac='52:54:00:00:00:02' name='two' ip='192.0.2.11'/>",
-			func(n *libvirtxml.Network) bool {
+			func(n *netDef) bool {
 				return n.IPs[0].DHCP.Hosts[0].Name == "two" && len(n.IPs[0].DHCP.Hosts) == 2
 			}, ""},
 		{"add host duplicate ip", cmdAddLast, host, -1, "<host mac='52:54:00:00:00:02' ip='192.0.2.10'/>", nil,
 			`there is an existing dhcp host entry in network 'u' that matches "<host mac='52:54:00:00:00:02' name='' ip='192.0.2.10'/>"`},
 		{"modify host by mac", cmdModify, host, -1, "<host mac='52:54:00:00:00:01' name='uno' ip='192.0.2.12'/>",
-			func(n *libvirtxml.Network) bool { return n.IPs[0].DHCP.Hosts[0].IP == "192.0.2.12" }, ""},
+			func(n *netDef) bool { return n.IPs[0].DHCP.Hosts[0].IP == "192.0.2.12" }, ""},
 		{"modify missing host", cmdModify, host, -1, "<host mac='52:54:00:00:00:09' ip='192.0.2.19'/>", nil,
 			"couldn't locate an existing dhcp host entry"},
 		{"delete host by name", cmdDelete, host, -1, "<host name='one'/>",
-			func(n *libvirtxml.Network) bool { return len(n.IPs[0].DHCP.Hosts) == 0 }, ""},
+			func(n *netDef) bool { return len(n.IPs[0].DHCP.Hosts) == 0 }, ""},
 		{"delete host mismatch", cmdDelete, host, -1, "<host name='one' ip='192.0.2.11'/>", nil,
 			"couldn't locate a matching dhcp host entry in network 'u'"},
 		{"host with mac on ipv6", cmdAddLast, host, 1, "<host mac='52:54:00:00:00:02' name='x' ip='2001:db8::5'/>", nil,
@@ -50,19 +49,19 @@ func TestUpdatedDef(t *testing.T) {
 		{"wrong element", cmdAddLast, host, -1, "<range start='192.0.2.1' end='192.0.2.2'/>", nil,
 			"unexpected element <range>, expecting <host>, while updating network 'u'"},
 		{"add range", cmdAddLast, rng, -1, "<range start='192.0.2.200' end='192.0.2.210'/>",
-			func(n *libvirtxml.Network) bool { return len(n.IPs[0].DHCP.Ranges) == 2 }, ""},
+			func(n *netDef) bool { return len(n.IPs[0].DHCP.Ranges) == 2 }, ""},
 		{"modify range", cmdModify, rng, -1, "<range start='192.0.2.200' end='192.0.2.210'/>", nil,
 			"dhcp ranges cannot be modified, only added or deleted"},
 		{"add dns host", cmdAddLast, dns, 0, "<host ip='192.0.2.51'><hostname>b</hostname></host>",
-			func(n *libvirtxml.Network) bool { return len(n.DNS.Host) == 2 }, ""},
+			func(n *netDef) bool { return len(n.DNS.Host) == 2 }, ""},
 		{"add dns host same ip", cmdAddLast, dns, 0, "<host ip='192.0.2.50'><hostname>c</hostname></host>", nil,
 			"there is already at least one DNS HOST record with a matching field in network u"},
 		{"delete dns host by name", cmdDelete, dns, 0, "<host><hostname>a</hostname></host>",
-			func(n *libvirtxml.Network) bool { return len(n.DNS.Host) == 0 }, ""},
+			func(n *netDef) bool { return len(n.DNS.Host) == 0 }, ""},
 		{"dns host injection", cmdAddLast, dns, 0, "<host ip='192.0.2.52'><hostname>b&#10;evil</hostname></host>", nil,
 			"Invalid hostname"},
 		{"add txt", cmdAddLast, txt, 0, "<txt name='k' value='v'/>",
-			func(n *libvirtxml.Network) bool { return n.DNS.TXTs[0].Value == "v" }, ""},
+			func(n *netDef) bool { return n.DNS.TXTs[0].Value == "v" }, ""},
 		{"ip section", cmdAddLast, uint32(libvirt.NetworkSectionIP), 0, "<ip/>", nil, "can't update 'ip' section of network 'u'"},
 		{"bad command", 9, host, 0, "<host/>", nil, "unrecognized network update command code 9"},
 	}

@@ -6,15 +6,13 @@ import (
 	"strconv"
 	"strings"
 
-	"libvirt.org/go/libvirtxml"
-
 	"github.com/virtunit/virtunit/internal/ifname"
 )
 
 // validateDef holds a definition to libvirt's parser and validator rules
 // (virNetworkDefParseXML, networkValidate) and to virtunit's stricter rule that no value
 // bound for a dnsmasq or hosts file may carry a line break or a field separator.
-func validateDef(n *libvirtxml.Network) error {
+func validateDef(n *netDef) error {
 	if err := checkNetworkName(n.Name); err != nil {
 		return err
 	}
@@ -63,11 +61,9 @@ func validateDef(n *libvirtxml.Network) error {
 	return validateUnsupported(n)
 }
 
-func validateForward(n *libvirtxml.Network, mode string) error {
+func validateForward(n *netDef, mode string) error {
 	switch mode {
-	case modeIsolated, modeNAT, modeRoute, modeOpen, modeBridge:
-	case "private", "vepa", "passthrough", "hostdev":
-		return unsupported("forward mode '%s' of network '%s' is not supported by virtunit", mode, n.Name)
+	case modeIsolated, modeNAT, modeRoute, modeOpen, modeBridge, modePrivate, modeVEPA, modePassthrough, modeHostdev:
 	default:
 		return unsupported("unknown forwarding type '%s'", mode)
 	}
@@ -75,38 +71,55 @@ func validateForward(n *libvirtxml.Network, mode string) error {
 	if f == nil {
 		return nil
 	}
-	devs := map[string]bool{}
-	if f.Dev != "" {
-		devs[f.Dev] = true
+	if f.Driver != nil && f.Driver.Name != "" && f.Driver.Name != "kvm" && f.Driver.Name != "vfio" {
+		return unsupported("Unknown forward <driver name='%s'/> in network %s", f.Driver.Name, n.Name)
 	}
-	for _, i := range f.Interfaces {
-		if i.Dev == "" {
+	if f.Dev != "" && (len(f.Addresses) > 0 || len(f.PFs) > 0) {
+		return xmlErr("the <forward> 'dev' attribute cannot be used when <address> or <pf> sub-elements are present in network %s", n.Name)
+	}
+	seen := map[string]bool{}
+	for i, it := range f.Interfaces {
+		if it.Dev == "" {
 			return xmlErr("Missing required dev attribute in <forward> <interface> element of network %s", n.Name)
 		}
-		devs[i.Dev] = true
+		if i == 0 && f.Dev != "" && it.Dev != f.Dev {
+			return xmlErr("<forward dev='%s'> must match first <interface dev='%s'/> in network %s", f.Dev, it.Dev, n.Name)
+		}
+		if seen[it.Dev] {
+			return xmlErr("interface '%s' can only be listed once in network %s", it.Dev, n.Name)
+		}
+		seen[it.Dev] = true
 	}
-	for d := range devs {
+	if f.Dev != "" {
+		seen[f.Dev] = true
+	}
+	for d := range seen {
 		if !ifname.Valid(d) {
 			return xmlErr("Invalid forward dev '%s' in network '%s'", d, n.Name)
 		}
 	}
-	if len(f.PFs) > 0 || len(f.Addresses) > 0 || f.Driver != nil {
-		return unsupported("<pf>, <address> and <driver> in <forward> of network '%s' are not supported by virtunit", n.Name)
+	if err := validateAddresses(n, mode); err != nil {
+		return err
+	}
+	switch {
+	case len(f.PFs) > 1:
+		return xmlErr("Only one <pf> element is allowed in <forward> of network %s", n.Name)
+	case len(f.PFs) == 1 && f.PFs[0].Dev == "":
+		return xmlErr("Missing required dev attribute in <pf> element of network '%s'", n.Name)
+	case len(f.PFs) == 1 && len(seen) == 0 && len(f.Addresses) == 0:
+		// A PF names SR-IOV virtual functions to pool; without SR-IOV there are none.
+		return unsupported("<pf dev='%s'> in network '%s': pools of SR-IOV virtual functions are not supported by virtunit; list the devices with <interface> or <address>", f.PFs[0].Dev, n.Name)
 	}
 	switch mode {
 	case modeNAT, modeRoute, modeOpen:
 		if len(n.IPs) == 0 {
 			return xmlErr("%s forwarding requested, but no IP address provided for network '%s'", mode, n.Name)
 		}
-		if len(devs) > 1 {
+		if len(seen) > 1 {
 			return xmlErr("multiple forwarding interfaces specified for network '%s', only one is supported", n.Name)
 		}
-		if mode == modeOpen && len(devs) > 0 {
+		if mode == modeOpen && len(seen) > 0 {
 			return xmlErr("forward dev not allowed for network '%s' with forward mode='%s'", n.Name, mode)
-		}
-	case modeBridge:
-		if len(devs) > 0 {
-			return unsupported("forward mode 'bridge' with a forward dev (macvtap) in network '%s' is not supported by virtunit", n.Name)
 		}
 	}
 	if f.NAT != nil {
@@ -115,7 +128,41 @@ func validateForward(n *libvirtxml.Network, mode string) error {
 	return nil
 }
 
-func validateNAT(n *libvirtxml.Network, mode string) error {
+// validateAddresses checks a hostdev pool given by PCI address (networkValidate): only
+// in hostdev mode, never mixed with netdevs, each an SR-IOV virtual function.
+func validateAddresses(n *netDef, mode string) error {
+	f := n.Forward
+	if mode == modeHostdev {
+		for _, it := range f.Interfaces {
+			return unsupported("hostdev network '%s' lists '%s' in the device pool, but hostdev networks require all devices to be listed by PCI address, not network device name", n.Name, it.Dev)
+		}
+	}
+	seen := map[string]bool{}
+	for _, a := range f.Addresses {
+		if a.PCI == nil {
+			return unsupported("unknown address type in network %s", n.Name)
+		}
+		addr := pciAddr(a.PCI)
+		if seen[addr] {
+			return xmlErr("PCI device '%s' can only be listed once in network %s", addr, n.Name)
+		}
+		seen[addr] = true
+		if mode != modeHostdev {
+			return unsupported("network '%s' has forward mode '%s'  but lists a device by PCI address in the device pool. This is only supported for networks with forward mode 'hostdev'", n.Name, mode)
+		}
+	}
+	if len(f.Addresses) > 0 && (len(f.PFs) > 0 || len(f.Interfaces) > 0) {
+		return unsupported("<address>, <interface>, and <pf> elements of <forward> in network %s are mutually exclusive", n.Name)
+	}
+	for addr := range seen {
+		if !isVirtualFunction(addr) {
+			return unsupported("device '%s' in network '%s' is not an SR-IOV Virtual Function", pciSysfs(addr), n.Name)
+		}
+	}
+	return nil
+}
+
+func validateNAT(n *netDef, mode string) error {
 	nat := n.Forward.NAT
 	if mode != modeNAT {
 		return xmlErr("The <nat> element can only be used when <forward> 'mode' is 'nat' in network %s", n.Name)
@@ -161,17 +208,12 @@ func validateNAT(n *libvirtxml.Network, mode string) error {
 	return nil
 }
 
-func validateBridge(n *libvirtxml.Network, mode string) error {
+func validateBridge(n *netDef, mode string) error {
 	b := n.Bridge
-	if b == nil {
-		if mode == modeBridge {
-			return unsupported("forward mode 'bridge' of network '%s' needs <bridge name=...> (macvtap is not supported by virtunit)", n.Name)
-		}
-		return nil
-	}
-	if b.Name != "" {
+	ext := mode == modeBridge || mode == modePrivate || mode == modeVEPA || mode == modePassthrough || mode == modeHostdev
+	if b != nil && b.Name != "" {
 		name := b.Name
-		if i := strings.Index(name, "%d"); i >= 0 && mode != modeBridge {
+		if i := strings.Index(name, "%d"); i >= 0 && !ext {
 			// A template (virbr%d): the allocated name must still be an interface name.
 			if strings.Count(name, "%") != 1 {
 				return xmlErr("Invalid bridge name template '%s' in network '%s'", b.Name, n.Name)
@@ -182,37 +224,58 @@ func validateBridge(n *libvirtxml.Network, mode string) error {
 			return xmlErr("Invalid bridge name '%s' in network '%s'", b.Name, n.Name)
 		}
 	}
-	if b.STP != "" && b.STP != "on" && b.STP != "off" {
-		return xmlErr("Invalid value for attribute 'stp' in element 'bridge': '%s'.", b.STP)
-	}
-	if b.Delay != "" {
-		if _, err := strconv.ParseUint(b.Delay, 10, 32); err != nil {
-			return xmlErr("Invalid delay value in network '%s'", n.Name)
+	if b != nil {
+		if b.STP != "" && b.STP != "on" && b.STP != "off" {
+			return xmlErr("Invalid value for attribute 'stp' in element 'bridge': '%s'.", b.STP)
+		}
+		if b.Delay != "" {
+			if _, err := strconv.ParseUint(b.Delay, 10, 32); err != nil {
+				return xmlErr("Invalid delay value in network '%s'", n.Name)
+			}
+		}
+		switch b.MACTableManager {
+		case "", "kernel", "libvirt":
+		default:
+			return xmlErr("Invalid macTableManager setting '%s' in network '%s'", b.MACTableManager, n.Name)
 		}
 	}
-	switch b.MACTableManager {
-	case "", "kernel", "libvirt":
-	default:
-		return xmlErr("Invalid macTableManager setting '%s' in network '%s'", b.MACTableManager, n.Name)
+	if ext && mode != modeBridge && b != nil {
+		switch {
+		case b.Name != "":
+			return xmlErr("bridge name not allowed in %s mode (network '%s')", mode, n.Name)
+		case b.Zone != "":
+			return xmlErr("bridge zone not allowed in %s mode (network '%s')", mode, n.Name)
+		case b.MACTableManager != "":
+			return xmlErr("bridge macTableManager setting not allowed in %s mode (network '%s')", mode, n.Name)
+		}
 	}
-	if b.Zone != "" {
+	if ext && b != nil {
+		if (b.Delay != "" && b.Delay != "0") || b.STP != "" || b.Zone != "" {
+			return xmlErr("bridge delay/stp/zone options only allowed in route, nat, and isolated mode, not in %s (network '%s')", mode, n.Name)
+		}
+		if b.Name != "" && n.Forward != nil && (len(n.Forward.Interfaces) > 0 || n.Forward.Dev != "" || len(n.Forward.PFs) > 0) {
+			return xmlErr("A network with forward mode='%s' can specify a bridge name or a forward dev, but not both (network '%s')", mode, n.Name)
+		}
+	}
+	if ext && n.MTU != nil {
+		return xmlErr("mtu size only allowed in open, route, nat, and isolated mode, not in %s (network '%s')", mode, n.Name)
+	}
+	if b != nil && b.Zone != "" {
 		return unsupported("zone %s requested for network %s but firewalld is not active", b.Zone, n.Name)
 	}
-	if mode == modeBridge {
-		if b.Name == "" || strings.Contains(b.Name, "%") {
-			return unsupported("forward mode 'bridge' of network '%s' needs the name of an existing bridge", n.Name)
-		}
-		if b.STP != "" || b.Delay != "" {
-			return xmlErr("bridge delay/stp/zone options only allowed in route, nat, and isolated mode, not in bridge (network '%s')", n.Name)
-		}
+	if mode == modeBridge && (b == nil || b.Name == "") && (n.Forward == nil || (n.Forward.Dev == "" && len(n.Forward.Interfaces) == 0 && len(n.Forward.PFs) == 0)) {
+		return unsupported("forward mode 'bridge' of network '%s' needs a bridge name or a forward dev", n.Name)
+	}
+	if mode == modeBridge && b != nil && strings.Contains(b.Name, "%") {
+		return unsupported("forward mode 'bridge' of network '%s' needs the name of an existing bridge", n.Name)
 	}
 	return nil
 }
 
 // validateIPs checks what depends on all addresses at once and on the forward mode
 // (networkValidate).
-func validateIPs(n *libvirtxml.Network, mode string, ips []ipDef) error {
-	if mode == modeBridge {
+func validateIPs(n *netDef, mode string, ips []ipDef) error {
+	if external(n) {
 		switch {
 		case n.MAC != nil:
 			return unsupported("Unsupported <mac> element in network %s with forward mode='%s'", n.Name, mode)
@@ -244,25 +307,68 @@ func validateIPs(n *libvirtxml.Network, mode string, ips []ipDef) error {
 	return nil
 }
 
-// validateUnsupported refuses what virtunit cannot realize, so that nothing is
-// silently ignored: QoS, VLANs, Open vSwitch ports.
-func validateUnsupported(n *libvirtxml.Network) error {
+// validateUnsupported holds a definition to networkValidate's rules on bandwidth,
+// VLANs and portgroups, and refuses what virtunit cannot realize, so that nothing is
+// silently ignored: Open vSwitch and 802.1Qbg/Qbh ports, isolated ports.
+func validateUnsupported(n *netDef) error {
+	mode := forwardMode(n)
+	bandwidthAllowed := virtual(n) || (mode == modeBridge && !macvtap(n))
+	if err := checkBandwidth(n.Bandwidth, bandwidthRule{}); err != nil {
+		return err
+	}
+	if n.Bandwidth != nil && !bandwidthAllowed {
+		return unsupported("Unsupported network-wide <bandwidth> element in network %s with forward mode='%s'", n.Name, mode)
+	}
 	switch {
-	case n.Bandwidth != nil:
-		return unsupported("network-wide <bandwidth> in network '%s' is not supported by virtunit", n.Name)
-	case n.VLAN != nil:
-		return unsupported("<vlan> element specified for network %s, whose type doesn't support vlan configuration", n.Name)
 	case n.VirtualPort != nil:
 		return unsupported("<virtualport> in network '%s' is not supported by virtunit", n.Name)
 	case n.PortOptions != nil && n.PortOptions.Isolated == "yes":
 		return unsupported("<port isolated='yes'> in network '%s' is not supported by virtunit", n.Name)
 	}
+	// Only SR-IOV devices (hostdev, passthrough) and Open vSwitch carry VLAN tags in
+	// libvirt; Linux bridges do not.
+	vlanAllowed := mode == modeHostdev || mode == modePassthrough
+	vlanUsed := n.VLAN != nil && len(n.VLAN.Tags) > 0
+	var def string
+	names := map[string]bool{}
+	badVLAN := false
 	for _, pg := range n.PortGroups {
 		if pg.Name == "" {
 			return xmlErr("Missing required name attribute in portgroup")
 		}
-		if pg.VLAN != nil || pg.VirtualPort != nil {
-			return unsupported("<vlan> and <virtualport> in portgroup '%s' of network '%s' are not supported by virtunit", pg.Name, n.Name)
+		if pg.VirtualPort != nil {
+			return unsupported("<virtualport> in portgroup '%s' of network '%s' is not supported by virtunit", pg.Name, n.Name)
+		}
+		if (vlanUsed || (pg.VLAN != nil && len(pg.VLAN.Tags) > 0)) && !vlanAllowed {
+			badVLAN = true
+		}
+		if strings.EqualFold(pg.Default, "yes") {
+			if def != "" {
+				return unsupported("network '%s' has multiple default <portgroup> elements (%s and %s), but only one default is allowed", n.Name, def, pg.Name)
+			}
+			def = pg.Name
+		}
+		if names[pg.Name] {
+			return unsupported("multiple <portgroup> elements with the same name (%s) in network '%s'", pg.Name, n.Name)
+		}
+		names[pg.Name] = true
+		bw := n.portGroupBandwidth(pg.Name)
+		if err := checkBandwidth(bw, bandwidthRule{}); err != nil {
+			return err
+		}
+		if bw != nil && !bandwidthAllowed {
+			return unsupported("Unsupported <bandwidth> element in network '%s' in portgroup '%s' with forward mode='%s'", n.Name, pg.Name, mode)
+		}
+		if bw != nil && mode == modeHostdev {
+			return unsupported("unsupported <bandwidth> element in <portgroup name='%s'> of network '%s' with forward mode='%s'", pg.Name, n.Name, mode)
+		}
+	}
+	if badVLAN || (vlanUsed && !vlanAllowed && def == "") {
+		return unsupported("<vlan> element specified for network %s, whose type doesn't support vlan configuration", n.Name)
+	}
+	for name := range n.PortGroupBandwidth {
+		if !names[name] {
+			delete(n.PortGroupBandwidth, name)
 		}
 	}
 	return nil

@@ -9,7 +9,7 @@ import (
 
 // validateDNS checks <dns> (virNetworkDNSDefParseXML): forwarders, hosts, TXT and SRV
 // records, every name among them bound for dnsmasq's files.
-func validateDNS(n *libvirtxml.Network) error {
+func validateDNS(n *netDef) error {
 	d := n.DNS
 	if d == nil {
 		return nil

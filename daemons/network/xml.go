@@ -30,12 +30,15 @@ const dnsmasqNS = "http://libvirt.org/schemas/network/dnsmasq/1.0"
 // parseDef reads a network definition as virNetworkDefParseString does: XML syntax, the
 // root element, then every rule of validateDef, and gives it a UUID when it has none.
 // Defaults that depend on other networks (the bridge name) are the driver's business.
-func parseDef(doc string) (*libvirtxml.Network, error) {
+func parseDef(doc string) (*netDef, error) {
 	if err := checkRoot(doc, "network"); err != nil {
 		return nil, err
 	}
-	n := &libvirtxml.Network{}
+	n := &netDef{}
 	if err := n.Unmarshal(doc); err != nil {
+		return nil, virerror.Wrap(err, libvirt.ErrXMLError, virerror.FromNetwork, "(network_definition): %v", err)
+	}
+	if err := readPortGroupBandwidth(n, doc); err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrXMLError, virerror.FromNetwork, "(network_definition): %v", err)
 	}
 	if n.UUID == "" {
@@ -75,7 +78,7 @@ func checkRoot(doc, want string) error {
 
 // forwardMode is the network's forward mode, "" for an isolated one; a <forward>
 // without mode is NAT, as in libvirt.
-func forwardMode(n *libvirtxml.Network) string {
+func forwardMode(n *netDef) string {
 	if n.Forward == nil {
 		return modeIsolated
 	}
@@ -85,16 +88,23 @@ func forwardMode(n *libvirtxml.Network) string {
 	return n.Forward.Mode
 }
 
-// virtual reports whether virtunit builds the network's bridge itself (every mode but
-// bridge, which uses an existing host bridge).
-func virtual(n *libvirtxml.Network) bool { return forwardMode(n) != modeBridge }
+// virtual reports whether virtunit builds the network's bridge itself: the L3 modes,
+// not bridge (a host bridge or a macvtap pool), the macvtap modes or hostdev.
+func virtual(n *netDef) bool {
+	switch forwardMode(n) {
+	case modeIsolated, modeNAT, modeRoute, modeOpen:
+		return true
+	}
+	return false
+}
 
 // normalizeDef fills in what libvirt shows in dumpxml even when the definition left it
 // out: the forward mode, STP and delay of a bridge the driver creates, the bridge MAC.
-func normalizeDef(n *libvirtxml.Network) {
+func normalizeDef(n *netDef) {
 	if n.Forward != nil && n.Forward.Mode == "" {
 		n.Forward.Mode = modeNAT
 	}
+	normalizeForward(n)
 	if !virtual(n) {
 		return
 	}
@@ -121,16 +131,18 @@ func newMAC() string {
 }
 
 // formatDef writes a definition as libvirt's dumpxml does. <dnsmasq:options> keeps its
-// prefix, which encoding/xml cannot produce.
-func formatDef(n *libvirtxml.Network) (string, error) {
+// prefix, which encoding/xml cannot produce; <bandwidth> is written by hand for its
+// attribute order and portgroups' (formatExtras).
+func formatDef(n *netDef) (string, error) {
 	c := *n
 	opts := c.DnsmasqOptions
 	c.DnsmasqOptions = nil
-	s, err := xmlstyle.Marshal(&c)
+	c.Bandwidth = nil
+	s, err := xmlstyle.Marshal(&c.Network)
 	if err != nil {
 		return "", fmt.Errorf("format network %s: %w", n.Name, err)
 	}
-	s = libvirtOrder(s)
+	s = formatExtras(libvirtOrder(s), n)
 	if opts == nil || len(opts.Option) == 0 {
 		return s, nil
 	}
@@ -197,12 +209,12 @@ func xmlEscape(s string) string { return xmlEscaper.Replace(s) }
 // cloneDef deep-copies a definition, so live and persistent definitions never share
 // slices. The JSON round trip cannot fail for libvirtxml's plain data types; an error
 // would mean a new field type, and is reported rather than hidden.
-func cloneDef(n *libvirtxml.Network) (*libvirtxml.Network, error) {
+func cloneDef(n *netDef) (*netDef, error) {
 	b, err := json.Marshal(n)
 	if err != nil {
 		return nil, fmt.Errorf("copy network %s: %w", n.Name, err)
 	}
-	c := &libvirtxml.Network{}
+	c := &netDef{}
 	if err := json.Unmarshal(b, c); err != nil {
 		return nil, fmt.Errorf("copy network %s: %w", n.Name, err)
 	}

@@ -229,13 +229,13 @@ func addInterfaces(c *command, def *libvirtxml.Domain, l launch, boot map[any]ui
 		switch {
 		case src != nil && src.User != nil:
 			c.add("-netdev", props{{"type", "user"}, {"id", id}}.String())
-		case src != nil && (src.Bridge != nil || src.Ethernet != nil || src.Network != nil):
+		case src != nil && (src.Bridge != nil || src.Ethernet != nil || src.Network != nil || src.Direct != nil):
 			if i >= len(l.taps) || l.taps[i] < 0 {
 				return fmt.Errorf("interface %d has no tap device", i)
 			}
 			c.add("-netdev", props{{"type", "tap"}, {"fd", strconv.Itoa(l.taps[i])}, {"id", id}}.String())
 		default:
-			return unsupported("interface %d: only types bridge, ethernet, network and user are supported", i)
+			return unsupported("interface %d: only types bridge, direct, ethernet, network and user are supported", i)
 		}
 		model := "rtl8139"
 		if isQ35(def) {

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/virtunit/virtunit/daemons/driver"
-	"github.com/virtunit/virtunit/daemons/hook"
 	"github.com/virtunit/virtunit/internal/atomicfile"
+	"github.com/virtunit/virtunit/internal/hook"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -31,7 +30,7 @@ type Driver struct {
 	// domcaps keeps each domain capabilities document built, by its arguments.
 	domcaps sync.Map
 	// hooks runs libvirt's hook scripts (CONFIGDIR/hooks/qemu).
-	hooks hook.Runner
+	hooks hook.Dir
 	doms  *registry
 	// units runs each guest's QEMU as a unit (a scope under systemd, a supervised
 	// process otherwise); the driver cannot tell which.
@@ -46,6 +45,9 @@ type Driver struct {
 	wg     sync.WaitGroup
 	// reconnecting counts the guests found running at start that are being adopted.
 	reconnecting sync.WaitGroup
+	// up is closed when New returns: from then on the daemon serves calls, its own
+	// network driver's included.
+	up chan struct{}
 }
 
 var _ driver.Hypervisor = (*Driver)(nil)
@@ -62,10 +64,11 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		doms:       doms,
 		units:      env.Units,
 		networks:   portClient{env},
+		up:         make(chan struct{}),
 	}
 	d.emulators.cacheDir = d.dirs.capabilities
 	d.firmware = loadFirmware(firmwareDirs)
-	d.hooks = hook.Runner{Dir: filepath.Join(env.Paths.ConfigDir, "hooks")}
+	d.hooks = hook.DirFor(env.Paths.ConfigDir)
 	cfg, err := loadConfig(d.dirs.confFile, d.privileged)
 	if err != nil {
 		return nil, fmt.Errorf("qemu: %w", err)
@@ -118,6 +121,7 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 		d.reconnecting.Wait() // autostart must not start a guest being adopted
 		d.autostart()
 	}()
+	close(d.up)
 	return d, nil
 }
 

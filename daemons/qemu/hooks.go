@@ -5,7 +5,7 @@ import (
 
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/virtunit/virtunit/daemons/hook"
+	"github.com/virtunit/virtunit/internal/hook"
 )
 
 // The points of a guest's life libvirt calls /etc/libvirt/hooks/qemu at, with the
@@ -31,7 +31,7 @@ func (d *Driver) callHook(ctx context.Context, op string, def *libvirtxml.Domain
 	if err != nil {
 		return err
 	}
-	err = d.hooks.Call(context.WithoutCancel(ctx), hook.QEMU, def.Name, op, subop, "-", []byte(xml))
+	err = d.hooks.Call(context.WithoutCancel(ctx), hook.QEMU, def.Name, op, subop, "-", xml)
 	if err != nil && subop == "end" {
 		d.log.Warn("hook script failed", "domain", def.Name, "operation", op, "err", err)
 		return nil

@@ -170,7 +170,8 @@ func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDes
 	}
 	cp := *def
 	cp.ID = nil
-	if def == dom.live {
+	isLive := def == dom.live
+	if isLive {
 		id := dom.id
 		cp.ID = &id
 	}
@@ -183,6 +184,9 @@ func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDes
 	}
 	if err != nil {
 		return libvirt.DomainGetXMLDescRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "%v", err)
+	}
+	if isLive {
+		out = publicInterfaces(out, &cp, d.loadNetDevices(dom.name))
 	}
 	return libvirt.DomainGetXMLDescRet{XML: out}, nil
 }

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"context"
+	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -15,9 +16,10 @@ import (
 // network driver's ports, as libvirt's QEMU driver does: a port per interface, owned by
 // the guest, naming the bridge the tap joins; the port is deleted when the guest stops.
 type networkPorts interface {
-	// Plug creates a port on network for the interface with mac of the guest
-	// name/uuid and returns the bridge to attach the tap to and the port's UUID.
-	Plug(ctx context.Context, network, name string, uuid libvirt.UUID, mac string) (bridge, port string, err error)
+	// Plug creates a port on the interface's network for the guest name/uuid and
+	// returns what the port was given: the bridge to attach a tap to, or the device
+	// and mode of a macvtap, and the bandwidth to apply.
+	Plug(ctx context.Context, nic *libvirtxml.DomainInterface, name string, uuid libvirt.UUID) (portPlug, error)
 	// Unplug deletes the port.
 	Unplug(ctx context.Context, network, port string) error
 }
@@ -44,42 +46,70 @@ func (p portClient) network(ctx context.Context, name string) (rpc.Caller, libvi
 	return c, ret.Net, nil
 }
 
-func (p portClient) Plug(ctx context.Context, network, name string, uuid libvirt.UUID, mac string) (string, string, error) {
+// portPlug is what a network port gives an interface.
+type portPlug struct {
+	port   string // the port's UUID
+	bridge string // for a tap
+	// direct is set for a macvtap on a device of the network's pool.
+	direct *libvirtxml.NetworkPortPlugDirect
+	// bandwidth is the port's, the interface's own or its portgroup's.
+	bandwidth *libvirtxml.NetworkBandwidth
+}
+
+func (p portClient) Plug(ctx context.Context, nic *libvirtxml.DomainInterface, name string, uuid libvirt.UUID) (portPlug, error) {
+	network := nic.Source.Network.Network
 	c, net, err := p.network(ctx, network)
 	if err != nil {
-		return "", "", err
+		return portPlug{}, err
 	}
+	// As virDomainNetDefActualToNetworkPort: the interface's portgroup and bandwidth
+	// go with the request, and the network fills in the rest.
 	port := libvirtxml.NetworkPort{
-		UUID:  formatUUID(newUUID()),
-		Owner: &libvirtxml.NetworkPortOwner{Name: name, UUID: formatUUID(uuid)},
-		MAC:   &libvirtxml.NetworkPortMAC{Address: mac},
+		UUID:      formatUUID(newUUID()),
+		Owner:     &libvirtxml.NetworkPortOwner{Name: name, UUID: formatUUID(uuid)},
+		MAC:       &libvirtxml.NetworkPortMAC{Address: nic.MAC.Address},
+		Group:     nic.Source.Network.PortGroup,
+		Bandwidth: portBandwidth(nic.Bandwidth),
+	}
+	if nic.VLan != nil && len(nic.VLan.Tags) > 0 {
+		return portPlug{}, unsupported("interface %s - vlan tag not supported for this connection type", nic.MAC.Address)
 	}
 	doc, err := port.Marshal()
 	if err != nil {
-		return "", "", err
+		return portPlug{}, err
 	}
 	var created libvirt.NetworkPortCreateXMLRet
 	if err := c.Call(ctx, remote.Program, int32(remote.NetworkPortCreateXML),
 		libvirt.NetworkPortCreateXMLArgs{OptNetwork: net, XML: doc}, &created); err != nil {
-		return "", "", err
+		return portPlug{}, err
 	}
 	var desc libvirt.NetworkPortGetXMLDescRet
 	if err := c.Call(ctx, remote.Program, int32(remote.NetworkPortGetXMLDesc),
 		libvirt.NetworkPortGetXMLDescArgs{Port: created.Port}, &desc); err != nil {
-		return "", "", err
+		p.Unplug(ctx, network, port.UUID)
+		return portPlug{}, err
 	}
 	var got libvirtxml.NetworkPort
 	if err := got.Unmarshal(desc.XML); err != nil {
-		return "", "", virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "cannot parse network port XML: %v", err)
+		p.Unplug(ctx, network, port.UUID)
+		return portPlug{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "cannot parse network port XML: %v", err)
 	}
+	out := portPlug{port: port.UUID, bandwidth: got.Bandwidth}
 	switch {
 	case got.Plug != nil && got.Plug.Network != nil:
-		return got.Plug.Network.Bridge, port.UUID, nil
+		out.bridge = got.Plug.Network.Bridge
 	case got.Plug != nil && got.Plug.Bridge != nil:
-		return got.Plug.Bridge.Bridge, port.UUID, nil
+		out.bridge = got.Plug.Bridge.Bridge
+	case got.Plug != nil && got.Plug.Direct != nil:
+		out.direct = got.Plug.Direct
+	case got.Plug != nil && got.Plug.HostDevPCI != nil:
+		p.Unplug(ctx, network, port.UUID)
+		return portPlug{}, unsupported("network '%s' gives ports an SR-IOV virtual function by PCI address (forward mode 'hostdev'); PCI passthrough is not supported by virtunit", network)
+	default:
+		p.Unplug(ctx, network, port.UUID)
+		return portPlug{}, unsupported("network '%s' gives ports no device to plug into", network)
 	}
-	p.Unplug(ctx, network, port.UUID)
-	return "", "", unsupported("network '%s' gives ports no bridge to plug a tap into", network)
+	return out, nil
 }
 
 func (p portClient) Unplug(ctx context.Context, network, port string) error {
@@ -99,16 +129,45 @@ func (p portClient) Unplug(ctx context.Context, network, port string) error {
 // in its live definition (source portid). Failures are logged: a port the network
 // already forgot (it was restarted) is not worth failing a stop for.
 func (d *Driver) unplugAll(ctx context.Context, name string, live *libvirtxml.Domain) {
+	d.releaseNetDevices(name, live)
 	if live == nil || live.Devices == nil {
 		return
 	}
+	var ports [][2]string
 	for _, nic := range live.Devices.Interfaces {
 		src := nic.Source
-		if src == nil || src.Network == nil || src.Network.PortID == "" {
-			continue
+		if src != nil && src.Network != nil && src.Network.PortID != "" {
+			ports = append(ports, [2]string{src.Network.Network, src.Network.PortID})
 		}
-		if err := d.networks.Unplug(ctx, src.Network.Network, src.Network.PortID); err != nil {
-			d.log.Warn("cannot delete network port", "domain", name, "network", src.Network.Network, "port", src.Network.PortID, "err", err)
+	}
+	unplug := func(ctx context.Context) {
+		for _, p := range ports {
+			if err := d.networks.Unplug(ctx, p[0], p[1]); err != nil {
+				d.log.Warn("cannot delete network port", "domain", name, "network", p[0], "port", p[1], "err", err)
+			}
 		}
+	}
+	select {
+	case <-d.up:
+		unplug(ctx)
+	default:
+		if d.up == nil || len(ports) == 0 {
+			unplug(ctx)
+			return
+		}
+		// A guest found dead at start-up: the network driver may be this daemon's
+		// own, which answers no call before every driver is up.
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			select {
+			case <-d.up:
+			case <-d.ctx.Done():
+				return
+			}
+			uctx, cancel := context.WithTimeout(d.ctx, 10*time.Second)
+			defer cancel()
+			unplug(uctx)
+		}()
 	}
 }

@@ -16,12 +16,12 @@ import (
 )
 
 // makeTaps creates a tap for every interface that needs one (bridge, ethernet,
-// network) and returns their descriptors, in interface order (nil where none). An
-// interface of type 'network' first gets a port of its network; on failure the caller
-// deletes the ports recorded in def (unplugAll). The taps
+// network) and a macvtap for every direct one (direct.go), and returns their
+// descriptors, in interface order (nil where none). An interface of type 'network'
+// first gets a port of its network, which may give it a macvtap instead; on failure
+// the caller deletes the ports recorded in def and the macvtaps (unplugAll). The taps
 // are not persistent: the kernel removes each when the last descriptor (QEMU's) closes,
-// so a guest's taps vanish with its QEMU and nothing is left to clean up after a
-// daemon restart. The chosen names go into the live definition.
+// so a guest's taps vanish with its QEMU. The chosen names go into the live definition.
 func (d *Driver) makeTaps(ctx context.Context, def *libvirtxml.Domain, name string, uuid libvirt.UUID) (taps []*os.File, err error) {
 	defer func() {
 		if err != nil {
@@ -29,31 +29,64 @@ func (d *Driver) makeTaps(ctx context.Context, def *libvirtxml.Domain, name stri
 			taps = nil
 		}
 	}()
+	// Devices recorded for a guest that is not running are left from a daemon that
+	// died mid-start.
+	d.releaseNetDevices(name, nil)
+	var nd netDevices
 	for i := range def.Devices.Interfaces {
 		nic := &def.Devices.Interfaces[i]
 		src := nic.Source
+		if err := checkInterface(nic); err != nil {
+			return taps, err
+		}
+		// direct attaches a macvtap on dev in mode, shaped to bw.
+		direct := func(dev, mode string, bw *libvirtxml.NetworkBandwidth) error {
+			f, target, err := d.openDirect(name, &nd, i, nic, dev, mode)
+			if err != nil {
+				return err
+			}
+			taps = append(taps, f)
+			nic.Target = &libvirtxml.DomainInterfaceTarget{Dev: target}
+			return d.shapeInterface(name, &nd, nic, target, bw)
+		}
+		if src != nil && src.Direct != nil {
+			if err := direct(src.Direct.Dev, src.Direct.Mode, nil); err != nil {
+				return taps, err
+			}
+			continue
+		}
 		if src == nil || (src.Bridge == nil && src.Ethernet == nil && src.Network == nil) {
 			taps = append(taps, nil)
 			continue
 		}
 		bridge := ""
+		var plug portPlug
 		switch {
 		case src.Bridge != nil:
 			bridge = src.Bridge.Bridge
 		case src.Network != nil:
-			var port string
-			if bridge, port, err = d.networks.Plug(ctx, src.Network.Network, name, uuid, nic.MAC.Address); err != nil {
+			if plug, err = d.networks.Plug(ctx, nic, name, uuid); err != nil {
 				return taps, err
 			}
 			// Recorded in the live definition, as libvirt shows it, for the unplug.
-			src.Network.PortID, src.Network.Bridge = port, bridge
+			src.Network.PortID, src.Network.Bridge = plug.port, plug.bridge
+			bridge = plug.bridge
+			if plug.direct != nil {
+				if err := direct(plug.direct.Dev, plug.direct.Mode, plug.bandwidth); err != nil {
+					return taps, err
+				}
+				continue
+			}
 		}
-		f, name, err := createTap(nic, bridge)
+		f, tapName, err := createTap(nic, bridge)
 		if err != nil {
 			return taps, err
 		}
 		taps = append(taps, f)
-		nic.Target = &libvirtxml.DomainInterfaceTarget{Dev: name}
+		nic.Target = &libvirtxml.DomainInterfaceTarget{Dev: tapName}
+		if err := d.shapeInterface(name, &nd, nic, tapName, plug.bandwidth); err != nil {
+			return taps, err
+		}
 	}
 	return taps, nil
 }
