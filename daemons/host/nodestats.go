@@ -33,14 +33,14 @@ func (h *Host) NodeGetCPUStats(ctx context.Context, a libvirt.NodeGetCPUStatsArg
 		return ret, err
 	}
 	if a.CPUNum < -1 {
-		return ret, virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "cpuNum in virNodeGetCPUStats only accepts -1 as a negative value")
+		return ret, invalidArg("cpuNum in virNodeGetCPUStats only accepts -1 as a negative value")
 	}
 	if a.Nparams == 0 {
 		ret.Nparams = cpuStatsFields
 		return ret, nil
 	}
 	if a.Nparams != cpuStatsFields {
-		return ret, virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "nparams in virHostCPUGetStatsLinux must be equal to %d", cpuStatsFields)
+		return ret, invalidArg("nparams in virHostCPUGetStatsLinux must be equal to %d", cpuStatsFields)
 	}
 	header := "cpu"
 	if a.CPUNum != -1 {
@@ -65,7 +65,7 @@ func (h *Host) NodeGetCPUStats(ctx context.Context, a libvirt.NodeGetCPUStatsArg
 		ret.Nparams = cpuStatsFields
 		return ret, nil
 	}
-	return ret, virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "Invalid cpuNum in virHostCPUGetStatsLinux")
+	return ret, invalidArg("Invalid cpuNum in virHostCPUGetStatsLinux")
 }
 
 // NodeGetMemoryStats is virNodeGetMemoryStats: total, free, buffers and cached memory
@@ -77,7 +77,7 @@ func (h *Host) NodeGetMemoryStats(ctx context.Context, a libvirt.NodeGetMemorySt
 		return ret, err
 	}
 	if a.CellNum < -1 {
-		return ret, virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "cellNum in virNodeGetMemoryStats only accepts -1 as a negative value")
+		return ret, invalidArg("cellNum in virNodeGetMemoryStats only accepts -1 as a negative value")
 	}
 	cells := h.numaCells()
 	cell := a.CellNum
@@ -93,12 +93,12 @@ func (h *Host) NodeGetMemoryStats(ctx context.Context, a libvirt.NodeGetMemorySt
 		return ret, nil
 	}
 	if int(a.Nparams) != want {
-		return ret, virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "nparams in virHostMemGetStatsLinux must be %d", want)
+		return ret, invalidArg("nparams in virHostMemGetStatsLinux must be %d", want)
 	}
 	file := "proc/meminfo"
 	if cell != -1 {
 		if int(cell) > maxCell(cells) {
-			return ret, virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "cellNum in virHostMemGetStats must be less than or equal to %d", maxCell(cells))
+			return ret, invalidArg("cellNum in virHostMemGetStats must be less than or equal to %d", maxCell(cells))
 		}
 		file = fmt.Sprintf("sys/devices/system/node/node%d/meminfo", cell)
 	}
@@ -177,4 +177,11 @@ func maxCell(cells []int) int {
 		m = max(m, c)
 	}
 	return m
+}
+
+// invalidArg is libvirt's virReportInvalidArg: VIR_ERR_INVALID_ARG with the message
+// alone, no "invalid argument:" before it (virsh nodecpustats 55 on libvirt 9.0 says
+// "Invalid cpuNum in virHostCPUGetStatsLinux").
+func invalidArg(format string, args ...any) error {
+	return virerror.Verbatim(libvirt.ErrInvalidArg, virerror.FromNone, fmt.Sprintf(format, args...))
 }

@@ -30,7 +30,7 @@ func TestNodeStats(t *testing.T) {
 	if err != nil || len(cs.Params) != 4 || cs.Params[0] != want[0] || cs.Params[1] != want[1] || cs.Params[2] != want[2] || cs.Params[3] != want[3] {
 		t.Errorf("all CPUs: %+v %v, want %+v", cs.Params, err, want)
 	}
-	if _, err := h.NodeGetCPUStats(ctx, libvirt.NodeGetCPUStatsArgs{CPUNum: 7, Nparams: 4}); err == nil || err.Error() != "invalid argument: Invalid cpuNum in virHostCPUGetStatsLinux" {
+	if _, err := h.NodeGetCPUStats(ctx, libvirt.NodeGetCPUStatsArgs{CPUNum: 7, Nparams: 4}); err == nil || err.Error() != "Invalid cpuNum in virHostCPUGetStatsLinux" {
 		t.Errorf("CPU 7: %v", err)
 	}
 
