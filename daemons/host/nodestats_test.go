@@ -26,7 +26,7 @@ func TestNodeStats(t *testing.T) {
 		t.Fatalf("count of CPU stats: %+v %v", n, err)
 	}
 	cs, err := h.NodeGetCPUStats(ctx, libvirt.NodeGetCPUStatsArgs{CPUNum: -1, Nparams: 4})
-	want := []libvirt.NodeGetCPUStats{{"kernel", 12e7}, {"user", 11e7}, {"idle", 100e7}, {"iowait", 2e7}}
+	want := []libvirt.NodeGetCPUStats{{Field: "kernel", Value: 12e7}, {Field: "user", Value: 11e7}, {Field: "idle", Value: 100e7}, {Field: "iowait", Value: 2e7}}
 	if err != nil || len(cs.Params) != 4 || cs.Params[0] != want[0] || cs.Params[1] != want[1] || cs.Params[2] != want[2] || cs.Params[3] != want[3] {
 		t.Errorf("all CPUs: %+v %v, want %+v", cs.Params, err, want)
 	}
