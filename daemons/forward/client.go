@@ -41,6 +41,16 @@ func (f *Forwarder) Client(fam Family) *Client {
 		events: rpc.NewHub(), done: make(chan struct{})}
 }
 
+// Serves says whether the forwarder passes fam's calls on.
+func (f *Forwarder) Serves(fam Family) bool {
+	for _, g := range f.families {
+		if g.Scheme == fam.Scheme {
+			return true
+		}
+	}
+	return false
+}
+
 // call makes one call of the REMOTE program on fam's daemon.
 func call[R any](ctx context.Context, c *Client, p remote.Proc, args any) (R, error) {
 	var ret R
