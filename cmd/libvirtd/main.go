@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
@@ -11,6 +12,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/network"
 	"github.com/virtunit/virtunit/daemons/nodedev"
 	"github.com/virtunit/virtunit/daemons/qemu"
+	"github.com/virtunit/virtunit/dbusapi"
 )
 
 func main() {
@@ -20,8 +22,14 @@ func main() {
 		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
 		Listen:       true,
 		// In libvirt's order: networks come up before the guests that use them.
-		Drivers:     []driver.Factory{network.New, iface.New, nodedev.New, qemu.New},
+		Drivers: []driver.Factory{network.New, iface.New, nodedev.New, qemu.New},
+		// On a monolithic host libvirtd serves the QEMU connection, and org.libvirt.
+		Bus:         libvirtBus,
 		Description: "libvirt management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))
+}
+
+func libvirtBus(ctx context.Context, env *driver.Env, drivers []driver.Driver) (daemon.Bus, error) {
+	return dbusapi.ForDrivers(ctx, env, drivers)
 }
