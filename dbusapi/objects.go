@@ -2,6 +2,7 @@ package dbusapi
 
 import (
 	"context"
+	"strings"
 
 	"github.com/virtunit/virtunit/dbusapi/spec"
 )
@@ -62,9 +63,22 @@ func (f *family[T]) call(ctx context.Context, elem string, m *spec.Method, a arg
 	}
 	h := f.methods[m.Name]
 	if h == nil {
-		return nil, notSupported(m.Func)
+		return nil, missing(m, a)
 	}
 	return h(ctx, obj, a)
+}
+
+// missing is the answer of a call whose libvirt function no driver implements. The
+// ...ByUUIDString lookups parse their argument first and then fail in the function
+// they call, ...ByUUID, as libvirt's public API does.
+func missing(m *spec.Method, a args) error {
+	if fn, ok := strings.CutSuffix(m.Func, "String"); ok && strings.HasSuffix(fn, "ByUUID") {
+		if _, valid := parseUUID(a.str(0)); !valid {
+			return invalidUUID(m.Func)
+		}
+		return notSupported(fn)
+	}
+	return notSupported(m.Func)
 }
 
 func (f *family[T]) get(ctx context.Context, elem string, iface *spec.Interface, p *spec.Property) (any, error) {
