@@ -168,33 +168,6 @@ func (h *host) busctl(t *testing.T, args ...string) (string, error) {
 	return string(out), err
 }
 
-// signals subscribes to the signals of interface iface from org.libvirt.
-func (h *host) signals(t *testing.T, iface string) chan *dbus.Signal {
-	t.Helper()
-	if err := h.conn.AddMatchSignal(dbus.WithMatchInterface(iface)); err != nil {
-		t.Fatal(err)
-	}
-	ch := make(chan *dbus.Signal, 200)
-	h.conn.Signal(ch)
-	return ch
-}
-
-// nextSignal waits for a signal member that matches, skipping others.
-func nextSignal(t *testing.T, ch chan *dbus.Signal, member string, match func(*dbus.Signal) bool) *dbus.Signal {
-	t.Helper()
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case s := <-ch:
-			if strings.HasSuffix(s.Name, "."+member) && (match == nil || match(s)) {
-				return s
-			}
-		case <-timeout:
-			t.Fatalf("no %s signal within 20 s", member)
-		}
-	}
-}
-
 // tinyDomain is a guest that powers off on the ACPI power button.
 func tinyDomain(t *testing.T, name string) string {
 	return fmt.Sprintf(`<domain type='qemu'>

@@ -60,7 +60,7 @@ func (s *Server) nodeDeviceObjects() objects {
 		props: map[*spec.Interface]map[string]getter[dev]{spec.NodeDevice: {
 			"Name": func(_ context.Context, x dev) (any, error) { return x.Name, nil },
 			"Parent": func(ctx context.Context, x dev) (any, error) {
-				r, err := d.NodeDeviceGetParent(ctx, libvirt.NodeDeviceGetParentArgs{Name: x.Name})
+				r, err := d.NodeDeviceGetParent(ctx, libvirt.NodeDeviceGetParentArgs(x))
 				if err != nil || len(r.ParentName) == 0 {
 					// libvirtd answers NODE_DEVICE_GET_PARENT of a device without a
 					// parent ("computer") with NULL and no error, the driver's "no
@@ -79,7 +79,7 @@ func (s *Server) nodeDeviceObjects() objects {
 				return []any{r.XML}, err
 			},
 			"ListCaps": func(ctx context.Context, x dev, a args) ([]any, error) {
-				n, err := d.NodeDeviceNumOfCaps(ctx, libvirt.NodeDeviceNumOfCapsArgs{Name: x.Name})
+				n, err := d.NodeDeviceNumOfCaps(ctx, libvirt.NodeDeviceNumOfCapsArgs(x))
 				if err != nil {
 					return nil, err
 				}
@@ -87,10 +87,10 @@ func (s *Server) nodeDeviceObjects() objects {
 				return []any{append([]string{}, r.Names...)}, err
 			},
 			"ReAttach": func(ctx context.Context, x dev, a args) ([]any, error) {
-				return none(d.NodeDeviceReAttach(ctx, libvirt.NodeDeviceReAttachArgs{Name: x.Name}))
+				return none(d.NodeDeviceReAttach(ctx, libvirt.NodeDeviceReAttachArgs(x)))
 			},
 			"Reset": func(ctx context.Context, x dev, a args) ([]any, error) {
-				return none(d.NodeDeviceReset(ctx, libvirt.NodeDeviceResetArgs{Name: x.Name}))
+				return none(d.NodeDeviceReset(ctx, libvirt.NodeDeviceResetArgs(x)))
 			},
 		},
 	}

@@ -11,8 +11,7 @@ import (
 func TestSubscribeOrderAndReentry(t *testing.T) {
 	h := NewHub()
 	got := make(chan int32, 100)
-	var cancel func()
-	cancel = h.Subscribe(func(e Event) {
+	cancel := h.Subscribe(func(e Event) {
 		got <- e.ID
 		if e.ID == 1 {
 			h.Publish(Event{Family: 1, ID: 100})
