@@ -69,11 +69,7 @@ func (s *Server) connectObject() objects {
 					return nil, err
 				}
 				r, err := h.NodeGetCPUStats(ctx, libvirt.NodeGetCPUStatsArgs{CPUNum: a.i32(0), Nparams: n.Nparams, Flags: a.u32(1)})
-				out := map[string]uint64{}
-				for _, p := range r.Params {
-					out[p.Field] = p.Value
-				}
-				return []any{out}, err
+				return []any{fields(r.Params, func(p libvirt.NodeGetCPUStats) (string, uint64) { return p.Field, p.Value })}, err
 			},
 			"NodeGetMemoryStats": func(ctx context.Context, _ conn, a args) ([]any, error) {
 				n, err := h.NodeGetMemoryStats(ctx, libvirt.NodeGetMemoryStatsArgs{CellNum: a.i32(0), Flags: a.u32(1)})
@@ -81,11 +77,7 @@ func (s *Server) connectObject() objects {
 					return nil, err
 				}
 				r, err := h.NodeGetMemoryStats(ctx, libvirt.NodeGetMemoryStatsArgs{CellNum: a.i32(0), Nparams: n.Nparams, Flags: a.u32(1)})
-				out := map[string]uint64{}
-				for _, p := range r.Params {
-					out[p.Field] = p.Value
-				}
-				return []any{out}, err
+				return []any{fields(r.Params, func(p libvirt.NodeGetMemoryStats) (string, uint64) { return p.Field, p.Value })}, err
 			},
 		},
 	}
@@ -100,6 +92,16 @@ func (s *Server) connectObject() objects {
 		merge(f.methods, s.connectNodeDeviceMethods())
 	}
 	return f
+}
+
+// fields is a list of named statistics as the a{st} libvirt-dbus returns.
+func fields[T any](params []T, field func(T) (string, uint64)) map[string]uint64 {
+	out := make(map[string]uint64, len(params))
+	for _, p := range params {
+		k, v := field(p)
+		out[k] = v
+	}
+	return out
 }
 
 // paths lists objects as paths of one subtree.

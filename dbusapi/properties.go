@@ -21,16 +21,24 @@ func (s *Server) propertyHandler(p place, member string) handler {
 		}
 		return nil, noPropertyInterface(name)
 	}
+	// property is the interface and property a Get or Set names.
+	property := func(a args) (*spec.Interface, *spec.Property, error) {
+		it, err := find(a.str(0))
+		if err != nil {
+			return nil, nil, err
+		}
+		prop := it.Property(a.str(1))
+		if prop == nil {
+			return nil, nil, noProperty(a.str(1))
+		}
+		return it, prop, nil
+	}
 	switch member {
 	case "Get":
 		return func(ctx context.Context, a args) ([]any, error) {
-			it, err := find(a.str(0))
+			it, prop, err := property(a)
 			if err != nil {
 				return nil, err
-			}
-			prop := it.Property(a.str(1))
-			if prop == nil {
-				return nil, noProperty(a.str(1))
 			}
 			v, err := p.objs.get(ctx, p.elem, it, prop)
 			if err != nil {
@@ -54,13 +62,9 @@ func (s *Server) propertyHandler(p place, member string) handler {
 		}
 	case "Set":
 		return func(ctx context.Context, a args) ([]any, error) {
-			it, err := find(a.str(0))
+			_, prop, err := property(a)
 			if err != nil {
 				return nil, err
-			}
-			prop := it.Property(a.str(1))
-			if prop == nil {
-				return nil, noProperty(a.str(1))
 			}
 			if !prop.Writable {
 				return nil, notWritable(prop.Name)

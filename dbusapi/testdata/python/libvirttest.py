@@ -154,13 +154,18 @@ class BaseTestClass(unittest.TestCase):
             time.sleep(0.02)
         self.fail('guest %s printed no ready line #%d within %d s' % (name, count, timeout))
 
-    def remove_domain(self, path):
-        d = self.iface(path, 'org.libvirt.Domain')
-        for call in (lambda: d.Destroy(0), lambda: d.Undefine(0)):
+    @staticmethod
+    def try_all(*calls):
+        """Makes each call, whether or not the ones before failed (for cleanups)."""
+        for call in calls:
             try:
                 call()
             except dbus.exceptions.DBusException:
                 pass
+
+    def remove_domain(self, path):
+        d = self.iface(path, 'org.libvirt.Domain')
+        self.try_all(lambda: d.Destroy(0), lambda: d.Undefine(0))
 
     def wait_state(self, path, state, timeout=20):
         d = self.iface(path, 'org.libvirt.Domain')
@@ -182,11 +187,7 @@ class BaseTestClass(unittest.TestCase):
 
     def remove_network(self, path):
         n = self.iface(path, 'org.libvirt.Network')
-        for call in (n.Destroy, n.Undefine):
-            try:
-                call()
-            except dbus.exceptions.DBusException:
-                pass
+        self.try_all(n.Destroy, n.Undefine)
 
     def define_interface(self, start=True):
         path = self.connect.InterfaceDefineXML(INTERFACE_XML, 0)
@@ -198,11 +199,7 @@ class BaseTestClass(unittest.TestCase):
 
     def remove_interface(self, path):
         i = self.iface(path, 'org.libvirt.Interface')
-        for call in (lambda: i.Destroy(0), i.Undefine):
-            try:
-                call()
-            except dbus.exceptions.DBusException:
-                pass
+        self.try_all(lambda: i.Destroy(0), i.Undefine)
 
     @staticmethod
     def ip(*args):
