@@ -14,9 +14,11 @@
 // connection object, PropertiesChanged when an object's state changes, and each
 // running guest's and network's systemd unit (org.virtunit.Domain, .Network).
 //
-// Files: server.go (the Server and its bus), dispatch.go (paths to objects, members
-// to handlers), args.go (checked arguments), errors.go (the bus's one place for
+// Files: server.go (the Server), daemon.go (a daemon's drivers to a Server),
+// dispatch.go (paths to objects, members to handlers), objects.go (a kind of object
+// from its tables), args.go (checked arguments), errors.go (the bus's one place for
 // errors), paths.go (object path encodings), properties.go, introspect.go,
 // connect.go/domain.go/network.go/iface.go/nodedev.go (one table per interface),
-// events.go (hub events to signals), objectmanager.go, units.go.
+// unsupported.go (the subtrees without a driver), events.go (driver events to
+// signals), watch.go (object manager and PropertiesChanged), units.go.
 package dbusapi

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"sync"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -27,6 +28,10 @@ func newWatcher(s *Server) *watcher {
 	return &watcher{s: s, ctx: context.Background(), objs: map[dbus.ObjectPath]map[string]map[string]any{}}
 }
 
+// readTimeout bounds each reading of the drivers the watcher does on its own
+// initiative, so that a wedged daemon behind virtqemud cannot hold it up for good.
+const readTimeout = 30 * time.Second
+
 // start learns the objects that exist, without signals.
 func (w *watcher) start(ctx context.Context) {
 	w.mu.Lock()
@@ -41,10 +46,12 @@ func (w *watcher) start(ctx context.Context) {
 
 // scanLocked lists the objects of every watched family.
 func (w *watcher) scanLocked() []dbus.ObjectPath {
+	ctx, cancel := context.WithTimeout(w.ctx, readTimeout)
+	defer cancel()
 	var out []dbus.ObjectPath
 	for _, name := range watchedFamilies {
 		f := w.s.families[name]
-		for _, e := range f.elements(w.ctx) {
+		for _, e := range f.elements(ctx) {
 			out = append(out, w.s.child(name, e))
 		}
 	}
@@ -53,13 +60,15 @@ func (w *watcher) scanLocked() []dbus.ObjectPath {
 
 // readLocked reads every property of the object at path, and whether it exists.
 func (w *watcher) readLocked(path dbus.ObjectPath) (map[string]map[string]any, bool) {
+	ctx, cancel := context.WithTimeout(w.ctx, readTimeout)
+	defer cancel()
 	p := w.s.locate(path)
-	if !p.isObject() || p.isSubtreeRoot() || p.connection() || !p.objs.exists(w.ctx, p.elem) {
+	if !p.isObject() || p.isSubtreeRoot() || p.connection() || !p.objs.exists(ctx, p.elem) {
 		return nil, false
 	}
 	props := map[string]map[string]any{}
 	for _, it := range p.objs.interfaces() {
-		props[it.Name] = p.objs.getAll(w.ctx, p.elem, it)
+		props[it.Name] = p.objs.getAll(ctx, p.elem, it)
 	}
 	return props, true
 }
