@@ -13,7 +13,7 @@ export PATH="/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/b
 # A hanging input still fails: the coordinator kills a worker stuck for 10 s.
 FUZZTIME=${FUZZTIME:-200000x}
 
-packages="libvirt-clients python3-libvirt qemu-system-x86 qemu-utils dnsmasq-base nftables
+packages="libvirt-clients python3-libvirt python3-dbus python3-gi qemu-system-x86 qemu-utils dnsmasq-base nftables
   iproute2 dbus systemd systemd-container util-linux busybox-static binutils meson
   ninja-build tini procps virtinst ovmf debootstrap e2fsprogs"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

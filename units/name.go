@@ -25,6 +25,13 @@ func MachineScope(machine string) string {
 	return "machine-" + Escape(machine) + ".scope"
 }
 
+// NetworkService is the unit that holds a virtual network up while it is active
+// (bridge and firewall): NetworkService("default") is virtnetwork-default.service. The
+// network driver names it so, and front ends find the unit of an active network by it.
+func NetworkService(network string) string {
+	return "virtnetwork-" + Escape(network) + ".service"
+}
+
 // unitTypes are the suffixes systemd knows, for dependencies and slices.
 var unitTypes = []string{".service", ".socket", ".target", ".device", ".mount", ".automount",
 	".swap", ".timer", ".path", ".slice", ".scope"}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
@@ -13,6 +14,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/nodedev"
 	"github.com/virtunit/virtunit/daemons/qemu"
 	"github.com/virtunit/virtunit/daemons/storage"
+	"github.com/virtunit/virtunit/dbusapi"
 )
 
 func main() {
@@ -23,10 +25,16 @@ func main() {
 		Listen:       true,
 		// In libvirt's order: networks and storage come up before the guests that use
 		// them.
-		Drivers:     []driver.Factory{network.New, iface.New, nodedev.New, storage.New, qemu.New},
+		Drivers: []driver.Factory{network.New, iface.New, nodedev.New, storage.New, qemu.New},
+		// On a monolithic host libvirtd serves the QEMU connection, and org.libvirt.
+		Bus:         libvirtBus,
 		Description: "libvirt management daemon",
 	}
 	// A network's units run this executable as the network helper.
 	d.Roles = []daemon.Role{{Match: helper.Invoked, Main: helper.Main}}
 	os.Exit(d.Main(os.Args[1:]))
+}
+
+func libvirtBus(ctx context.Context, env *driver.Env, drivers []driver.Driver) (daemon.Bus, error) {
+	return dbusapi.ForDrivers(ctx, env, drivers)
 }

@@ -3,12 +3,14 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/forward"
 	"github.com/virtunit/virtunit/daemons/qemu"
+	"github.com/virtunit/virtunit/dbusapi"
 )
 
 func main() {
@@ -21,7 +23,13 @@ func main() {
 			// daemons, as with libvirt's virtqemud.
 			forward.Driver(forward.Network, forward.Interface, forward.NodeDevice, forward.Storage),
 		},
+		// The daemon of the QEMU connection owns org.libvirt on a modular host.
+		Bus:         libvirtBus,
 		Description: "libvirt QEMU management daemon",
 	}
 	os.Exit(d.Main(os.Args[1:]))
+}
+
+func libvirtBus(ctx context.Context, env *driver.Env, drivers []driver.Driver) (daemon.Bus, error) {
+	return dbusapi.ForDrivers(ctx, env, drivers)
 }

@@ -31,6 +31,9 @@ type Daemon struct {
 	Drivers []driver.Factory
 	// Frontend replaces the REMOTE program over Drivers (virtproxyd).
 	Frontend FrontendFactory
+	// Bus, when set, serves a D-Bus API over the drivers as well (the org.libvirt API
+	// of virtqemud and libvirtd).
+	Bus BusFactory
 	// Description is the line under the usage's "Options" list.
 	Description string
 	// Roles are other programs the executable is, tried before the daemon's own

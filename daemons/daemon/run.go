@@ -167,6 +167,8 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 		return exitDriver, err
 	}
 	conns.setProgram(front.Program())
+	bus := d.serveBus(ctx, env, drivers, privileged, rt.logs.Slog("daemon"))
+	defer bus.close()
 	status.report(exitOK)
 	rt.idle.inhibit(false)
 	sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")

@@ -194,6 +194,17 @@ func (d *Driver) ensure(def *libvirtxml.Interface, top bool, created *[]netlink.
 			return nil, linkError(err, "cannot set MTU %d on interface '%s'", def.MTU.Size, def.Name)
 		}
 	}
+	// A MAC address in the definition is the link's, as netcf's MACADDR made it; the
+	// D-Bus API names host interfaces by it.
+	if def.MAC != nil && def.MAC.Address != "" {
+		mac, err := net.ParseMAC(def.MAC.Address)
+		if err == nil {
+			err = d.nl.LinkSetHardwareAddr(l, mac)
+		}
+		if err != nil {
+			return nil, linkError(err, "cannot set MAC address %s on interface '%s'", def.MAC.Address, def.Name)
+		}
+	}
 	return l, nil
 }
 

@@ -124,6 +124,7 @@ func TestUnknownNamesAndBadXML(t *testing.T) {
 
 const bridgeXML = `<interface type='bridge' name='br1'>
   <start mode='onboot'/>
+  <mac address='52:54:00:1f:00:01'/>
   <mtu size='1400'/>
   <protocol family='ipv4'>
     <ip address='198.51.100.1' prefix='24'/>
@@ -149,7 +150,7 @@ func TestBridgeLifecycle(t *testing.T) {
 	}
 	d.Virsh(t, "iface-start", "br1")
 	host := links(t, ns)
-	if br := host["br1"]; !br.up() || br.MTU != 1400 || !reflect.DeepEqual(br.addrs(), []string{"198.51.100.1/24"}) {
+	if br := host["br1"]; !br.up() || br.MTU != 1400 || br.Address != "52:54:00:1f:00:01" || !reflect.DeepEqual(br.addrs(), []string{"198.51.100.1/24"}) {
 		t.Errorf("br1 after start: %+v", br)
 	}
 	if vc := host["vc"]; vc.Master != "br1" || !vc.up() {

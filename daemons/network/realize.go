@@ -12,7 +12,7 @@ import (
 )
 
 // netUnit and dnsmasqUnit are a network's unit names, escaped as systemd-escape does.
-func netUnit(name string) string { return "virtnetwork-" + units.Escape(name) + ".service" }
+func netUnit(name string) string { return units.NetworkService(name) }
 
 func dnsmasqUnit(name string) string {
 	return "virtnetwork-" + units.Escape(name) + "-dnsmasq.service"

@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -8,6 +9,9 @@ import (
 
 	"libvirt.org/go/libvirtxml"
 
+	libvirt "github.com/digitalocean/go-libvirt"
+	"github.com/virtunit/virtunit/daemons/driver"
+	"github.com/virtunit/virtunit/daemons/virerror"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -50,6 +54,25 @@ func (d *Driver) unitSpec(dom *domain, live *libvirtxml.Domain, id int, cmd *com
 		spec.Rlimits = append(spec.Rlimits, units.Rlimit{Resource: units.RlimitNOFILE, Soft: n, Hard: n})
 	}
 	return spec
+}
+
+// DomainUnit is driver.DomainUnits: the unit a running guest's QEMU runs as and, in
+// root mode, its machine.
+func (d *Driver) DomainUnit(ctx context.Context, ref libvirt.Domain) (driver.Unit, error) {
+	dom, err := d.get(ref)
+	if err != nil {
+		return driver.Unit{}, err
+	}
+	dom.mu.Lock()
+	defer dom.mu.Unlock()
+	if dom.run == nil {
+		return driver.Unit{}, virerror.New(libvirt.ErrOperationInvalid, virerror.FromQEMU, "domain is not running")
+	}
+	u := driver.Unit{Name: dom.run.unit}
+	if d.privileged {
+		u.Machine = machineName(dom.id, dom.name)
+	}
+	return u, nil
 }
 
 // machineName is libvirt's virDomainDriverGenerateMachineName: "qemu-ID-NAME" with the

@@ -4,68 +4,34 @@ import (
 	"context"
 
 	libvirt "github.com/digitalocean/go-libvirt"
-	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
-	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
+// hostProcedures are the connection-level calls about the host, answered by
+// daemons/host as the D-Bus API answers them.
 func (r *Remote) hostProcedures() []rpc.Procedure {
+	h, ro := r.cfg.Host, rpc.ReadOnly
 	return []rpc.Procedure{
-		rpc.Handle(ConnectGetHostname, r.hostname, rpc.ReadOnly, rpc.Inline),
-		rpc.Handle(ConnectGetSysinfo, r.sysinfo, rpc.ReadOnly),
-		rpc.Handle(NodeGetInfo, r.nodeInfo, rpc.ReadOnly, rpc.Priority),
-		rpc.Handle(ConnectGetCapabilities, r.capabilities, rpc.ReadOnly),
+		rpc.Handle(ConnectGetHostname, h.ConnectGetHostname, ro, rpc.Inline),
+		rpc.Handle(ConnectGetSysinfo, h.ConnectGetSysinfo, ro),
+		rpc.Handle(NodeGetInfo, h.NodeGetInfo, ro, rpc.Priority),
+		rpc.Handle(NodeGetCPUStats, h.NodeGetCPUStats, ro),
+		rpc.Handle(NodeGetMemoryStats, h.NodeGetMemoryStats, ro),
+		rpc.Handle(NodeGetFreeMemory, h.NodeGetFreeMemory, ro),
+		rpc.Handle(NodeGetCPUMap, h.NodeGetCPUMap, ro),
+		rpc.Handle(ConnectGetCapabilities, r.capabilities, ro),
 	}
-}
-
-func (r *Remote) hostname(ctx context.Context, _ struct{}) (libvirt.ConnectGetHostnameRet, error) {
-	name, err := r.cfg.Host.Hostname()
-	if err != nil {
-		return libvirt.ConnectGetHostnameRet{}, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromNone, "%v", err)
-	}
-	return libvirt.ConnectGetHostnameRet{Hostname: name}, nil
-}
-
-func (r *Remote) sysinfo(ctx context.Context, a libvirt.ConnectGetSysinfoArgs) (libvirt.ConnectGetSysinfoRet, error) {
-	if err := CheckFlags(uint32(a.Flags), 0, ConnectGetSysinfo); err != nil {
-		return libvirt.ConnectGetSysinfoRet{}, err
-	}
-	xml, err := r.cfg.Host.Sysinfo()
-	if err != nil {
-		return libvirt.ConnectGetSysinfoRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNone, "%v", err)
-	}
-	return libvirt.ConnectGetSysinfoRet{Sysinfo: xml}, nil
-}
-
-func (r *Remote) nodeInfo(ctx context.Context, _ struct{}) (libvirt.NodeGetInfoRet, error) {
-	ni, err := r.cfg.Host.NodeInfo()
-	if err != nil {
-		return ni, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNone, "%v", err)
-	}
-	return ni, nil
 }
 
 // capabilities is the host section plus what the connection's hypervisor adds.
 func (r *Remote) capabilities(ctx context.Context, _ struct{}) (libvirt.ConnectGetCapabilitiesRet, error) {
-	caps, err := r.cfg.Host.Capabilities()
-	if err != nil {
-		return libvirt.ConnectGetCapabilitiesRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNone, "%v", err)
+	hv, ok := r.hypervisor(ctx, SessionFrom(ctx).Scheme())
+	if !ok {
+		return r.cfg.Host.ConnectGetCapabilities(ctx, nil)
 	}
-	if hv, ok := r.hypervisor(ctx, SessionFrom(ctx).Scheme()); ok {
-		if err := hv.AddCapabilities(ctx, caps); err != nil {
-			return libvirt.ConnectGetCapabilitiesRet{}, err
-		}
-	}
-	if len(caps.Host.SecModel) == 0 {
-		caps.Host.SecModel = append(caps.Host.SecModel, libvirtxml.CapsHostSecModel{Name: "none", DOI: "0"})
-	}
-	out, err := xmlstyle.Marshal(caps)
-	if err != nil {
-		return libvirt.ConnectGetCapabilitiesRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromNone, "cannot format capabilities: %v", err)
-	}
-	return libvirt.ConnectGetCapabilitiesRet{Capabilities: out}, nil
+	return r.cfg.Host.ConnectGetCapabilities(ctx, hv)
 }
 
 // CheckFlags is libvirt's virCheckFlags for a call of p: flags outside allowed are

@@ -5,9 +5,11 @@ import "sync"
 // Hub delivers events to the clients that registered callbacks for them. Drivers
 // publish; the procedures that register and deregister callbacks (one pair per object
 // family in the REMOTE program) record them here; a client's registrations die with it.
+// In-process front ends (the D-Bus API) subscribe to every event instead.
 type Hub struct {
 	mu   sync.Mutex
 	regs map[*Client]*clientRegs
+	subs map[*subscriber]struct{}
 }
 
 type clientRegs struct {
@@ -33,7 +35,9 @@ type Event struct {
 }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{regs: map[*Client]*clientRegs{}} }
+func NewHub() *Hub {
+	return &Hub{regs: map[*Client]*clientRegs{}, subs: map[*subscriber]struct{}{}}
+}
 
 // Register records a callback of c for events id of family, restricted to the object
 // key when key is not empty, and returns the callback id, unique on c's connection.
@@ -87,6 +91,9 @@ func (h *Hub) Publish(e Event) {
 				ts = append(ts, target{c, cb})
 			}
 		}
+	}
+	for s := range h.subs {
+		s.push(e)
 	}
 	h.mu.Unlock()
 	for _, t := range ts {

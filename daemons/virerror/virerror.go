@@ -79,10 +79,12 @@ func Wrap(cause error, code libvirt.ErrorNumber, dom Domain, format string, args
 
 // CheckFlags is libvirt's virCheckFlags: flags outside allowed are refused with an
 // error naming the driver function fn, as libvirt's message does ("unsupported flags
-// (0x100000) in function qemuDomainUndefineFlags").
+// (0x100000) in function qemuDomainUndefineFlags"). virCheckFlags reports through
+// virReportInvalidArg, which raises the message as formatted, without the "invalid
+// argument: " of VIR_ERR_INVALID_ARG's usual wording.
 func CheckFlags(flags, allowed uint32, dom Domain, fn string) error {
 	if extra := flags &^ allowed; extra != 0 {
-		return New(libvirt.ErrInvalidArg, dom, "unsupported flags (0x%x) in function %s", extra, fn)
+		return Verbatim(libvirt.ErrInvalidArg, dom, fmt.Sprintf("unsupported flags (0x%x) in function %s", extra, fn))
 	}
 	return nil
 }
