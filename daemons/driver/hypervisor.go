@@ -63,6 +63,27 @@ type Hypervisor interface {
 	DomainSuspend(ctx context.Context, a libvirt.DomainSuspendArgs) (struct{}, error)
 	DomainResume(ctx context.Context, a libvirt.DomainResumeArgs) (struct{}, error)
 
+	// Statistics.
+	ConnectGetAllDomainStats(ctx context.Context, a libvirt.ConnectGetAllDomainStatsArgs) (libvirt.ConnectGetAllDomainStatsRet, error)
+	DomainMemoryStats(ctx context.Context, a libvirt.DomainMemoryStatsArgs) (libvirt.DomainMemoryStatsRet, error)
+	DomainBlockStats(ctx context.Context, a libvirt.DomainBlockStatsArgs) (libvirt.DomainBlockStatsRet, error)
+	DomainBlockStatsFlags(ctx context.Context, a libvirt.DomainBlockStatsFlagsArgs) (libvirt.DomainBlockStatsFlagsRet, error)
+	DomainInterfaceStats(ctx context.Context, a libvirt.DomainInterfaceStatsArgs) (libvirt.DomainInterfaceStatsRet, error)
+	DomainGetBlockInfo(ctx context.Context, a libvirt.DomainGetBlockInfoArgs) (libvirt.DomainGetBlockInfoRet, error)
+	DomainGetVcpus(ctx context.Context, a libvirt.DomainGetVcpusArgs) (libvirt.DomainGetVcpusRet, error)
+	DomainGetVcpusFlags(ctx context.Context, a libvirt.DomainGetVcpusFlagsArgs) (libvirt.DomainGetVcpusFlagsRet, error)
+	DomainGetCPUStats(ctx context.Context, a libvirt.DomainGetCPUStatsArgs) (libvirt.DomainGetCPUStatsRet, error)
+	DomainGetJobInfo(ctx context.Context, a libvirt.DomainGetJobInfoArgs) (libvirt.DomainGetJobInfoRet, error)
+	DomainGetJobStats(ctx context.Context, a libvirt.DomainGetJobStatsArgs) (libvirt.DomainGetJobStatsRet, error)
+
+	// The host, as the hypervisor driver reports it.
+	NodeGetCPUStats(ctx context.Context, a libvirt.NodeGetCPUStatsArgs) (libvirt.NodeGetCPUStatsRet, error)
+	NodeGetMemoryStats(ctx context.Context, a libvirt.NodeGetMemoryStatsArgs) (libvirt.NodeGetMemoryStatsRet, error)
+	NodeGetFreeMemory(ctx context.Context, _ struct{}) (libvirt.NodeGetFreeMemoryRet, error)
+	NodeGetCellsFreeMemory(ctx context.Context, a libvirt.NodeGetCellsFreeMemoryArgs) (libvirt.NodeGetCellsFreeMemoryRet, error)
+	NodeGetCPUMap(ctx context.Context, a libvirt.NodeGetCPUMapArgs) (libvirt.NodeGetCPUMapRet, error)
+	ConnectGetMaxVcpus(ctx context.Context, a libvirt.ConnectGetMaxVcpusArgs) (libvirt.ConnectGetMaxVcpusRet, error)
+
 	// DomainOpenConsole connects the guest's console to the stream the call opened
 	// (rpc.OpenStream of ctx).
 	DomainOpenConsole(ctx context.Context, a libvirt.DomainOpenConsoleArgs) (struct{}, error)

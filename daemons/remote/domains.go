@@ -57,5 +57,25 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		rpc.Handle(DomainSuspend, d.DomainSuspend),
 		rpc.Handle(DomainResume, d.DomainResume),
 		rpc.Handle(DomainOpenConsole, d.DomainOpenConsole, prio),
+
+		// Statistics: read-only, answered without the guest's job, so pollers never
+		// wait behind a start or a hotplug.
+		rpc.Handle(ConnectGetAllDomainStats, d.ConnectGetAllDomainStats, ro),
+		rpc.Handle(DomainMemoryStats, d.DomainMemoryStats, ro),
+		rpc.Handle(DomainBlockStats, d.DomainBlockStats, ro),
+		rpc.Handle(DomainBlockStatsFlags, d.DomainBlockStatsFlags, ro),
+		rpc.Handle(DomainInterfaceStats, d.DomainInterfaceStats, ro),
+		rpc.Handle(DomainGetBlockInfo, d.DomainGetBlockInfo, ro),
+		rpc.Handle(DomainGetVcpus, d.DomainGetVcpus, ro),
+		rpc.Handle(DomainGetVcpusFlags, d.DomainGetVcpusFlags, ro),
+		rpc.Handle(DomainGetCPUStats, d.DomainGetCPUStats, ro),
+		rpc.Handle(DomainGetJobInfo, d.DomainGetJobInfo, ro, prio),
+		rpc.Handle(DomainGetJobStats, d.DomainGetJobStats, ro, prio),
+		rpc.Handle(NodeGetCPUStats, d.NodeGetCPUStats, ro, inline),
+		rpc.Handle(NodeGetMemoryStats, d.NodeGetMemoryStats, ro, inline),
+		rpc.Handle(NodeGetFreeMemory, d.NodeGetFreeMemory, ro, inline),
+		rpc.Handle(NodeGetCellsFreeMemory, d.NodeGetCellsFreeMemory, ro, inline),
+		rpc.Handle(NodeGetCPUMap, d.NodeGetCPUMap, ro, inline),
+		rpc.Handle(ConnectGetMaxVcpus, d.ConnectGetMaxVcpus, ro, inline),
 	}, DomainEventProcedures(hub)...)
 }
