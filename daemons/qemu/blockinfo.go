@@ -6,7 +6,7 @@ import (
 	"os"
 	"syscall"
 
-		"libvirt.org/go/libvirtxml"
+	"libvirt.org/go/libvirtxml"
 )
 
 // Finding a guest's disks by the names clients use, and the sizes of their images.

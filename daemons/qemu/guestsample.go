@@ -128,4 +128,3 @@ func qdevAlias(path string) string {
 	alias, _, _ := strings.Cut(rest, "/")
 	return alias
 }
-

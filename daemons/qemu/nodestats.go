@@ -125,7 +125,7 @@ func kvmMaxVCPUs(dev string) (int, error) {
 		return 0, err
 	}
 	defer f.Close()
-	const kvmCheckExtension = 0xae03 // _IO(KVMIO, 0x03)
+	const kvmCheckExtension = 0xae03              // _IO(KVMIO, 0x03)
 	for _, capability := range []uintptr{66, 9} { // KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS
 		n, _, errno := unix.Syscall(unix.SYS_IOCTL, f.Fd(), kvmCheckExtension, capability)
 		if errno == 0 && int(n) > 0 {
