@@ -114,21 +114,6 @@ func (d *Driver) DomainIsUpdated(ctx context.Context, a libvirt.DomainIsUpdatedA
 	return libvirt.DomainIsUpdatedRet{}, nil
 }
 
-// DomainHasManagedSaveImage: managed save is not implemented, so there never is one.
-func (d *Driver) DomainHasManagedSaveImage(ctx context.Context, a libvirt.DomainHasManagedSaveImageArgs) (libvirt.DomainHasManagedSaveImageRet, error) {
-	if err := checkFlags(uint32(a.Flags), 0, "qemuDomainHasManagedSaveImage"); err != nil {
-		return libvirt.DomainHasManagedSaveImageRet{}, err
-	}
-	_, err := d.get(a.Dom)
-	return libvirt.DomainHasManagedSaveImageRet{}, err
-}
-
-// DomainSnapshotNum: snapshots are not implemented, so there are none (virsh undefine asks).
-func (d *Driver) DomainSnapshotNum(ctx context.Context, a libvirt.DomainSnapshotNumArgs) (libvirt.DomainSnapshotNumRet, error) {
-	_, err := d.get(a.Dom)
-	return libvirt.DomainSnapshotNumRet{}, err
-}
-
 // cString is a string as libvirt sends char arrays: NUL included.
 func cString(s string) []int8 {
 	out := make([]int8, len(s)+1)

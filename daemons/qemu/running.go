@@ -32,7 +32,8 @@ type running struct {
 	gotShutdown bool // QEMU reported SHUTDOWN
 	fakeReboot  bool // a reboot is a power-down followed by reset and cont
 	console     *rpc.DataStream
-	vcpus       []vcpuThread // the vCPU threads, once asked (stats)
+	vcpus       []vcpuThread    // the vCPU threads, once asked (stats)
+	unplugging  map[string]bool // devices a detach asked QEMU to remove, by alias
 }
 
 func (r *running) set(f func(r *running)) {

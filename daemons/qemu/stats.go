@@ -79,7 +79,7 @@ func (d *Driver) ConnectGetAllDomainStats(ctx context.Context, a libvirt.Connect
 		}
 	} else {
 		for _, dom := range d.doms.all() {
-			if dom.matches(libvirt.ConnectListAllDomainsFlags(a.Flags & statsFilters)) {
+			if d.matches(dom, libvirt.ConnectListAllDomainsFlags(a.Flags&statsFilters)) {
 				doms = append(doms, dom)
 			}
 		}
