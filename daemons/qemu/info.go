@@ -22,7 +22,7 @@ func (d *Driver) DomainGetInfo(ctx context.Context, a libvirt.DomainGetInfoArgs)
 		State:     uint8(dom.state),
 		MaxMem:    uint64(def.Memory.Value),
 		Memory:    uint64(def.CurrentMemory.Value),
-		NrVirtCPU: uint16(def.VCPU.Value),
+		NrVirtCPU: uint16(vcpuCount(def)),
 	}
 	pid := 0
 	if dom.run != nil {

@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -46,8 +47,13 @@ func (d *Driver) QEMUDomainMonitorCommand(ctx context.Context, a libvirt.QEMUDom
 	if line == nil && err != nil {
 		return libvirt.QEMUDomainMonitorCommandRet{}, monitorError(err)
 	}
-	// An error QEMU answered is the command's result, not the call's failure.
-	return libvirt.QEMUDomainMonitorCommandRet{Result: strings.TrimSpace(string(line))}, nil
+	// An error QEMU answered is the command's result, not the call's failure. libvirt
+	// passes the reply on as compact JSON.
+	var out bytes.Buffer
+	if json.Compact(&out, line) != nil {
+		return libvirt.QEMUDomainMonitorCommandRet{Result: strings.TrimSpace(string(line))}, nil
+	}
+	return libvirt.QEMUDomainMonitorCommandRet{Result: out.String()}, nil
 }
 
 // The timeouts of virDomainQemuAgentCommand (VIR_DOMAIN_QEMU_AGENT_COMMAND_*).

@@ -2,8 +2,10 @@ package qemu
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -136,12 +138,15 @@ func (d *Driver) replacementXML(ctx context.Context, dom *domain, text string) (
 	return def, nil
 }
 
-// inactiveXML is a definition as a save image keeps it: without the running guest's
-// id.
+// inactiveXML is a definition as a save image keeps it: without what only the QEMU
+// that ran it had (see stripLive).
 func inactiveXML(def *libvirtxml.Domain) (string, error) {
-	cp := *def
-	cp.ID = nil
-	out, err := formatDefinition(&cp)
+	cp, err := copyDefinition(def)
+	if err != nil {
+		return "", err
+	}
+	stripLive(cp)
+	out, err := formatDefinition(cp)
 	if err != nil {
 		return "", virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "%v", err)
 	}
@@ -513,4 +518,61 @@ func (d *Driver) undefineSavedState(dom *domain, flags libvirt.DomainUndefineFla
 		}
 	}
 	return nil
+}
+
+// stripLive removes from a copy of a live definition what a start chose for the QEMU
+// that ran it and the next start chooses anew: the id, device aliases, pty paths,
+// automatic tap names, network ports, channel sockets in the old run directory and
+// automatic display ports. What is left starts the same machine.
+func stripLive(def *libvirtxml.Domain) {
+	def.ID = nil
+	devs := def.Devices
+	for i := range devs.Disks {
+		devs.Disks[i].Alias = nil
+	}
+	for i := range devs.Interfaces {
+		nic := &devs.Interfaces[i]
+		nic.Alias = nil
+		if nic.Target != nil && strings.HasPrefix(nic.Target.Dev, "vnet") {
+			nic.Target = nil
+		}
+		if nic.Source != nil && nic.Source.Network != nil {
+			nic.Source.Network.PortID, nic.Source.Network.Bridge = "", ""
+		}
+	}
+	for i := range devs.Serials {
+		if src := devs.Serials[i].Source; src != nil && src.Pty != nil {
+			src.Pty.Path = ""
+		}
+	}
+	for i := range devs.Consoles {
+		devs.Consoles[i].TTY = ""
+		if src := devs.Consoles[i].Source; src != nil && src.Pty != nil {
+			src.Pty.Path = ""
+		}
+	}
+	for i := range devs.Channels {
+		ch := &devs.Channels[i]
+		if ch.Target != nil && ch.Target.VirtIO != nil && ch.Source != nil && ch.Source.UNIX != nil &&
+			strings.Contains(ch.Source.UNIX.Path, "/domain-") && strings.HasSuffix(ch.Source.UNIX.Path, "/"+channelName(ch, i)) {
+			ch.Source.UNIX.Path = ""
+		}
+	}
+	for i := range devs.Graphics {
+		g := &devs.Graphics[i]
+		if g.VNC != nil && g.VNC.AutoPort == "yes" {
+			g.VNC.Port = -1
+		}
+		if g.Spice != nil && g.Spice.AutoPort == "yes" {
+			g.Spice.Port = -1
+		}
+	}
+}
+
+// channelName is the file name an automatic channel socket gets (channelSocket).
+func channelName(ch *libvirtxml.DomainChannel, i int) string {
+	if ch.Target.VirtIO.Name != "" {
+		return ch.Target.VirtIO.Name
+	}
+	return fmt.Sprintf("channel%d", i)
 }

@@ -125,7 +125,7 @@ func (d *Driver) DomainSnapshotCreateXML(ctx context.Context, a libvirt.DomainSn
 	if err != nil {
 		return libvirt.DomainSnapshotCreateXMLRet{}, err
 	}
-	domCopy.ID = nil
+	stripLive(domCopy)
 	snap.Domain = domCopy
 	ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
 	defer cancel()

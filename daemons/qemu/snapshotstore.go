@@ -111,6 +111,14 @@ func (d *Driver) loadSnapshots(domName string) *snapshotTree {
 			d.log.Warn("skipping snapshot metadata that cannot be read", "file", filepath.Join(dir, e.Name()), "err", err)
 			continue
 		}
+		if def.Disks != nil {
+			// A disk without a source reads back with an empty file one.
+			for i := range def.Disks.Disks {
+				if src := def.Disks.Disks[i].Source; src != nil && src.File != nil && src.File.File == "" {
+					def.Disks.Disks[i].Source = nil
+				}
+			}
+		}
 		s := &snapshot{def: def, current: def.Active != nil && *def.Active == 1}
 		def.Active = nil
 		t.list = append(t.list, s)

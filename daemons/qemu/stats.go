@@ -228,6 +228,12 @@ func currentMemory(def *libvirtxml.Domain) uint {
 	return def.CurrentMemory.Value
 }
 
+// vcpuCount is how many vCPUs the guest has online, what virDomainGetInfo reports.
+func vcpuCount(def *libvirtxml.Domain) uint {
+	cur, _ := vcpuCounts(def)
+	return cur
+}
+
 // vcpuCounts are the guest's vCPUs online and at most.
 func vcpuCounts(def *libvirtxml.Domain) (current, maximum uint) {
 	maximum = def.VCPU.Value

@@ -18,7 +18,7 @@ func checkSupported(def *libvirtxml.Domain) error {
 		{def.MemoryTune != nil, "<memtune>"},
 		{def.MemoryBacking != nil, "<memoryBacking>"},
 		{def.VCPUs != nil, "<vcpus>"},
-		{def.VCPU != nil && (def.VCPU.CPUSet != "" || def.VCPU.Placement == "auto" || (def.VCPU.Current != 0 && def.VCPU.Current != def.VCPU.Value)), "<vcpu> cpuset, placement='auto' and current"},
+		{def.VCPU != nil && (def.VCPU.CPUSet != "" || def.VCPU.Placement == "auto" || def.VCPU.Current > def.VCPU.Value), "<vcpu> cpuset, placement='auto' and current above the count"},
 		{def.IOThreads > 0 || def.IOThreadIDs != nil || def.DefaultIOThread != nil, "<iothreads>"},
 		{def.CPUTune != nil, "<cputune>"},
 		{def.NUMATune != nil || (def.CPU != nil && def.CPU.Numa != nil), "NUMA placement (<numatune>, <cpu><numa>)"},

@@ -83,6 +83,14 @@ echo ` + LinuxPowerOff + ` >/dev/console
 poweroff -f
 `
 
+// shutdownScript is the /sbin/shutdown qemu-ga runs for guest-shutdown.
+const shutdownScript = `#!/bin/sh
+case "$*" in
+*-r*) reboot -f ;;
+*) poweroff -f ;;
+esac
+`
+
 const dhcpScript = `#!/bin/sh
 case "$1" in
 bound|renew)
@@ -135,7 +143,7 @@ func buildLinux() (string, string, error) {
 	if err != nil {
 		return "", "", fmt.Errorf("qemu-guest-agent is not installed: %w", err)
 	}
-	key := hashOf([]byte(pkg), []byte(layout), []byte(initScript), []byte(powerScript), []byte(dhcpScript), busybox, agent)
+	key := hashOf([]byte(pkg), []byte(layout), []byte(initScript), []byte(powerScript), []byte(dhcpScript), []byte(shutdownScript), busybox, agent)
 	kernel := filepath.Join(dir, "linux-"+key+".vmlinuz")
 	initrd := filepath.Join(dir, "linux-"+key+".initrd")
 	if _, err := os.Stat(initrd); err == nil {
@@ -175,6 +183,8 @@ func buildLinux() (string, string, error) {
 	c.file("init", []byte(initScript), 0o755)
 	c.file("etc/acpi/PWRF/00000080", []byte(powerScript), 0o755)
 	c.file("etc/udhcpc.script", []byte(dhcpScript), 0o755)
+	c.dir("sbin")
+	c.file("sbin/shutdown", []byte(shutdownScript), 0o755)
 	if err := addAgent(c); err != nil {
 		return "", "", err
 	}

@@ -62,7 +62,7 @@ if len(info) != 1 or info[0][0] != 0 or info[0][1] != libvirt.VIR_VCPU_RUNNING o
     bad.append("vcpus info = %r" % (info,))
 if len(maps) != 1 or not any(maps[0]):
     bad.append("vcpus maps = %r" % (maps,))
-if dom.vcpusFlags(libvirt.VIR_DOMAIN_VCPU_MAXIMUM) != 1:
+if dom.vcpusFlags(libvirt.VIR_DOMAIN_VCPU_MAXIMUM) != 2:
     bad.append("vcpusFlags(maximum) = %r" % dom.vcpusFlags(libvirt.VIR_DOMAIN_VCPU_MAXIMUM))
 
 total = dom.getCPUStats(True)
