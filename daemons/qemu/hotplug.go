@@ -138,20 +138,31 @@ func (d *Driver) DomainAttachDeviceFlags(ctx context.Context, a libvirt.DomainAt
 	return struct{}{}, d.attachDevice(ctx, a.Dom, a.XML, a.Flags)
 }
 
-func (d *Driver) attachDevice(ctx context.Context, ref libvirt.Domain, text string, flags uint32) error {
+// lockForDevice parses a device call's XML, finds the guest and holds its job, and
+// says which definitions the flags name; the caller unlocks the job.
+func (d *Driver) lockForDevice(ref libvirt.Domain, text string, flags uint32) (device, *domain, bool, bool, error) {
 	dev, err := parseDevice(text)
 	if err != nil {
-		return err
+		return dev, nil, false, false, err
 	}
 	dom, err := d.lock(ref)
+	if err != nil {
+		return dev, nil, false, false, err
+	}
+	live, config, err := dom.impact(flags)
+	if err != nil {
+		dom.job.Unlock()
+		return dev, nil, false, false, err
+	}
+	return dev, dom, live, config, nil
+}
+
+func (d *Driver) attachDevice(ctx context.Context, ref libvirt.Domain, text string, flags uint32) error {
+	dev, dom, live, config, err := d.lockForDevice(ref, text, flags)
 	if err != nil {
 		return err
 	}
 	defer dom.job.Unlock()
-	live, config, err := dom.impact(flags)
-	if err != nil {
-		return err
-	}
 	if dev.disk == nil && dev.nic == nil && dev.ctl == nil {
 		return dev.unsupported(live)
 	}
@@ -532,19 +543,11 @@ func (dev device) missing() error {
 }
 
 func (d *Driver) detachDevice(ctx context.Context, ref libvirt.Domain, text string, flags uint32) error {
-	dev, err := parseDevice(text)
-	if err != nil {
-		return err
-	}
-	dom, err := d.lock(ref)
+	dev, dom, live, config, err := d.lockForDevice(ref, text, flags)
 	if err != nil {
 		return err
 	}
 	defer dom.job.Unlock()
-	live, config, err := dom.impact(flags)
-	if err != nil {
-		return err
-	}
 	if dev.disk == nil && dev.nic == nil && dev.ctl == nil {
 		return virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "live detach of device '%s' is not supported", dev.kind)
 	}

@@ -19,19 +19,11 @@ func (d *Driver) DomainUpdateDeviceFlags(ctx context.Context, a libvirt.DomainUp
 	if err := checkFlags(flags, affectLive|affectConfig|uint32(libvirt.DomainDeviceModifyForce), "qemuDomainUpdateDeviceFlags"); err != nil {
 		return struct{}{}, err
 	}
-	dev, err := parseDevice(a.XML)
-	if err != nil {
-		return struct{}{}, err
-	}
-	dom, err := d.lock(a.Dom)
+	dev, dom, live, config, err := d.lockForDevice(a.Dom, a.XML, flags)
 	if err != nil {
 		return struct{}{}, err
 	}
 	defer dom.job.Unlock()
-	live, config, err := dom.impact(flags)
-	if err != nil {
-		return struct{}{}, err
-	}
 	if dev.disk == nil {
 		return struct{}{}, virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "device type '%s' cannot be updated", dev.kind)
 	}

@@ -314,13 +314,7 @@ func (d *Driver) DomainSnapshotListNames(ctx context.Context, a libvirt.DomainSn
 	if err != nil {
 		return libvirt.DomainSnapshotListNamesRet{}, err
 	}
-	names := []string{}
-	for _, s := range l {
-		if len(names) < int(a.Maxnames) {
-			names = append(names, s.name())
-		}
-	}
-	return libvirt.DomainSnapshotListNamesRet{Names: names}, nil
+	return libvirt.DomainSnapshotListNamesRet{Names: snapshotNames(l, a.Maxnames)}, nil
 }
 
 func (d *Driver) DomainListAllSnapshots(ctx context.Context, a libvirt.DomainListAllSnapshotsArgs) (libvirt.DomainListAllSnapshotsRet, error) {
@@ -328,14 +322,30 @@ func (d *Driver) DomainListAllSnapshots(ctx context.Context, a libvirt.DomainLis
 	if err != nil {
 		return libvirt.DomainListAllSnapshotsRet{}, err
 	}
-	ret := libvirt.DomainListAllSnapshotsRet{Ret: int32(len(l))}
-	if a.NeedResults != 0 {
-		ret.Snapshots = []libvirt.DomainSnapshot{}
-		for _, s := range l {
-			ret.Snapshots = append(ret.Snapshots, libvirt.DomainSnapshot{Name: s.name(), Dom: a.Dom})
+	return libvirt.DomainListAllSnapshotsRet{Snapshots: snapshotRefs(l, a.Dom, a.NeedResults), Ret: int32(len(l))}, nil
+}
+
+// snapshotNames are the names of up to max snapshots, for the legacy listing calls.
+func snapshotNames(l []*snapshot, max int32) []string {
+	names := []string{}
+	for _, s := range l {
+		if len(names) < int(max) {
+			names = append(names, s.name())
 		}
 	}
-	return ret, nil
+	return names
+}
+
+// snapshotRefs are the snapshots as the wire names them, when the caller wants them.
+func snapshotRefs(l []*snapshot, dom libvirt.Domain, need int32) []libvirt.DomainSnapshot {
+	if need == 0 {
+		return nil
+	}
+	refs := []libvirt.DomainSnapshot{}
+	for _, s := range l {
+		refs = append(refs, libvirt.DomainSnapshot{Name: s.name(), Dom: dom})
+	}
+	return refs
 }
 
 func (d *Driver) childrenOf(ref libvirt.DomainSnapshot, flags uint32) ([]*snapshot, error) {
@@ -363,13 +373,7 @@ func (d *Driver) DomainSnapshotListChildrenNames(ctx context.Context, a libvirt.
 	if err != nil {
 		return libvirt.DomainSnapshotListChildrenNamesRet{}, err
 	}
-	names := []string{}
-	for _, s := range l {
-		if len(names) < int(a.Maxnames) {
-			names = append(names, s.name())
-		}
-	}
-	return libvirt.DomainSnapshotListChildrenNamesRet{Names: names}, nil
+	return libvirt.DomainSnapshotListChildrenNamesRet{Names: snapshotNames(l, a.Maxnames)}, nil
 }
 
 func (d *Driver) DomainSnapshotListAllChildren(ctx context.Context, a libvirt.DomainSnapshotListAllChildrenArgs) (libvirt.DomainSnapshotListAllChildrenRet, error) {
@@ -377,14 +381,7 @@ func (d *Driver) DomainSnapshotListAllChildren(ctx context.Context, a libvirt.Do
 	if err != nil {
 		return libvirt.DomainSnapshotListAllChildrenRet{}, err
 	}
-	ret := libvirt.DomainSnapshotListAllChildrenRet{Ret: int32(len(l))}
-	if a.NeedResults != 0 {
-		ret.Snapshots = []libvirt.DomainSnapshot{}
-		for _, s := range l {
-			ret.Snapshots = append(ret.Snapshots, libvirt.DomainSnapshot{Name: s.name(), Dom: a.Snapshot.Dom})
-		}
-	}
-	return ret, nil
+	return libvirt.DomainSnapshotListAllChildrenRet{Snapshots: snapshotRefs(l, a.Snapshot.Dom, a.NeedResults), Ret: int32(len(l))}, nil
 }
 
 func (d *Driver) DomainSnapshotLookupByName(ctx context.Context, a libvirt.DomainSnapshotLookupByNameArgs) (libvirt.DomainSnapshotLookupByNameRet, error) {
