@@ -130,8 +130,12 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	if err != nil {
 		return exitInit, err
 	}
+	programs := []*rpc.Program{front.Program()}
+	if more, ok := front.(interface{ Programs() []*rpc.Program }); ok {
+		programs = more.Programs() // REMOTE beside QEMU
+	}
 	rt.main = rpc.NewServer(rpc.Config{
-		Name: d.Name, Programs: []*rpc.Program{front.Program()}, Log: rt.logs.Slog("rpc.server"),
+		Name: d.Name, Programs: programs, Log: rt.logs.Slog("rpc.server"),
 		NewSession: front.NewSession, ClientsChanged: rt.idle.update,
 		Limits: rpc.Limits{
 			MaxClients: int(cfg.MaxClients), MaxAnonymousClients: int(cfg.MaxAnonymousClients),

@@ -63,6 +63,77 @@ type Hypervisor interface {
 	DomainSuspend(ctx context.Context, a libvirt.DomainSuspendArgs) (struct{}, error)
 	DomainResume(ctx context.Context, a libvirt.DomainResumeArgs) (struct{}, error)
 
+	// Statistics.
+	ConnectGetAllDomainStats(ctx context.Context, a libvirt.ConnectGetAllDomainStatsArgs) (libvirt.ConnectGetAllDomainStatsRet, error)
+	DomainMemoryStats(ctx context.Context, a libvirt.DomainMemoryStatsArgs) (libvirt.DomainMemoryStatsRet, error)
+	DomainBlockStats(ctx context.Context, a libvirt.DomainBlockStatsArgs) (libvirt.DomainBlockStatsRet, error)
+	DomainBlockStatsFlags(ctx context.Context, a libvirt.DomainBlockStatsFlagsArgs) (libvirt.DomainBlockStatsFlagsRet, error)
+	DomainInterfaceStats(ctx context.Context, a libvirt.DomainInterfaceStatsArgs) (libvirt.DomainInterfaceStatsRet, error)
+	DomainGetBlockInfo(ctx context.Context, a libvirt.DomainGetBlockInfoArgs) (libvirt.DomainGetBlockInfoRet, error)
+	DomainGetVcpus(ctx context.Context, a libvirt.DomainGetVcpusArgs) (libvirt.DomainGetVcpusRet, error)
+	DomainGetVcpusFlags(ctx context.Context, a libvirt.DomainGetVcpusFlagsArgs) (libvirt.DomainGetVcpusFlagsRet, error)
+	DomainGetCPUStats(ctx context.Context, a libvirt.DomainGetCPUStatsArgs) (libvirt.DomainGetCPUStatsRet, error)
+	DomainGetJobInfo(ctx context.Context, a libvirt.DomainGetJobInfoArgs) (libvirt.DomainGetJobInfoRet, error)
+	DomainGetJobStats(ctx context.Context, a libvirt.DomainGetJobStatsArgs) (libvirt.DomainGetJobStatsRet, error)
+
+	// How many vCPUs a guest of this hypervisor may have.
+	ConnectGetMaxVcpus(ctx context.Context, a libvirt.ConnectGetMaxVcpusArgs) (libvirt.ConnectGetMaxVcpusRet, error)
+
+	// Changes to a running guest and its definition.
+	DomainAttachDevice(ctx context.Context, a libvirt.DomainAttachDeviceArgs) (struct{}, error)
+	DomainAttachDeviceFlags(ctx context.Context, a libvirt.DomainAttachDeviceFlagsArgs) (struct{}, error)
+	DomainDetachDevice(ctx context.Context, a libvirt.DomainDetachDeviceArgs) (struct{}, error)
+	DomainDetachDeviceFlags(ctx context.Context, a libvirt.DomainDetachDeviceFlagsArgs) (struct{}, error)
+	DomainUpdateDeviceFlags(ctx context.Context, a libvirt.DomainUpdateDeviceFlagsArgs) (struct{}, error)
+	DomainSetMemory(ctx context.Context, a libvirt.DomainSetMemoryArgs) (struct{}, error)
+	DomainSetMaxMemory(ctx context.Context, a libvirt.DomainSetMaxMemoryArgs) (struct{}, error)
+	DomainSetMemoryFlags(ctx context.Context, a libvirt.DomainSetMemoryFlagsArgs) (struct{}, error)
+	DomainSetVcpus(ctx context.Context, a libvirt.DomainSetVcpusArgs) (struct{}, error)
+	DomainSetVcpusFlags(ctx context.Context, a libvirt.DomainSetVcpusFlagsArgs) (struct{}, error)
+	DomainGetMetadata(ctx context.Context, a libvirt.DomainGetMetadataArgs) (libvirt.DomainGetMetadataRet, error)
+	DomainSetMetadata(ctx context.Context, a libvirt.DomainSetMetadataArgs) (struct{}, error)
+	DomainRename(ctx context.Context, a libvirt.DomainRenameArgs) (libvirt.DomainRenameRet, error)
+
+	// Keyboard and screen.
+	DomainSendKey(ctx context.Context, a libvirt.DomainSendKeyArgs) (struct{}, error)
+	DomainInjectNmi(ctx context.Context, a libvirt.DomainInjectNmiArgs) (struct{}, error)
+	DomainScreenshot(ctx context.Context, a libvirt.DomainScreenshotArgs) (libvirt.DomainScreenshotRet, error)
+
+	// Saved state: save images, managed save, snapshots.
+	DomainSave(ctx context.Context, a libvirt.DomainSaveArgs) (struct{}, error)
+	DomainSaveFlags(ctx context.Context, a libvirt.DomainSaveFlagsArgs) (struct{}, error)
+	DomainRestore(ctx context.Context, a libvirt.DomainRestoreArgs) (struct{}, error)
+	DomainRestoreFlags(ctx context.Context, a libvirt.DomainRestoreFlagsArgs) (struct{}, error)
+	DomainManagedSave(ctx context.Context, a libvirt.DomainManagedSaveArgs) (struct{}, error)
+	DomainManagedSaveRemove(ctx context.Context, a libvirt.DomainManagedSaveRemoveArgs) (struct{}, error)
+	DomainManagedSaveGetXMLDesc(ctx context.Context, a libvirt.DomainManagedSaveGetXMLDescArgs) (libvirt.DomainManagedSaveGetXMLDescRet, error)
+	DomainManagedSaveDefineXML(ctx context.Context, a libvirt.DomainManagedSaveDefineXMLArgs) (struct{}, error)
+	DomainSaveImageGetXMLDesc(ctx context.Context, a libvirt.DomainSaveImageGetXMLDescArgs) (libvirt.DomainSaveImageGetXMLDescRet, error)
+	DomainSaveImageDefineXML(ctx context.Context, a libvirt.DomainSaveImageDefineXMLArgs) (struct{}, error)
+	DomainSnapshotCreateXML(ctx context.Context, a libvirt.DomainSnapshotCreateXMLArgs) (libvirt.DomainSnapshotCreateXMLRet, error)
+	DomainSnapshotGetXMLDesc(ctx context.Context, a libvirt.DomainSnapshotGetXMLDescArgs) (libvirt.DomainSnapshotGetXMLDescRet, error)
+	DomainSnapshotListNames(ctx context.Context, a libvirt.DomainSnapshotListNamesArgs) (libvirt.DomainSnapshotListNamesRet, error)
+	DomainListAllSnapshots(ctx context.Context, a libvirt.DomainListAllSnapshotsArgs) (libvirt.DomainListAllSnapshotsRet, error)
+	DomainSnapshotNumChildren(ctx context.Context, a libvirt.DomainSnapshotNumChildrenArgs) (libvirt.DomainSnapshotNumChildrenRet, error)
+	DomainSnapshotListChildrenNames(ctx context.Context, a libvirt.DomainSnapshotListChildrenNamesArgs) (libvirt.DomainSnapshotListChildrenNamesRet, error)
+	DomainSnapshotListAllChildren(ctx context.Context, a libvirt.DomainSnapshotListAllChildrenArgs) (libvirt.DomainSnapshotListAllChildrenRet, error)
+	DomainSnapshotLookupByName(ctx context.Context, a libvirt.DomainSnapshotLookupByNameArgs) (libvirt.DomainSnapshotLookupByNameRet, error)
+	DomainHasCurrentSnapshot(ctx context.Context, a libvirt.DomainHasCurrentSnapshotArgs) (libvirt.DomainHasCurrentSnapshotRet, error)
+	DomainSnapshotCurrent(ctx context.Context, a libvirt.DomainSnapshotCurrentArgs) (libvirt.DomainSnapshotCurrentRet, error)
+	DomainSnapshotGetParent(ctx context.Context, a libvirt.DomainSnapshotGetParentArgs) (libvirt.DomainSnapshotGetParentRet, error)
+	DomainSnapshotIsCurrent(ctx context.Context, a libvirt.DomainSnapshotIsCurrentArgs) (libvirt.DomainSnapshotIsCurrentRet, error)
+	DomainSnapshotHasMetadata(ctx context.Context, a libvirt.DomainSnapshotHasMetadataArgs) (libvirt.DomainSnapshotHasMetadataRet, error)
+	DomainRevertToSnapshot(ctx context.Context, a libvirt.DomainRevertToSnapshotArgs) (struct{}, error)
+	DomainSnapshotDelete(ctx context.Context, a libvirt.DomainSnapshotDeleteArgs) (struct{}, error)
+
+	// What the guest agent knows.
+	DomainInterfaceAddresses(ctx context.Context, a libvirt.DomainInterfaceAddressesArgs) (libvirt.DomainInterfaceAddressesRet, error)
+	DomainGetFsinfo(ctx context.Context, a libvirt.DomainGetFsinfoArgs) (libvirt.DomainGetFsinfoRet, error)
+
+	// The QEMU program (libvirt-qemu): a guest's monitor and agent, raw.
+	QEMUDomainMonitorCommand(ctx context.Context, a libvirt.QEMUDomainMonitorCommandArgs) (libvirt.QEMUDomainMonitorCommandRet, error)
+	QEMUDomainAgentCommand(ctx context.Context, a libvirt.QEMUDomainAgentCommandArgs) (libvirt.QEMUDomainAgentCommandRet, error)
+
 	// DomainOpenConsole connects the guest's console to the stream the call opened
 	// (rpc.OpenStream of ctx).
 	DomainOpenConsole(ctx context.Context, a libvirt.DomainOpenConsoleArgs) (struct{}, error)

@@ -134,6 +134,39 @@ func (h *Host) NodeGetFreeMemory(ctx context.Context, _ struct{}) (libvirt.NodeG
 	return libvirt.NodeGetFreeMemoryRet{FreeMem: free * 1024}, nil
 }
 
+// maxCellsPerCall is REMOTE_NODE_MAX_CELLS, the most cells one call may ask for.
+const maxCellsPerCall = 1024
+
+// NodeGetCellsFreeMemory is virNodeGetCellsFreeMemory: the free bytes of up to Maxcells
+// NUMA cells from StartCell. A host without cells is the one cell 0, as libvirt
+// counts it.
+func (h *Host) NodeGetCellsFreeMemory(ctx context.Context, a libvirt.NodeGetCellsFreeMemoryArgs) (libvirt.NodeGetCellsFreeMemoryRet, error) {
+	var ret libvirt.NodeGetCellsFreeMemoryRet
+	if a.Maxcells <= 0 || a.Maxcells > maxCellsPerCall {
+		return ret, virerror.New(libvirt.ErrRPC, virerror.FromRPC, "maxCells > REMOTE_NODE_MAX_CELLS")
+	}
+	cells := h.numaCells()
+	if len(cells) == 0 {
+		if a.StartCell != 0 {
+			return ret, virerror.New(libvirt.ErrInternalError, virerror.FromNone, "start cell %d out of range (0-0)", a.StartCell)
+		}
+		free, err := h.NodeGetFreeMemory(ctx, struct{}{})
+		if err != nil {
+			return ret, err
+		}
+		ret.Cells = []uint64{free.FreeMem}
+		return ret, nil
+	}
+	last := maxCell(cells)
+	if a.StartCell < 0 || int(a.StartCell) > last {
+		return ret, virerror.New(libvirt.ErrInternalError, virerror.FromNone, "start cell %d out of range (0-%d)", a.StartCell, last)
+	}
+	for c := int(a.StartCell); c <= last && len(ret.Cells) < int(a.Maxcells); c++ {
+		ret.Cells = append(ret.Cells, h.root.meminfo(fmt.Sprintf("sys/devices/system/node/node%d/meminfo", c))["MemFree"]*1024)
+	}
+	return ret, nil
+}
+
 // NodeGetCPUMap is virNodeGetCPUMap: which CPUs are online, as a bitmap over every
 // CPU up to the highest online one, and how many are.
 func (h *Host) NodeGetCPUMap(ctx context.Context, a libvirt.NodeGetCPUMapArgs) (libvirt.NodeGetCPUMapRet, error) {

@@ -231,6 +231,10 @@ func smp(def *libvirtxml.Domain) string {
 		t := def.CPU.Topology
 		sockets, cores, threads = uint(max(t.Sockets, 1)), uint(max(t.Cores, 1)), uint(max(t.Threads, 1))
 	}
+	if cur := def.VCPU.Current; cur > 0 && cur < n {
+		// The rest can be plugged in later (setvcpus --live).
+		return fmt.Sprintf("%d,maxcpus=%d,sockets=%d,cores=%d,threads=%d", cur, n, sockets, cores, threads)
+	}
 	return fmt.Sprintf("%d,sockets=%d,cores=%d,threads=%d", n, sockets, cores, threads)
 }
 

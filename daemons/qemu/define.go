@@ -117,8 +117,8 @@ func (d *Driver) DomainUndefineFlags(ctx context.Context, a libvirt.DomainUndefi
 	return struct{}{}, d.undefineDomain(a.Dom, a.Flags)
 }
 
-// undefineAllowed are the VIR_DOMAIN_UNDEFINE_* flags; managed save, snapshot and
-// checkpoint metadata and TPM state do not exist here, so those flags have nothing to do.
+// undefineAllowed are the VIR_DOMAIN_UNDEFINE_* flags; checkpoint metadata and TPM
+// state do not exist here, so those flags have nothing to do.
 const undefineAllowed = libvirt.DomainUndefineManagedSave | libvirt.DomainUndefineSnapshotsMetadata |
 	libvirt.DomainUndefineNvram | libvirt.DomainUndefineKeepNvram | libvirt.DomainUndefineCheckpointsMetadata |
 	libvirt.DomainUndefineKeepTpm | libvirt.DomainUndefineTpm
@@ -142,6 +142,9 @@ func (d *Driver) undefineDomain(ref libvirt.Domain, flags libvirt.DomainUndefine
 	dom.mu.Unlock()
 	if !persistent {
 		return virerror.New(libvirt.ErrOperationInvalid, virerror.FromQEMU, "cannot undefine transient domain")
+	}
+	if err := d.undefineSavedState(dom, flags); err != nil {
+		return err
 	}
 	if nv := nvramPath(def); nv != "" && flags&libvirt.DomainUndefineKeepNvram == 0 {
 		if _, err := os.Stat(nv); err == nil {

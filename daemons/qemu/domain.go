@@ -28,6 +28,7 @@ type domain struct {
 	reason     int32
 	gone       bool // removed from the registry; a waiting operation must not act
 	run        *running
+	jobs       jobTracker // the asynchronous job running (save, snapshot) and the last one
 }
 
 func newDomain(uuid libvirt.UUID, name string) *domain {

@@ -224,8 +224,9 @@ func (w *eventWatcher) expect(t *testing.T, lines ...string) {
 	for _, l := range lines {
 		if !w.wait(l, 10*time.Second) {
 			w.mu.Lock()
-			t.Fatalf("event %q not seen; got:\n%s", l, strings.Join(w.lines, "\n"))
-			w.mu.Unlock()
+			got := strings.Join(w.lines, "\n")
+			w.mu.Unlock() // before Fatalf, which never returns
+			t.Fatalf("event %q not seen; got:\n%s", l, got)
 		}
 	}
 }

@@ -22,7 +22,7 @@ func (d *Driver) DomainGetInfo(ctx context.Context, a libvirt.DomainGetInfoArgs)
 		State:     uint8(dom.state),
 		MaxMem:    uint64(def.Memory.Value),
 		Memory:    uint64(def.CurrentMemory.Value),
-		NrVirtCPU: uint16(def.VCPU.Value),
+		NrVirtCPU: uint16(vcpuCount(def)),
 	}
 	pid := 0
 	if dom.run != nil {
@@ -112,21 +112,6 @@ func (d *Driver) DomainIsUpdated(ctx context.Context, a libvirt.DomainIsUpdatedA
 		return libvirt.DomainIsUpdatedRet{}, err
 	}
 	return libvirt.DomainIsUpdatedRet{}, nil
-}
-
-// DomainHasManagedSaveImage: managed save is not implemented, so there never is one.
-func (d *Driver) DomainHasManagedSaveImage(ctx context.Context, a libvirt.DomainHasManagedSaveImageArgs) (libvirt.DomainHasManagedSaveImageRet, error) {
-	if err := checkFlags(uint32(a.Flags), 0, "qemuDomainHasManagedSaveImage"); err != nil {
-		return libvirt.DomainHasManagedSaveImageRet{}, err
-	}
-	_, err := d.get(a.Dom)
-	return libvirt.DomainHasManagedSaveImageRet{}, err
-}
-
-// DomainSnapshotNum: snapshots are not implemented, so there are none (virsh undefine asks).
-func (d *Driver) DomainSnapshotNum(ctx context.Context, a libvirt.DomainSnapshotNumArgs) (libvirt.DomainSnapshotNumRet, error) {
-	_, err := d.get(a.Dom)
-	return libvirt.DomainSnapshotNumRet{}, err
 }
 
 // cString is a string as libvirt sends char arrays: NUL included.

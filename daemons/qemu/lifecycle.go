@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"context"
+	"os"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -14,8 +15,7 @@ func (d *Driver) DomainCreate(ctx context.Context, a libvirt.DomainCreateArgs) (
 	return struct{}{}, err
 }
 
-// createFlags are the VIR_DOMAIN_START_* flags that mean something here or nothing at
-// all (there is no managed save image to bypass, reset or force past).
+// createFlags are the VIR_DOMAIN_START_* flags that mean something here.
 const createFlags = libvirt.DomainStartPaused | libvirt.DomainStartBypassCache | libvirt.DomainStartForceBoot |
 	libvirt.DomainStartValidate | libvirt.DomainStartResetNvram
 
@@ -40,7 +40,17 @@ func (d *Driver) startDefined(ctx context.Context, ref libvirt.Domain, flags lib
 	if active {
 		return libvirt.Domain{}, errAlreadyRunning()
 	}
-	if err := d.launch(ctx, dom, def, flags&libvirt.DomainStartPaused != 0); err != nil {
+	paused := flags&libvirt.DomainStartPaused != 0
+	if d.hasManagedSave(dom) {
+		if flags&libvirt.DomainStartForceBoot == 0 {
+			if err := d.startManaged(ctx, dom, paused); err != nil {
+				return libvirt.Domain{}, err
+			}
+			return dom.ref(), nil
+		}
+		os.Remove(d.managedSavePath(dom.name)) // a fresh boot makes the image stale
+	}
+	if err := d.launch(ctx, dom, def, paused); err != nil {
 		return libvirt.Domain{}, err
 	}
 	return dom.ref(), nil
@@ -147,10 +157,9 @@ func (d *Driver) DomainReboot(ctx context.Context, a libvirt.DomainRebootArgs) (
 // its own time (virsh shutdown). For a reboot the driver then resets the guest instead
 // of stopping it, as libvirt's "fake reboot" does.
 //
-// The driver does not speak the guest agent protocol, so it behaves as libvirt does for
-// a guest whose agent is not connected: the agent alone is an error, the agent or ACPI
-// (virsh shutdown --mode agent,acpi) falls back to ACPI. The shutdown and reboot flags
-// share these two bits.
+// With --mode agent the guest agent is asked instead; with agent,acpi the agent first
+// and, if the guest has none, the power button. The shutdown and reboot flags share
+// these two bits.
 func (d *Driver) powerdown(ctx context.Context, ref libvirt.Domain, flags uint32, reboot bool) error {
 	fn, errDom := "qemuDomainShutdownFlags", virerror.FromQEMU
 	if reboot {
@@ -160,14 +169,17 @@ func (d *Driver) powerdown(ctx context.Context, ref libvirt.Domain, flags uint32
 	if err := checkFlags(flags, acpi|agent, fn); err != nil {
 		return err
 	}
-	if flags == agent {
-		return virerror.New(libvirt.ErrArgumentUnsupported, virerror.FromQEMU, "QEMU guest agent is not configured")
-	}
 	dom, r, err := d.lockRunning(ref, errDom)
 	if err != nil {
 		return err
 	}
 	defer dom.job.Unlock()
+	if flags&agent != 0 {
+		v := dom.view()
+		if agentSocket(v.def) != "" || flags == agent {
+			return d.agentShutdown(ctx, v, reboot)
+		}
+	}
 	r.set(func(r *running) { r.fakeReboot = reboot })
 	if err := r.mon.Execute(ctx, "system_powerdown", nil, nil); err != nil {
 		return monitorError(err)

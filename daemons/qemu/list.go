@@ -19,8 +19,9 @@ const listFlags = libvirt.ConnectListDomainsActive | libvirt.ConnectListDomainsI
 // matches applies libvirt's virDomainObjListFilter: within each group of flags (active,
 // persistence, state, managed save, autostart, snapshots, checkpoints) a domain must
 // match one of the flags given, and a group with no flag given matches everything.
-// Guests here never have a managed save image, snapshots or checkpoints.
-func (dom *domain) matches(f libvirt.ConnectListAllDomainsFlags) bool {
+// Guests here never have checkpoints; managed save images and snapshots are looked
+// for only when a filter asks.
+func (d *Driver) matches(dom *domain, f libvirt.ConnectListAllDomainsFlags) bool {
 	dom.mu.Lock()
 	active, persistent, autostart, state := dom.activeLocked(), dom.persistent, dom.autostart, dom.state
 	dom.mu.Unlock()
@@ -30,6 +31,9 @@ func (dom *domain) matches(f libvirt.ConnectListAllDomainsFlags) bool {
 		}
 		return (is && f&yes != 0) || (!is && f&no != 0)
 	}
+	lazy := func(mask libvirt.ConnectListAllDomainsFlags, is func() bool) bool { return f&mask != 0 && is() }
+	managed := lazy(libvirt.ConnectListDomainsManagedsave|libvirt.ConnectListDomainsNoManagedsave, func() bool { return d.hasManagedSave(dom) })
+	snaps := lazy(libvirt.ConnectListDomainsHasSnapshot|libvirt.ConnectListDomainsNoSnapshot, func() bool { return d.hasSnapshots(dom) })
 	states := libvirt.ConnectListDomainsRunning | libvirt.ConnectListDomainsPaused |
 		libvirt.ConnectListDomainsShutoff | libvirt.ConnectListDomainsOther
 	if f&states != 0 {
@@ -53,11 +57,11 @@ func (dom *domain) matches(f libvirt.ConnectListAllDomainsFlags) bool {
 		group(libvirt.ConnectListDomainsPersistent|libvirt.ConnectListDomainsTransient,
 			libvirt.ConnectListDomainsPersistent, libvirt.ConnectListDomainsTransient, persistent) &&
 		group(libvirt.ConnectListDomainsManagedsave|libvirt.ConnectListDomainsNoManagedsave,
-			libvirt.ConnectListDomainsManagedsave, libvirt.ConnectListDomainsNoManagedsave, false) &&
+			libvirt.ConnectListDomainsManagedsave, libvirt.ConnectListDomainsNoManagedsave, managed) &&
 		group(libvirt.ConnectListDomainsAutostart|libvirt.ConnectListDomainsNoAutostart,
 			libvirt.ConnectListDomainsAutostart, libvirt.ConnectListDomainsNoAutostart, autostart) &&
 		group(libvirt.ConnectListDomainsHasSnapshot|libvirt.ConnectListDomainsNoSnapshot,
-			libvirt.ConnectListDomainsHasSnapshot, libvirt.ConnectListDomainsNoSnapshot, false) &&
+			libvirt.ConnectListDomainsHasSnapshot, libvirt.ConnectListDomainsNoSnapshot, snaps) &&
 		group(libvirt.ConnectListDomainsHasCheckpoint|libvirt.ConnectListDomainsNoCheckpoint,
 			libvirt.ConnectListDomainsHasCheckpoint, libvirt.ConnectListDomainsNoCheckpoint, false)
 }
@@ -69,7 +73,7 @@ func (d *Driver) ConnectListAllDomains(ctx context.Context, a libvirt.ConnectLis
 	}
 	var ret libvirt.ConnectListAllDomainsRet
 	for _, dom := range d.doms.all() {
-		if !dom.matches(a.Flags) {
+		if !d.matches(dom, a.Flags) {
 			continue
 		}
 		ret.Ret++

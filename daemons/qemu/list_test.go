@@ -1,10 +1,13 @@
 package qemu
 
 import (
+	"log/slog"
 	"testing"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
+
+	"github.com/virtunit/virtunit/daemons/driver"
 )
 
 // TestListFilters checks virDomainObjListFilter's rules on three guests: a persistent
@@ -17,6 +20,7 @@ func TestListFilters(t *testing.T) {
 	paused := newDomain(libvirt.UUID{3}, "paused")
 	paused.live, paused.state = &libvirtxml.Domain{}, libvirt.DomainPaused
 	doms := []*domain{running, off, paused}
+	drv := &Driver{env: &driver.Env{Paths: driver.Paths{StateDir: t.TempDir()}}, log: slog.Default()}
 	cases := []struct {
 		flags libvirt.ConnectListAllDomainsFlags
 		want  string
@@ -38,12 +42,12 @@ func TestListFilters(t *testing.T) {
 	}
 	for _, c := range cases {
 		got := ""
-		for _, d := range doms {
-			if d.matches(c.flags) {
+		for _, dom := range doms {
+			if drv.matches(dom, c.flags) {
 				if got != "" {
 					got += " "
 				}
-				got += d.name
+				got += dom.name
 			}
 		}
 		if got != c.want {

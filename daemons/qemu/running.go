@@ -25,12 +25,15 @@ type running struct {
 	cancel context.CancelFunc // ends the watcher
 	exited chan struct{}      // closed once QEMU is seen gone
 	exit   sync.Once
+	agent  sync.Mutex // one guest agent command at a time
 
 	mu          sync.Mutex
 	stopping    bool // the driver is stopping the guest: its events are expected
 	gotShutdown bool // QEMU reported SHUTDOWN
 	fakeReboot  bool // a reboot is a power-down followed by reset and cont
 	console     *rpc.DataStream
+	vcpus       []vcpuThread    // the vCPU threads, once asked (stats)
+	unplugging  map[string]bool // devices a detach asked QEMU to remove, by alias
 }
 
 func (r *running) set(f func(r *running)) {

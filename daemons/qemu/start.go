@@ -28,7 +28,13 @@ const stopTimeout = 10 * time.Second
 // startGuest runs def as dom's QEMU: a unit of its own, whose monitor socket the driver
 // creates and hands over, so it can connect without waiting or retrying. The caller
 // holds dom's job. With paused, the vCPUs stay stopped.
-func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Domain, paused bool) (err error) {
+func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Domain, paused bool) error {
+	return d.startGuestWith(ctx, dom, def, paused, false)
+}
+
+// startGuestWith is startGuest; with incoming, QEMU waits for a migration stream
+// (a restore) before it may run.
+func (d *Driver) startGuestWith(ctx context.Context, dom *domain, def *libvirtxml.Domain, paused, incoming bool) (err error) {
 	live, err := copyDefinition(def)
 	if err != nil {
 		return err
@@ -111,6 +117,10 @@ func (d *Driver) startGuest(ctx context.Context, dom *domain, def *libvirtxml.Do
 	cmd, err := buildCommand(withPaths, l, d.cfg)
 	if err != nil {
 		return err
+	}
+	recordAliases(live)
+	if incoming {
+		cmd.add("-incoming", "defer")
 	}
 	fillChannelSockets(live, dir)
 	if err := d.prepareFiles(withPaths, dir, l.consoleLog); err != nil {

@@ -20,7 +20,7 @@ func checkSupported(def *libvirtxml.Domain) error {
 		{def.BlockIOTune != nil, "<blkiotune>"},
 		{def.MemoryBacking != nil, "<memoryBacking>"},
 		{def.VCPUs != nil, "<vcpus>"},
-		{def.VCPU != nil && (def.VCPU.CPUSet != "" || def.VCPU.Placement == "auto" || (def.VCPU.Current != 0 && def.VCPU.Current != def.VCPU.Value)), "<vcpu> cpuset, placement='auto' and current"},
+		{def.VCPU != nil && (def.VCPU.CPUSet != "" || def.VCPU.Placement == "auto" || def.VCPU.Current > def.VCPU.Value), "<vcpu> cpuset, placement='auto' and current above the count"},
 		{def.IOThreads > 0 || def.IOThreadIDs != nil || def.DefaultIOThread != nil, "<iothreads>"},
 		{def.NUMATune != nil || (def.CPU != nil && def.CPU.Numa != nil), "NUMA placement (<numatune>, <cpu><numa>)"},
 		{def.Resource != nil && (def.Resource.Partition != "" && def.Resource.Partition != "/machine" || def.Resource.FibreChannel != nil), "<resource>"},

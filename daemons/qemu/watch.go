@@ -77,6 +77,10 @@ func (d *Driver) onEvent(ctx context.Context, dom *domain, r *running, ev goqmp.
 		d.afterShutdown(ctx, dom, r, ev.Data["reason"] == "guest-reset")
 	case "RESET":
 		d.emitReboot(ref)
+	case "BALLOON_CHANGE":
+		d.onBalloonChange(dom, r, ev)
+	case "DEVICE_DELETED":
+		d.onDeviceDeleted(ctx, dom, r, ev)
 	case "GUEST_PANICKED":
 		// As libvirt: the guest is crashed first, then on_crash decides what follows.
 		dom.setState(libvirt.DomainCrashed, int32(libvirt.DomainCrashedPanicked))

@@ -20,6 +20,7 @@ func (r *Remote) hostProcedures() []rpc.Procedure {
 		rpc.Handle(NodeGetCPUStats, h.NodeGetCPUStats, ro),
 		rpc.Handle(NodeGetMemoryStats, h.NodeGetMemoryStats, ro),
 		rpc.Handle(NodeGetFreeMemory, h.NodeGetFreeMemory, ro),
+		rpc.Handle(NodeGetCellsFreeMemory, h.NodeGetCellsFreeMemory, ro),
 		rpc.Handle(NodeGetCPUMap, h.NodeGetCPUMap, ro),
 		rpc.Handle(ConnectGetCapabilities, r.capabilities, ro),
 	}

@@ -29,6 +29,8 @@ type Config struct {
 type Remote struct {
 	cfg  Config
 	prog *rpc.Program
+	// qemu is the QEMU program, served beside REMOTE on the same sockets.
+	qemu *rpc.Program
 	// hypervisors is set once, by AddDrivers, before drivers is closed.
 	hypervisors map[string]driver.Hypervisor
 	drivers     chan struct{}
@@ -52,6 +54,10 @@ func New(cfg Config) (*Remote, error) {
 	}
 	prog.Check = r.check
 	r.prog = prog
+	if r.qemu, err = rpc.NewPartialProgram(QEMUProgram, QEMUVersion); err != nil {
+		return nil, err
+	}
+	r.qemu.Check = r.check
 	if !cfg.LateDrivers {
 		if err := r.AddDrivers(cfg.Drivers); err != nil {
 			return nil, err
@@ -65,13 +71,19 @@ func New(cfg Config) (*Remote, error) {
 func (r *Remote) AddDrivers(drivers []driver.Driver) error {
 	hvs := map[string]driver.Hypervisor{}
 	tables := make([][]rpc.Procedure, 0, len(drivers))
+	var qemuTables [][]rpc.Procedure
 	for _, d := range drivers {
 		tables = append(tables, procedures(d, r.cfg.Hub))
 		if hv, ok := d.(driver.Hypervisor); ok {
 			for _, s := range hv.Schemes() {
 				hvs[s] = hv
 			}
+			qemuTables = append(qemuTables, qemuProcedures(hv))
 		}
+	}
+	defer r.qemu.Complete()
+	if err := r.qemu.Add(qemuTables...); err != nil {
+		return err
 	}
 	served := map[int32]bool{}
 	for _, t := range append(tables, r.connectProcedures(), r.hostProcedures()) {
@@ -102,6 +114,9 @@ func (r *Remote) hypervisor(ctx context.Context, scheme string) (driver.Hypervis
 
 // Program is the assembled program, for the daemon's main server.
 func (r *Remote) Program() *rpc.Program { return r.prog }
+
+// Programs are every program the daemon's main server serves: REMOTE and QEMU.
+func (r *Remote) Programs() []*rpc.Program { return []*rpc.Program{r.prog, r.qemu} }
 
 // NewSession creates the per-client state; the daemon's server calls it on accept.
 func (r *Remote) NewSession(c *rpc.Client) rpc.Session {

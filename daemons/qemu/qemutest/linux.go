@@ -35,7 +35,15 @@ var modules = []string{
 	"drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
 	"drivers/virtio/virtio_pci.ko", "drivers/block/virtio_blk.ko",
 	"net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko",
+	"drivers/virtio/virtio_balloon.ko", "drivers/char/virtio_console.ko",
 }
+
+// AgentBinary is the guest agent the Linux guest runs on its org.qemu.guest_agent.0
+// channel: the host's own qemu-ga (package qemu-guest-agent) with its libraries.
+const AgentBinary = "/usr/sbin/qemu-ga"
+
+// LinuxAgentReady is printed once the guest agent runs.
+const LinuxAgentReady = "virtunit-linux agent running"
 
 const initScript = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -45,10 +53,17 @@ mount -t devtmpfs dev /dev
 insmod /lib/modules/button.ko
 insmod /lib/modules/evdev.ko
 if grep -qs 0x1af4 /sys/bus/pci/devices/*/vendor; then
-	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net; do
+	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net virtio_balloon virtio_console; do
 		insmod /lib/modules/$m.ko
 	done
 fi
+# The guest agent, on the port QEMU named org.qemu.guest_agent.0 (no udev here to
+# make the /dev/virtio-ports link).
+for p in /sys/class/virtio-ports/*; do
+	[ "$(cat $p/name 2>/dev/null)" = org.qemu.guest_agent.0 ] || continue
+	mkdir -p /var/run /var/lib
+	/usr/sbin/qemu-ga -m virtio-serial -p /dev/${p##*/} -t /var/run -d && echo ` + LinuxAgentReady + `
+done
 acpid -c /etc/acpi
 # An early power button press is lost unless acpid already holds the input device.
 for i in $(seq 200); do
@@ -68,6 +83,14 @@ echo ` + LinuxPowerOff + ` >/dev/console
 poweroff -f
 `
 
+// shutdownScript is the /sbin/shutdown qemu-ga runs for guest-shutdown.
+const shutdownScript = `#!/bin/sh
+case "$*" in
+*-r*) reboot -f ;;
+*) poweroff -f ;;
+esac
+`
+
 const dhcpScript = `#!/bin/sh
 case "$1" in
 bound|renew)
@@ -79,7 +102,7 @@ esac
 `
 
 // layout names the initramfs layout built below; change it when the layout changes.
-const layout = "busybox initramfs v2: var/log and var/run for acpid"
+const layout = "busybox initramfs v3: balloon, virtio console, qemu-ga"
 
 var linux struct {
 	once           sync.Once
@@ -116,7 +139,11 @@ func buildLinux() (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	key := hashOf([]byte(pkg), []byte(layout), []byte(initScript), []byte(powerScript), []byte(dhcpScript), busybox)
+	agent, err := os.ReadFile(AgentBinary)
+	if err != nil {
+		return "", "", fmt.Errorf("qemu-guest-agent is not installed: %w", err)
+	}
+	key := hashOf([]byte(pkg), []byte(layout), []byte(initScript), []byte(powerScript), []byte(dhcpScript), []byte(shutdownScript), busybox, agent)
 	kernel := filepath.Join(dir, "linux-"+key+".vmlinuz")
 	initrd := filepath.Join(dir, "linux-"+key+".initrd")
 	if _, err := os.Stat(initrd); err == nil {
@@ -156,6 +183,11 @@ func buildLinux() (string, string, error) {
 	c.file("init", []byte(initScript), 0o755)
 	c.file("etc/acpi/PWRF/00000080", []byte(powerScript), 0o755)
 	c.file("etc/udhcpc.script", []byte(dhcpScript), 0o755)
+	c.dir("sbin")
+	c.file("sbin/shutdown", []byte(shutdownScript), 0o755)
+	if err := addAgent(c); err != nil {
+		return "", "", err
+	}
 	for _, m := range modules {
 		data, err := os.ReadFile(filepath.Join(moddirs[0], m))
 		if err != nil {
@@ -188,4 +220,47 @@ func kernelDependency() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("apt-cache knows no kernel behind %s (apt-get update?)", kernelPackage)
+}
+
+// addAgent copies qemu-ga and the shared libraries it links (as ldd lists them) into
+// the initramfs, at the paths the dynamic loader looks in.
+func addAgent(c *cpioWriter) error {
+	out, err := exec.Command("ldd", AgentBinary).Output()
+	if err != nil {
+		return fmt.Errorf("ldd %s: %v", AgentBinary, err)
+	}
+	files := []string{AgentBinary}
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) >= 3 && f[1] == "=>" && strings.HasPrefix(f[2], "/"):
+			files = append(files, f[2])
+		case len(f) >= 1 && strings.HasPrefix(f[0], "/"):
+			files = append(files, f[0])
+		}
+	}
+	made := map[string]bool{}
+	for _, f := range files {
+		real, err := filepath.EvalSymlinks(f)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(real)
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(f, "/")
+		var parents []string
+		for dir := filepath.Dir(rel); dir != "." && !made[dir]; dir = filepath.Dir(dir) {
+			parents = append([]string{dir}, parents...)
+		}
+		for _, dir := range parents {
+			if !made[dir] && dir != "bin" && dir != "lib" {
+				c.dir(dir)
+			}
+			made[dir] = true
+		}
+		c.file(rel, data, 0o755)
+	}
+	return nil
 }

@@ -1,0 +1,157 @@
+package qemu
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/qemu/qmp"
+	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// Long operations (save, snapshots) are libvirt's asynchronous jobs: virsh domjobinfo
+// shows one while it runs and, once it ended, what it did. The guest's job lock is
+// held meanwhile, so the progress is kept apart from it.
+
+// jobProgress is the asynchronous job of a guest.
+type jobProgress struct {
+	op      libvirt.DomainJobOperation
+	started time.Time
+	// mon answers query-migrate for jobs that stream the guest's memory (save).
+	mon *qmp.Monitor
+
+	mu        sync.Mutex
+	ended     time.Time
+	memTotal  uint64
+	memDone   uint64
+	dataTotal uint64
+}
+
+// jobTracker holds a guest's running job and the last completed one.
+type jobTracker struct {
+	mu        sync.Mutex
+	current   *jobProgress
+	completed *jobProgress
+}
+
+// begin records a job that starts now.
+func (t *jobTracker) begin(op libvirt.DomainJobOperation, mon *qmp.Monitor) *jobProgress {
+	j := &jobProgress{op: op, started: time.Now(), mon: mon}
+	t.mu.Lock()
+	t.current = j
+	t.mu.Unlock()
+	return j
+}
+
+// end records that j finished; only a job that succeeded becomes the completed one.
+func (t *jobTracker) end(j *jobProgress, ok bool) {
+	j.mu.Lock()
+	j.ended = time.Now()
+	j.mu.Unlock()
+	t.mu.Lock()
+	if t.current == j {
+		t.current = nil
+	}
+	if ok {
+		t.completed = j
+	}
+	t.mu.Unlock()
+}
+
+// refresh updates a memory-streaming job's figures from QEMU.
+func (j *jobProgress) refresh(ctx context.Context) {
+	if j.mon == nil {
+		return
+	}
+	var m struct {
+		RAM *struct {
+			Total       uint64 `json:"total"`
+			Transferred uint64 `json:"transferred"`
+			Remaining   uint64 `json:"remaining"`
+		} `json:"ram"`
+	}
+	if err := j.mon.Execute(ctx, "query-migrate", nil, &m); err != nil || m.RAM == nil {
+		return
+	}
+	j.mu.Lock()
+	j.memTotal, j.memDone, j.dataTotal = m.RAM.Total, m.RAM.Total-m.RAM.Remaining, m.RAM.Total
+	j.mu.Unlock()
+}
+
+func (j *jobProgress) elapsed() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	end := j.ended
+	if end.IsZero() {
+		end = time.Now()
+	}
+	return uint64(end.Sub(j.started).Milliseconds())
+}
+
+func (d *Driver) DomainGetJobInfo(ctx context.Context, a libvirt.DomainGetJobInfoArgs) (libvirt.DomainGetJobInfoRet, error) {
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainGetJobInfoRet{}, err
+	}
+	if !dom.active() {
+		return libvirt.DomainGetJobInfoRet{}, errNotRunning()
+	}
+	dom.jobs.mu.Lock()
+	j := dom.jobs.current
+	dom.jobs.mu.Unlock()
+	if j == nil {
+		return libvirt.DomainGetJobInfoRet{Type: int32(libvirt.DomainJobNone)}, nil
+	}
+	j.refresh(ctx)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return libvirt.DomainGetJobInfoRet{
+		Type: int32(libvirt.DomainJobUnbounded), TimeElapsed: uint64(time.Since(j.started).Milliseconds()),
+		DataTotal: j.dataTotal, DataProcessed: j.memDone, DataRemaining: j.dataTotal - j.memDone,
+		MemTotal: j.memTotal, MemProcessed: j.memDone, MemRemaining: j.memTotal - j.memDone,
+	}, nil
+}
+
+func (d *Driver) DomainGetJobStats(ctx context.Context, a libvirt.DomainGetJobStatsArgs) (libvirt.DomainGetJobStatsRet, error) {
+	if err := checkFlags(uint32(a.Flags), uint32(libvirt.DomainJobStatsCompleted|libvirt.DomainJobStatsKeepCompleted), "qemuDomainGetJobStats"); err != nil {
+		return libvirt.DomainGetJobStatsRet{}, err
+	}
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainGetJobStatsRet{}, err
+	}
+	completed := a.Flags&libvirt.DomainJobStatsCompleted != 0
+	if !completed && !dom.active() {
+		return libvirt.DomainGetJobStatsRet{}, errNotRunning()
+	}
+	if !completed && a.Flags&libvirt.DomainJobStatsKeepCompleted != 0 {
+		return libvirt.DomainGetJobStatsRet{}, virerror.New(libvirt.ErrInvalidArg, virerror.FromQEMU, "flag VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED requires VIR_DOMAIN_JOB_STATS_COMPLETED")
+	}
+	dom.jobs.mu.Lock()
+	j, typ := dom.jobs.current, libvirt.DomainJobUnbounded
+	if completed {
+		j, typ = dom.jobs.completed, libvirt.DomainJobCompleted
+		if a.Flags&libvirt.DomainJobStatsKeepCompleted == 0 {
+			dom.jobs.completed = nil
+		}
+	}
+	dom.jobs.mu.Unlock()
+	if j == nil {
+		return libvirt.DomainGetJobStatsRet{Type: int32(libvirt.DomainJobNone), Params: []libvirt.TypedParam{}}, nil
+	}
+	if !completed {
+		j.refresh(ctx)
+	}
+	ps := []libvirt.TypedParam{rpc.Param("operation", int32(j.op)), rpc.Param("time_elapsed", j.elapsed())}
+	j.mu.Lock()
+	if j.memTotal > 0 {
+		ps = append(ps, rpc.Param("data_total", j.dataTotal), rpc.Param("data_processed", j.memDone),
+			rpc.Param("data_remaining", j.dataTotal-j.memDone), rpc.Param("memory_total", j.memTotal),
+			rpc.Param("memory_processed", j.memDone), rpc.Param("memory_remaining", j.memTotal-j.memDone))
+	}
+	j.mu.Unlock()
+	return libvirt.DomainGetJobStatsRet{Type: int32(typ), Params: ps}, nil
+}
