@@ -81,7 +81,7 @@ func TestMatchDN(t *testing.T) {
 }
 
 type pkiSet struct {
-	ca, other                                  *pkitest.CA
+	ca, other                                    *pkitest.CA
 	serverCert, serverKey, clientCert, clientKey string
 }
 
