@@ -19,7 +19,7 @@ func main() {
 		Name:         "libvirtd",
 		SocketPrefix: "libvirt",
 		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
-		Listen:       true,
+		IP:           daemon.IPWithListen,
 		// In libvirt's order: networks come up before the guests that use them.
 		Drivers:     []driver.Factory{network.New, iface.New, nodedev.New, qemu.New},
 		Description: "libvirt management daemon",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -103,8 +104,11 @@ func (c *Client) Handshake(ctx context.Context, conn net.Conn, host string) (*tl
 		defer tc.SetReadDeadline(time.Time{})
 	}
 	var b [1]byte
-	if _, err := io.ReadFull(tc, b[:]); err != nil {
-		return nil, virerror.Wrap(err, libvirt.ErrRPC, virerror.FromRPC, "Unable to read TLS confirmation")
+	if _, err := io.ReadFull(tc, b[:]); errors.Is(err, io.EOF) {
+		// The server closed without confirming: it refused our certificate.
+		return nil, virerror.New(libvirt.ErrRPC, virerror.FromRPC, "server verification (of our certificate or IP address) failed")
+	} else if err != nil {
+		return nil, virerror.Wrap(err, libvirt.ErrRPC, virerror.FromRPC, "Unable to read TLS confirmation: %s", virerror.Strerror(err))
 	}
 	return tc, nil
 }

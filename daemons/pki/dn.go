@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/virtunit/virtunit/internal/fnmatch"
 )
 
 // attrNames are the attribute types gnutls names in a DN (its _oid2str table); any
@@ -97,94 +99,12 @@ func escapeDN(s string) string {
 }
 
 // MatchDN reports whether dn matches one of the patterns of tls_allowed_dn_list, as
-// fnmatch(3) without flags matches them: '*' any run, '?' one character, '[...]' a
-// set, '\' quoting the next character.
+// libvirt matches them, with fnmatch(3).
 func MatchDN(patterns []string, dn string) bool {
 	for _, p := range patterns {
-		if fnmatch(p, dn) {
+		if fnmatch.Match(p, dn) {
 			return true
 		}
 	}
 	return false
-}
-
-// fnmatch is fnmatch(3) with flags 0, by backtracking on the last '*'.
-func fnmatch(pattern, s string) bool {
-	p, n := 0, 0
-	star, mark := -1, 0
-	for n < len(s) {
-		if p < len(pattern) {
-			switch pattern[p] {
-			case '*':
-				star, mark = p, n
-				p++
-				continue
-			case '?':
-				_, size := utf8.DecodeRuneInString(s[n:])
-				p, n = p+1, n+size
-				continue
-			case '[':
-				r, size := utf8.DecodeRuneInString(s[n:])
-				if end, ok := matchSet(pattern[p:], r); end > 0 {
-					if ok {
-						p, n = p+end, n+size
-						continue
-					}
-				} else if s[n] == '[' { // an unclosed '[' is literal
-					p, n = p+1, n+1
-					continue
-				}
-			case '\\':
-				if p+1 < len(pattern) && pattern[p+1] == s[n] {
-					p, n = p+2, n+1
-					continue
-				}
-			default:
-				if pattern[p] == s[n] {
-					p, n = p+1, n+1
-					continue
-				}
-			}
-		}
-		if star < 0 {
-			return false
-		}
-		p = star + 1
-		_, size := utf8.DecodeRuneInString(s[mark:])
-		mark += size
-		n = mark
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
-}
-
-// matchSet matches r against the bracket expression at the start of pattern; end is
-// the expression's length, 0 when it is not closed.
-func matchSet(pattern string, r rune) (end int, ok bool) {
-	i := 1
-	negate := false
-	if i < len(pattern) && (pattern[i] == '!' || pattern[i] == '^') {
-		negate = true
-		i++
-	}
-	first := true
-	for i < len(pattern) {
-		if pattern[i] == ']' && !first {
-			return i + 1, ok != negate
-		}
-		first = false
-		lo, size := utf8.DecodeRuneInString(pattern[i:])
-		i += size
-		hi := lo
-		if i+1 < len(pattern) && pattern[i] == '-' && pattern[i+1] != ']' {
-			hi, size = utf8.DecodeRuneInString(pattern[i+1:])
-			i += 1 + size
-		}
-		if lo <= r && r <= hi {
-			ok = true
-		}
-	}
-	return 0, false
 }

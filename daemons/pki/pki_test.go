@@ -175,8 +175,8 @@ func handshake(t *testing.T, cfg pki.ServerConfig, clientFiles pki.Files) (strin
 	if r.err == nil && cerr != nil {
 		t.Fatalf("server accepted, client failed: %v", cerr)
 	}
-	if r.err != nil && (cerr == nil || cerr.Error() != "Unable to read TLS confirmation") {
-		t.Errorf("client of a refused connection: %v, want Unable to read TLS confirmation", cerr)
+	if want := "server verification (of our certificate or IP address) failed"; r.err != nil && (cerr == nil || cerr.Error() != want) {
+		t.Errorf("client of a refused connection: %v, want %s", cerr, want)
 	}
 	return r.dn, r.err
 }

@@ -80,6 +80,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		// completes and the daemon judges the certificate afterwards, so a refused
 		// client hears nothing but a closed connection.
 		ClientAuth: tls.RequestClientCert,
+		// No TLS 1.3 session tickets, as gnutls servers send none: a ticket arriving
+		// before the confirmation byte makes libvirt's client read nothing ("Unable to
+		// read TLS confirmation: Resource temporarily unavailable").
+		SessionTicketsDisabled: true,
 	}
 	if err := p.apply(tc); err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromRPC, "Failed to set TLS session priority to %s: %v", prio, err)
