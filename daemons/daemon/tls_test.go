@@ -185,4 +185,107 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-var _ = syscall.SIGHUP
+// TestTLSStartAndReload: a TLS listener without its certificates, or with a
+// certificate that fails the sanity check, keeps the daemon from starting with an
+// error naming the file; new certificates take effect on virt-admin
+// server-update-tls and on SIGHUP, for new connections.
+func TestTLSStartAndReload(t *testing.T) {
+	h := newRemoteHost(t)
+	// No certificates at the default paths.
+	d := daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: h.a.Name, Args: []string{"-l"}, NoWait: true})
+	if code, err := d.Wait(20 * time.Second); err != nil || code != 6 ||
+		!strings.Contains(d.Log(), "Cannot read CA certificate '/etc/pki/CA/cacert.pem': No such file or directory") {
+		t.Errorf("start without certificates: exit %d %v\n%s", code, err, d.Log())
+	}
+
+	// The certificates in files of the config's choosing.
+	files := filepath.Join(h.dir, "files")
+	os.MkdirAll(files, 0o755)
+	install := func(ca *pkitest.CA, cert, key string) {
+		for src, dst := range map[string]string{ca.Cert: "ca.pem", cert: "cert.pem", key: "key.pem"} {
+			b, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(files, dst), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	conf := `ca_file = "` + files + `/ca.pem"
+cert_file = "` + files + `/cert.pem"
+key_file = "` + files + `/key.pem"
+`
+	expired, expiredKey := h.ca.Issue(t, "expired", pkitest.Options{Subject: "/CN=old", Server: true, Start: "20200101000000Z", End: "20200201000000Z"})
+	install(h.ca, expired, expiredKey)
+	d = daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: h.a.Name, Args: []string{"-l"}, NoWait: true, Config: conf})
+	if code, err := d.Wait(20 * time.Second); err != nil || code != 6 ||
+		!strings.Contains(d.Log(), "The server certificate "+files+"/cert.pem has expired") {
+		t.Errorf("start with an expired certificate: exit %d %v\n%s", code, err, d.Log())
+	}
+
+	cert, key := h.ca.Issue(t, "server-files", pkitest.Options{Subject: "/CN=host1", Server: true, IPs: []string{netnstest.PairAddr(0)}})
+	install(h.ca, cert, key)
+	d = daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: h.a.Name, Args: []string{"-l"}, Config: conf + "log_level = 2\n"})
+	old := h.pkis["client1"]
+	if _, errOut, err := h.virsh(tlsURI(old), "hostname"); err != nil {
+		t.Fatalf("virsh over TLS: %v %s", err, errOut)
+	}
+	// A new CA and certificate: clients of the new CA are refused until the daemon
+	// loads the files again.
+	ca2 := pkitest.NewCA(t, h.dir, "/C=GB/O=Example Org/CN=Second CA")
+	cert2, key2 := ca2.Issue(t, "server2", pkitest.Options{Subject: "/CN=host1", Server: true, IPs: []string{netnstest.PairAddr(0)}})
+	c2, k2 := ca2.Issue(t, "client-ca2", pkitest.Options{Subject: "/C=GB/O=Example Org/CN=client1"})
+	newer := filepath.Join(h.dir, "pki-ca2")
+	pkitest.InstallClient(t, newer, ca2.Cert, c2, k2, true)
+	install(ca2, cert2, key2)
+	if _, _, err := h.virsh(tlsURI(newer), "hostname"); err == nil {
+		t.Errorf("the new certificates took effect before the reload")
+	}
+	d.VirtAdmin(t, "server-update-tls", "libvirtd")
+	if _, errOut, err := h.virsh(tlsURI(newer), "hostname"); err != nil {
+		t.Errorf("after server-update-tls: %v %s", err, errOut)
+	}
+	if _, _, err := h.virsh(tlsURI(old), "hostname"); err == nil {
+		t.Errorf("the old CA's client still accepted after server-update-tls")
+	}
+	install(h.ca, cert, key)
+	d.Signal(syscall.SIGHUP)
+	waitFor(t, 10*time.Second, "the reload", func() bool { return strings.Count(d.Log(), "TLS certificates reloaded") >= 2 })
+	if _, errOut, err := h.virsh(tlsURI(old), "hostname"); err != nil {
+		t.Errorf("after SIGHUP: %v %s", err, errOut)
+	}
+	if _, errOut, err := daemontest.Run(t.Context(), nil, "virt-admin", "-c", d.AdminURI(), "server-update-tls", "admin"); err == nil ||
+		!strings.Contains(errOut, "no tls service found, unable to update tls files") {
+		t.Errorf("server-update-tls of the admin server: %v %s", err, errOut)
+	}
+}
+
+// TestTLSSocketActivation: libvirtd started by the libvirtd-tls.socket unit's socket
+// serves TLS on it and refuses -l, as libvirt refuses it with activation.
+func TestTLSSocketActivation(t *testing.T) {
+	daemontest.RequireTool(t, "systemd-socket-activate")
+	h := newRemoteHost(t)
+	addr := netnstest.PairAddr(0) + ":16514"
+	act := []string{"systemd-socket-activate", "-l", addr, "--fdname=libvirtd-tls.socket"}
+	d := daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: h.a.Name, Etc: h.etc, Exec: act, NoWait: true})
+	var out, errOut string
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if out, errOut, err = h.virsh(tlsURI(h.pkis["client1"]), "hostname"); err == nil {
+			break
+		}
+	}
+	if err != nil || strings.TrimSpace(out) == "" {
+		t.Fatalf("virsh through the activated TLS socket: %v %s\n%s", err, errOut, d.Log())
+	}
+	d.Stop()
+	d = daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: h.a.Name, Etc: h.etc, Exec: act, NoWait: true, Args: []string{"-l"}})
+	waitFor(t, 10*time.Second, "the activation socket", func() bool {
+		return exec.Command("ip", "netns", "exec", h.a.Name, "bash", "-c", "exec 3<>/dev/tcp/"+netnstest.PairAddr(0)+"/16514").Run() == nil
+	})
+	if code, err := d.Wait(20 * time.Second); err != nil || code == 0 ||
+		!strings.Contains(d.Log(), "--listen parameter not permitted with systemd activation sockets") {
+		t.Errorf("-l with activation: exit %d %v\n%s", code, err, d.Log())
+	}
+}
