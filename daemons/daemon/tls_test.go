@@ -289,3 +289,23 @@ func TestTLSSocketActivation(t *testing.T) {
 		t.Errorf("-l with activation: exit %d %v\n%s", code, err, d.Log())
 	}
 }
+
+// TestProxyTLS: virtproxyd with listen_tls and listen_tcp in virtproxyd.conf (it has no
+// -l) serves qemu+tls:// and qemu+tcp:// clients of another host, each relayed to
+// virtqemud, and keeps serving the legacy libvirt-sock.
+func TestProxyTLS(t *testing.T) {
+	h := newRemoteHost(t)
+	state := filepath.Join(h.dir, "state")
+	daemontest.Start(t, "virtqemud", daemontest.Options{System: true, NetNS: h.a.Name, State: state})
+	p := daemontest.Start(t, "virtproxyd", daemontest.Options{System: true, NetNS: h.a.Name, State: state, Etc: h.etc,
+		Config: "listen_tls = 1\nlisten_tcp = 1\nauth_tcp = \"none\"\n"})
+	for _, uri := range []string{tlsURI(h.pkis["client1"]), tcpURI("")} {
+		out, errOut, err := h.virsh(uri, "version")
+		if err != nil || !strings.Contains(out, "Using API: QEMU") || !strings.Contains(out, "Running hypervisor: QEMU") {
+			t.Errorf("virsh -c %s version: %v\n%s%s", uri, err, out, errOut)
+		}
+	}
+	if out := p.Virsh(t, "version"); !strings.Contains(out, "Running hypervisor: QEMU") {
+		t.Errorf("legacy socket: %s", out)
+	}
+}
