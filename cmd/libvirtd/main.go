@@ -22,7 +22,7 @@ func main() {
 		Name:         "libvirtd",
 		SocketPrefix: "libvirt",
 		Schemes:      []string{"qemu", "network", "interface", "nodedev", "storage"},
-		Listen:       true,
+		IP:           daemon.IPWithListen,
 		// In libvirt's order: networks and storage come up before the guests that use
 		// them.
 		Drivers: []driver.Factory{network.New, iface.New, nodedev.New, storage.New, qemu.New},

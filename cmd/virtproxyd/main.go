@@ -10,6 +10,7 @@ import (
 	"github.com/virtunit/virtunit/daemons/daemon"
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/proxy"
+	"github.com/virtunit/virtunit/daemons/remote"
 )
 
 func main() {
@@ -18,8 +19,10 @@ func main() {
 		SocketPrefix: "libvirt",
 		Schemes:      []string{"qemu", "network", "interface", "nodedev"},
 		Description:  "libvirt proxy daemon",
-		Frontend: func(ctx context.Context, env *driver.Env, sockDir string) (daemon.Frontend, error) {
-			return proxy.New(sockDir, env.Paths.Privileged, env.Logger("proxy"))
+		// TCP and TLS by virtproxyd.conf alone: virtproxyd has no -l.
+		IP: daemon.IPByConfig,
+		Frontend: func(ctx context.Context, env *driver.Env, sockDir string, auth *remote.Auth) (daemon.Frontend, error) {
+			return proxy.New(sockDir, env.Paths.Privileged, auth, env.Logger("proxy"))
 		},
 	}
 	os.Exit(d.Main(os.Args[1:]))

@@ -25,6 +25,8 @@ type Daemon interface {
 	SetLogFilters(string) error
 	// SetTimeout changes the idle timeout (-t); 0 disables it.
 	SetTimeout(seconds uint32) error
+	// UpdateTLS loads the TLS files of the named server again.
+	UpdateTLS(server string) error
 }
 
 // Admin serves the ADMIN program of one daemon.
@@ -171,7 +173,7 @@ func (a *Admin) listClients(ctx context.Context, args listClientsArgs) (listClie
 }
 
 func wireClient(s *rpc.Server, c *rpc.Client) client {
-	return client{Srv: server{Name: s.Name()}, ID: c.ID(), Timestamp: c.Created().Unix(), Transport: transportUnix}
+	return client{Srv: server{Name: s.Name()}, ID: c.ID(), Timestamp: c.Created().Unix(), Transport: uint32(c.Transport())}
 }
 
 func (a *Admin) client(srv server, id uint64) (*rpc.Server, *rpc.Client, error) {
@@ -197,8 +199,9 @@ func (a *Admin) lookupClient(ctx context.Context, args lookupClientArgs) (lookup
 	return lookupClientRet{Clnt: wireClient(s, c)}, nil
 }
 
-// clientInfo reports what libvirt reports for a unix-socket client: read-only or not,
-// and the peer's credentials with their names.
+// clientInfo reports what libvirt reports of a client (adminClientGetInfo): read-only
+// or not, a unix peer's credentials with their names, a TCP or TLS peer's address, and
+// who the client proved to be: its SASL user name, its certificate's DN.
 func (a *Admin) clientInfo(ctx context.Context, args clientArgs) (paramsRet, error) {
 	if err := checkFlags(args.Flags, ClientGetInfo); err != nil {
 		return paramsRet{}, err
@@ -220,6 +223,16 @@ func (a *Admin) clientInfo(ctx context.Context, args clientArgs) (paramsRet, err
 		}
 		ps = append(ps, rpc.Param("unix_process_id", int32(cred.Pid)))
 	}
+	if addr := c.RemoteAddr(); addr != "" {
+		ps = append(ps, rpc.Param("sock_addr", addr))
+	}
+	id := c.Identity()
+	if id.SASLUser != "" {
+		ps = append(ps, rpc.Param("sasl_user_name", id.SASLUser))
+	}
+	if id.X509DN != "" {
+		ps = append(ps, rpc.Param("tls_x509_dname", id.X509DN))
+	}
 	return paramsRet{Params: ps}, nil
 }
 
@@ -240,10 +253,13 @@ func (a *Admin) clientClose(ctx context.Context, args clientArgs) (struct{}, err
 }
 
 func (a *Admin) updateTLS(ctx context.Context, args serverArgs) (struct{}, error) {
+	if err := checkFlags(args.Flags, ServerUpdateTLSFiles); err != nil {
+		return struct{}{}, err
+	}
 	if _, err := a.server(args.Srv.Name); err != nil {
 		return struct{}{}, err
 	}
-	return struct{}{}, virerror.New(libvirt.ErrOperationInvalid, virerror.FromAdmin, "server '%s' has no TLS listener", args.Srv.Name)
+	return struct{}{}, a.d.UpdateTLS(args.Srv.Name)
 }
 
 func (a *Admin) setTimeout(ctx context.Context, args setTimeoutArgs) (struct{}, error) {

@@ -119,8 +119,7 @@ func (a *Admin) clientLimits(ctx context.Context, args serverArgs) (paramsRet, e
 		rpc.Param(paramClientsMax, uint32(l.MaxClients)),
 		rpc.Param(paramClientsCur, uint32(s.NumClients())),
 		rpc.Param(paramClientsUnauthMax, uint32(l.MaxAnonymousClients)),
-		// With auth "none" a client is authenticated the moment it connects.
-		rpc.Param(paramClientsUnauthCur, uint32(0)),
+		rpc.Param(paramClientsUnauthCur, uint32(s.NumUnauthenticated())),
 	}}, nil
 }
 

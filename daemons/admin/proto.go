@@ -144,6 +144,3 @@ type setLoggingArgs struct {
 }
 
 type setTimeoutArgs struct{ Timeout, Flags uint32 }
-
-// transportUnix is VIR_CLIENT_TRANS_UNIX.
-const transportUnix = 0

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,12 +14,13 @@ import (
 const listenFDsStart = 3
 
 // activationListeners returns the sockets systemd passed (LISTEN_PID, LISTEN_FDS,
-// LISTEN_FDNAMES), keyed by socket unit name, or nil when the daemon was not socket
-// activated. Names match the units libvirt ships (NAME.socket, NAME-ro.socket,
-// NAME-admin.socket). Without LISTEN_FDNAMES (old systemd) a descriptor is matched to
-// a socket by the path it is bound to, as libvirt does. A descriptor nobody claims is
-// an error, as in libvirt: it means the units and the daemon disagree.
-func activationListeners(specs []socketSpec) (map[string]net.Listener, error) {
+// LISTEN_FDNAMES), keyed by socket unit name (a unit may pass several, one per
+// ListenStream=), or nil when the daemon was not socket activated. Names match the
+// units libvirt ships (NAME.socket, NAME-ro.socket, NAME-admin.socket, NAME-tcp.socket,
+// NAME-tls.socket). Without LISTEN_FDNAMES (old systemd) a unix descriptor is matched
+// to a socket by the path it is bound to, as libvirt does. A descriptor nobody claims
+// is an error, as in libvirt: it means the units and the daemon disagree.
+func activationListeners(units []string, specs []socketSpec) (map[string][]net.Listener, error) {
 	pid, err := strconv.Atoi(os.Getenv("LISTEN_PID"))
 	if err != nil || pid != os.Getpid() {
 		return nil, nil
@@ -32,7 +34,7 @@ func activationListeners(specs []socketSpec) (map[string]net.Listener, error) {
 	for _, v := range []string{"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"} {
 		os.Unsetenv(v)
 	}
-	out := map[string]net.Listener{}
+	out := map[string][]net.Listener{}
 	for i := 0; i < n; i++ {
 		fd := listenFDsStart + i
 		syscall.CloseOnExec(fd)
@@ -53,27 +55,20 @@ func activationListeners(specs []socketSpec) (map[string]net.Listener, error) {
 				}
 			}
 		}
-		if !claimed(specs, name) {
+		if !slices.Contains(units, name) {
 			ln.Close()
 			closeAll(out)
 			return nil, fmt.Errorf("Some activated file descriptors are unclaimed (%q)", name)
 		}
-		out[name] = ln
+		out[name] = append(out[name], ln)
 	}
 	return out, nil
 }
 
-func claimed(specs []socketSpec, name string) bool {
-	for _, sp := range specs {
-		if sp.unit == name {
-			return true
+func closeAll(m map[string][]net.Listener) {
+	for _, lns := range m {
+		for _, ln := range lns {
+			ln.Close()
 		}
-	}
-	return false
-}
-
-func closeAll(m map[string]net.Listener) {
-	for _, ln := range m {
-		ln.Close()
 	}
 }

@@ -37,7 +37,7 @@ func TestShippedConfigDocumentsEverySetting(t *testing.T) {
 		uncommented.WriteString(m[1] + " =" + value + "\n")
 	}
 	var known []string
-	strs, uints, ints := defaultConfig().settings()
+	strs, uints, ints := defaultConfig(false).settings()
 	for k := range strs {
 		known = append(known, k)
 	}
@@ -50,6 +50,7 @@ func TestShippedConfigDocumentsEverySetting(t *testing.T) {
 	for k := range ignoredKeys {
 		known = append(known, k)
 	}
+	known = append(known, ipKeys()...)
 	for _, k := range known {
 		if !documented[k] {
 			t.Errorf("config/virtd.conf.in does not document %s", k)
@@ -59,7 +60,7 @@ func TestShippedConfigDocumentsEverySetting(t *testing.T) {
 	if err := os.WriteFile(path, []byte(uncommented.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(path, true)
+	cfg, err := loadConfig(path, true, false)
 	if err != nil {
 		t.Fatalf("the documented examples do not load: %v\n%s", err, uncommented.String())
 	}

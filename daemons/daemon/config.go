@@ -5,6 +5,7 @@ import (
 	"os/user"
 	"strconv"
 
+	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/internal/conf"
 	"github.com/virtunit/virtunit/internal/logging"
 )
@@ -48,14 +49,20 @@ type Config struct {
 	// UnitBackend chooses who runs the drivers' units: "auto", "systemd" or "self".
 	UnitBackend string
 
+	// IP are the TCP/TLS settings (libvirtd and virtproxyd).
+	IP IPConfig
+
 	// Warnings are non-fatal findings (unknown keys), for the log.
 	Warnings []string
 	// sockGID is UnixSockGroup resolved; -1 when unset.
 	sockGID int
 }
 
-func defaultConfig() *Config {
+// defaultConfig is libvirt's daemonConfigNew; listenTLS is listen_tls's default,
+// 1 for libvirtd (which listens only with -l anyway), 0 for virtproxyd.
+func defaultConfig(listenTLS bool) *Config {
 	return &Config{
+		IP:                     defaultIPConfig(listenTLS),
 		UnixSockROPerms:        "0777",
 		UnixSockRWPerms:        "0700",
 		UnixSockAdminPerms:     "0700",
@@ -83,23 +90,18 @@ func defaultConfig() *Config {
 }
 
 // ignoredKeys are libvirt daemon settings that are valid but have no effect in
-// virtunit (TLS/TCP listening comes later; auditing, mDNS, SASL and ACL drivers are not
-// implemented); they are accepted so an existing libvirtd.conf loads unchanged.
+// virtunit (auditing, mDNS and ACL drivers are not implemented); they are accepted so
+// an existing libvirtd.conf loads unchanged.
 var ignoredKeys = map[string]bool{
-	"listen_tls": true, "listen_tcp": true, "tls_port": true, "tcp_port": true,
-	"listen_addr": true, "mdns_adv": true, "mdns_name": true, "auth_tcp": true,
-	"auth_tls": true, "access_drivers": true, "key_file": true, "cert_file": true,
-	"ca_file": true, "crl_file": true, "tls_no_sanity_certificate": true,
-	"tls_no_verify_certificate": true, "tls_allowed_dn_list": true, "tls_priority": true,
-	"sasl_allowed_username_list": true, "audit_level": true, "audit_logging": true,
+	"mdns_adv": true, "mdns_name": true, "access_drivers": true,
+	"audit_level": true, "audit_logging": true,
 	"keepalive_required": true, "admin_keepalive_required": true, "ovs_timeout": true,
-	"tcp_min_ssf": true,
 }
 
 // loadConfig reads path on top of the defaults. A missing file is fine when the path
 // is the implicit default; an explicit -f file must exist.
-func loadConfig(path string, explicit bool) (*Config, error) {
-	c := defaultConfig()
+func loadConfig(path string, explicit, listenTLS bool) (*Config, error) {
+	c := defaultConfig(listenTLS)
 	f, err := conf.ReadFile(path)
 	if err != nil {
 		if conf.IsNotExist(err) && !explicit {
@@ -116,8 +118,12 @@ func loadConfig(path string, explicit bool) (*Config, error) {
 func (c *Config) apply(f *conf.File) error {
 	strs, uints, ints := c.settings()
 	for _, k := range f.Keys() {
-		var err error
+		known, err := c.applyIP(f, k)
+		if err != nil {
+			return err
+		}
 		switch {
+		case known:
 		case strs[k] != nil:
 			err = f.String(k, strs[k])
 		case uints[k] != nil:
@@ -174,13 +180,12 @@ func (c *Config) validate(f *conf.File) error {
 		}
 	}
 	for key, v := range map[string]string{"auth_unix_ro": c.AuthUnixRO, "auth_unix_rw": c.AuthUnixRW} {
-		switch v {
-		case "none":
-		case "sasl", "polkit":
-			return at(key, "authentication type '%s' for '%s' is not supported; use 'none' and the socket permissions", v, key)
-		default:
-			return at(key, "unknown authentication type '%s' for '%s'", v, key)
+		if _, ok := rpc.ParseAuth(v); !ok {
+			return at(key, "%s: unsupported auth %s", key, v)
 		}
+	}
+	if err := c.validateIP(f); err != nil {
+		return err
 	}
 	if c.LogLevel != 0 {
 		if _, err := logging.ParseLevel(int(c.LogLevel)); err != nil {

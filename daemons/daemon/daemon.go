@@ -12,6 +12,7 @@ import (
 
 	"github.com/virtunit/virtunit"
 	"github.com/virtunit/virtunit/daemons/driver"
+	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/internal/logging"
 )
 
@@ -25,8 +26,8 @@ type Daemon struct {
 	// Schemes are the URI schemes the daemon's connections open, the first being the
 	// default for a client that names none.
 	Schemes []string
-	// Listen makes the daemon accept -l/--listen (libvirtd).
-	Listen bool
+	// IP says whether and how the daemon listens on TCP and TLS.
+	IP IPMode
 	// Drivers serve the daemon's procedures.
 	Drivers []driver.Factory
 	// Frontend replaces the REMOTE program over Drivers (virtproxyd).
@@ -40,6 +41,20 @@ type Daemon struct {
 	// command line: the network helper that a network's units and dnsmasq run.
 	Roles []Role
 }
+
+// IPMode is whether a daemon serves TCP and TLS clients.
+type IPMode int
+
+const (
+	// NoIP daemons serve their unix sockets only (the modular daemons).
+	NoIP IPMode = iota
+	// IPWithListen daemons honour listen_tcp and listen_tls only when started with
+	// -l/--listen (libvirtd).
+	IPWithListen
+	// IPByConfig daemons honour listen_tcp and listen_tls alone, both off by default
+	// (virtproxyd, which has no -l).
+	IPByConfig
+)
 
 // Role is another program a daemon's executable is. Match returns the role's arguments
 // when the command line (program name excluded) and the environment ask for it; Main
@@ -63,7 +78,7 @@ func (d *Daemon) Main(args []string) int {
 
 func (d *Daemon) main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	privileged := os.Geteuid() == 0
-	opts, err := parseOptions(d.Name, args, d.Listen)
+	opts, err := parseOptions(d.Name, args, d.IP == IPWithListen)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		var ue *usageError
@@ -79,9 +94,6 @@ func (d *Daemon) main(ctx context.Context, args []string, stdout, stderr io.Writ
 	case opts.version:
 		fmt.Fprintf(stdout, "%s (virtunit) %s\n", d.Name, virtunit.Version())
 		return 0
-	case opts.listen:
-		fmt.Fprintf(stderr, "%s: --listen: TCP/TLS listening is not yet supported by virtunit\n", d.Name)
-		return 1
 	}
 	status, err := takeStatusPipe()
 	if err != nil {
@@ -114,7 +126,7 @@ func (d *Daemon) usage(w io.Writer, privileged bool) {
 		{"-v | --verbose", "Verbose messages"},
 		{"-d | --daemon", "Run as a daemon & write PID file"},
 	}
-	if d.Listen {
+	if d.IP == IPWithListen {
 		lines = append(lines, [2]string{"-l | --listen", "Listen for TCP/IP connections"})
 	}
 	lines = append(lines,
@@ -154,27 +166,28 @@ func defaultLogOutput(name string, daemonized bool, paths driver.Paths) func(log
 	}
 }
 
-// serve runs each listener's accept loop.
-func serveAll(log *slog.Logger, fatal chan<- error, pairs ...servePair) {
-	for _, p := range pairs {
-		if p.ln == nil {
+// serveAll runs the accept loop of each of srv's services.
+func serveAll(log *slog.Logger, fatal chan<- error, srv *rpc.Server, svcs ...rpc.Service) {
+	for _, svc := range svcs {
+		if svc.Listener == nil {
 			continue
 		}
-		go func(p servePair) {
-			if err := p.srv.Serve(p.ln, p.readOnly); err != nil {
-				fatal <- fmt.Errorf("serve %s: %w", p.ln.Addr(), err)
+		go func(svc rpc.Service) {
+			if err := srv.ServeService(svc); err != nil {
+				fatal <- fmt.Errorf("serve %s: %w", svc.Listener.Addr(), err)
 			}
-		}(p)
+		}(svc)
 	}
-	log.Debug("listening")
+	log.Debug("listening", "server", srv.Name(), "services", len(svcs))
 }
 
-type servePair struct {
-	srv interface {
-		Serve(net.Listener, bool) error
+// listenerAddrs names listeners for the log.
+func listenerAddrs(lns []net.Listener) []string {
+	var out []string
+	for _, ln := range lns {
+		out = append(out, ln.Addr().String())
 	}
-	ln       net.Listener
-	readOnly bool
+	return out
 }
 
 // shutdownGrace is how long in-flight calls get to finish at shutdown, libvirt's 30 s.

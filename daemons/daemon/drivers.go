@@ -40,9 +40,9 @@ func closeDrivers(drivers []driver.Driver, log *slog.Logger) {
 
 // frontend builds the main server's program: the REMOTE program, open for the
 // drivers' procedures (AddDrivers) once they are up, or the daemon's own frontend.
-func (d *Daemon) frontend(ctx context.Context, env *driver.Env, sockDir string, privileged bool) (Frontend, error) {
+func (d *Daemon) frontend(ctx context.Context, env *driver.Env, sockDir string, privileged bool, auth *remote.Auth) (Frontend, error) {
 	if d.Frontend != nil {
-		return d.Frontend(ctx, env, sockDir)
+		return d.Frontend(ctx, env, sockDir, auth)
 	}
 	return remote.New(remote.Config{
 		Schemes:     d.Schemes,
@@ -50,6 +50,7 @@ func (d *Daemon) frontend(ctx context.Context, env *driver.Env, sockDir string, 
 		Host:        env.Host,
 		Hub:         env.Events,
 		LateDrivers: true,
+		Auth:        auth,
 		Log:         env.Logger("remote"),
 	})
 }

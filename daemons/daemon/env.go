@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/virtunit/virtunit/daemons/driver"
+	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
 
@@ -14,7 +15,8 @@ type Frontend interface {
 	NewSession(*rpc.Client) rpc.Session
 }
 
-// FrontendFactory builds a daemon's frontend in place of the REMOTE program.
-type FrontendFactory func(ctx context.Context, env *driver.Env, sockDir string) (Frontend, error)
+// FrontendFactory builds a daemon's frontend in place of the REMOTE program; auth
+// answers its clients' authentication.
+type FrontendFactory func(ctx context.Context, env *driver.Env, sockDir string, auth *remote.Auth) (Frontend, error)
 
 type closer interface{ Close() error }

@@ -196,7 +196,7 @@ func TestMalformedConfig(t *testing.T) {
 	for _, tc := range []struct{ conf, want string }{
 		{"max_clients = 10\nunix_sock_group = 5\n", `virtqemud.conf:2: expected a string for 'unix_sock_group' parameter`},
 		{"log_level = 2\nlog_filters = \"1:qemu\n", `virtqemud.conf:2: unterminated string`},
-		{"auth_unix_rw = \"polkit\"\n", `virtqemud.conf:1: authentication type 'polkit'`},
+		{"auth_unix_rw = \"kerberos\"\n", `virtqemud.conf:1: auth_unix_rw: unsupported auth kerberos`},
 		{"unix_sock_rw_perms = \"0x9\"\n", `virtqemud.conf:1: Failed to parse mode '0x9'`},
 	} {
 		d := daemontest.Start(t, "virtqemud", daemontest.Options{Config: tc.conf, NoWait: true})

@@ -9,18 +9,22 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
+	libvirt "github.com/digitalocean/go-libvirt"
 	"golang.org/x/sys/unix"
 
 	"github.com/virtunit/virtunit"
 	"github.com/virtunit/virtunit/daemons/admin"
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/host"
+	"github.com/virtunit/virtunit/daemons/pki"
 	"github.com/virtunit/virtunit/daemons/remote"
 	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/daemons/virerror"
 	"github.com/virtunit/virtunit/internal/hook"
 	"github.com/virtunit/virtunit/internal/logging"
 )
@@ -35,6 +39,12 @@ type runtime struct {
 	verbose    bool
 	main, adm  *rpc.Server
 	idle       *idleTimer
+	privileged bool
+	// tls is the TLS listeners' context, nil without them; reloaded on SIGHUP and
+	// virt-admin server-update-tls. tlsMu serialises the reloads.
+	tls   *pki.Holder
+	tlsMu sync.Mutex
+	cfg   *Config
 	// hooks runs CONFIGDIR/hooks/daemon at start, reload and shutdown.
 	hooks hook.Dir
 }
@@ -45,14 +55,15 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 		return 1, fmt.Errorf("Can't determine paths: %w", err)
 	}
 	rt := &runtime{d: d, configPath: opts.config, explicit: opts.config != "", verbose: opts.verbose,
-		hooks: hook.DirFor(paths.ConfigDir)}
+		privileged: privileged, hooks: hook.DirFor(paths.ConfigDir)}
 	if rt.configPath == "" {
 		rt.configPath = paths.ConfigFile
 	}
-	cfg, err := loadConfig(rt.configPath, rt.explicit)
+	cfg, err := rt.loadConfig()
 	if err != nil {
 		return exitConfig, fmt.Errorf("Can't load config file: %v: %s", err, rt.configPath)
 	}
+	rt.cfg = cfg
 	rt.logs = logging.New(d.Name, defaultLogOutput(d.Name, status != nil, paths))
 	if err := rt.logs.Apply(rt.logSettings(cfg)); err != nil {
 		return exitConfig, fmt.Errorf("Can't load config file: %s: invalid logging settings: %v", rt.configPath, err)
@@ -100,11 +111,29 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	if prefix == "" {
 		prefix = d.Name
 	}
-	socks, err := openSockets(d.Name, socketsFor(prefix, sockDir, privileged), cfg, privileged)
+	socks, err := openSockets(d.Name, socketsFor(prefix, sockDir, privileged), cfg, privileged, d.ipWantedFor(cfg, opts.listen))
 	if err != nil {
 		return exitNetwork, err
 	}
 	defer socks.close()
+	if socks.activated && opts.listen {
+		return exitNetwork, fmt.Errorf("--listen parameter not permitted with systemd activation sockets, see 'man libvirtd' for further guidance")
+	}
+	if len(socks.TLS) > 0 {
+		srv, err := loadTLS(cfg, privileged, rt.logs.Slog("rpc.tls"))
+		if err != nil {
+			return exitNetwork, err
+		}
+		rt.tls = pki.NewHolder(srv)
+	}
+	services := mainServices(socks, cfg, rt.tls)
+	auth, err := authFor(cfg, services, rt.logs.Slog("remote.auth"))
+	if err != nil {
+		return exitNetwork, err
+	}
+	if auth.Polkit != nil {
+		defer auth.Polkit.Close()
+	}
 
 	conns := newConnector(d.Schemes, privileged, paths.RunDir)
 	defer conns.close()
@@ -121,7 +150,7 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	// calls of driver procedures wait until the drivers are up. Meanwhile --timeout
 	// waits too, as libvirt inhibits its idle shutdown during driver start-up.
 	rt.idle.inhibit(true)
-	front, err := d.frontend(ctx, env, sockDir, privileged)
+	front, err := d.frontend(ctx, env, sockDir, privileged, auth)
 	if err != nil {
 		return exitInit, err
 	}
@@ -154,9 +183,9 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 		},
 	})
 
-	fatal := make(chan error, 3)
-	serveAll(rt.log, fatal,
-		servePair{rt.main, socks.RW, false}, servePair{rt.main, socks.RO, true}, servePair{rt.adm, socks.Admin, false})
+	fatal := make(chan error, len(services)+1)
+	serveAll(rt.log, fatal, rt.main, services...)
+	serveAll(rt.log, fatal, rt.adm, rpc.Service{Listener: socks.Admin})
 	drivers, err := d.startDrivers(ctx, env)
 	defer closeDrivers(drivers, rt.log)
 	if err == nil {
@@ -176,7 +205,8 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	status.report(exitOK)
 	rt.idle.inhibit(false)
 	sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
-	rt.log.Info("daemon started", "version", virtunit.Version(), "socket_activation", socks.activated, "sockets", sockDir)
+	rt.log.Info("daemon started", "version", virtunit.Version(), "socket_activation", socks.activated, "sockets", sockDir,
+		"tcp", listenerAddrs(socks.TCP), "tls", listenerAddrs(socks.TLS))
 	rt.daemonHook(ctx, "start", "-", "start")
 	go settle()
 
@@ -216,10 +246,18 @@ func (rt *runtime) reload() {
 	sddaemon.SdNotify(false, "RELOADING=1\nMONOTONIC_USEC="+strconv.FormatInt(monotonicUsec(), 10))
 	defer sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
 	rt.daemonHook(context.Background(), "reload", "begin", "SIGHUP")
-	cfg, err := loadConfig(rt.configPath, rt.explicit)
+	cfg, err := rt.loadConfig()
 	if err != nil {
 		rt.log.Error("reload failed; keeping the previous configuration", "file", rt.configPath, "err", err)
 		return
+	}
+	rt.tlsMu.Lock()
+	rt.cfg = cfg
+	rt.tlsMu.Unlock()
+	if rt.tls != nil {
+		if err := rt.reloadTLS(); err != nil {
+			rt.log.Error("cannot reload the TLS certificates; keeping the previous ones", "err", err)
+		}
 	}
 	if err := rt.logs.Apply(rt.logSettings(cfg)); err != nil {
 		rt.log.Error("reload failed; keeping the previous logging settings", "file", rt.configPath, "err", err)
@@ -229,6 +267,32 @@ func (rt *runtime) reload() {
 		rt.log.Warn(w)
 	}
 	rt.log.Info("configuration reloaded", "file", rt.configPath)
+}
+
+func (rt *runtime) loadConfig() (*Config, error) {
+	return loadConfig(rt.configPath, rt.explicit, rt.d.IP == IPWithListen)
+}
+
+// reloadTLS loads the TLS files again with the current settings: new connections use
+// them, established ones keep theirs. A failure changes nothing.
+func (rt *runtime) reloadTLS() error {
+	rt.tlsMu.Lock()
+	defer rt.tlsMu.Unlock()
+	srv, err := loadTLS(rt.cfg, rt.privileged, rt.logs.Slog("rpc.tls"))
+	if err != nil {
+		return err
+	}
+	rt.tls.Replace(srv)
+	rt.log.Info("TLS certificates reloaded", "cert", srv.Files().Cert, "ca", srv.Files().CA)
+	return nil
+}
+
+// UpdateTLS is virt-admin server-update-tls: the server's TLS files, loaded again.
+func (rt *runtime) UpdateTLS(server string) error {
+	if rt.tls == nil || server != rt.main.Name() {
+		return virerror.New(libvirt.ErrInternalError, virerror.FromRPC, "no tls service found, unable to update tls files")
+	}
+	return rt.reloadTLS()
 }
 
 // logSettings applies libvirt's precedence: command line over environment over file.

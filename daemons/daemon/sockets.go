@@ -10,10 +10,22 @@ import (
 	"time"
 )
 
-// sockets are the daemon's three listeners. RO is nil in session mode.
+// sockets are the daemon's listeners: three unix sockets (RO is nil in session mode)
+// and, for libvirtd and virtproxyd, those of TCP and TLS.
 type sockets struct {
 	RW, RO, Admin net.Listener
+	TCP, TLS      []net.Listener
 	activated     bool
+}
+
+// ipWanted says which IP listeners a daemon has: whether it takes activated ones
+// (NAME-tcp.socket, NAME-tls.socket), and which it opens itself when not activated.
+type ipWanted struct {
+	units    bool
+	tcp, tls bool
+	addr     string
+	tcpPort  string
+	tlsPort  string
 }
 
 // socketSpec is one socket to create: path, permissions, and the systemd socket unit
@@ -29,8 +41,10 @@ type socketSpec struct {
 }
 
 // openSockets takes the sockets from systemd when the daemon was socket activated and
-// creates the rest itself.
-func openSockets(name string, paths socketPaths, cfg *Config, privileged bool) (*sockets, error) {
+// creates the rest of the unix sockets itself. Activated, the daemon has exactly the
+// IP listeners systemd passed, as libvirt: a unit the administrator disabled is
+// not replaced by one of the daemon's own.
+func openSockets(name string, paths socketPaths, cfg *Config, privileged bool, ip ipWanted) (*sockets, error) {
 	rw, _ := parseMode(cfg.UnixSockRWPerms)
 	ro, _ := parseMode(cfg.UnixSockROPerms)
 	adm, _ := parseMode(cfg.UnixSockAdminPerms)
@@ -42,14 +56,25 @@ func openSockets(name string, paths socketPaths, cfg *Config, privileged bool) (
 	}
 	specs = append(specs, socketSpec{paths.Admin, adm, name + "-admin.socket", &s.Admin, adminQueued})
 
-	act, err := activationListeners(specs)
+	units := make([]string, 0, len(specs)+2)
+	for _, sp := range specs {
+		units = append(units, sp.unit)
+	}
+	tcpUnit, tlsUnit := name+"-tcp.socket", name+"-tls.socket"
+	if ip.units {
+		units = append(units, tcpUnit, tlsUnit)
+	}
+	act, err := activationListeners(units, specs)
 	if err != nil {
 		return nil, err
 	}
 	s.activated = act != nil
 	for _, sp := range specs {
-		if ln, ok := act[sp.unit]; ok {
-			*sp.dst = ln
+		if lns, ok := act[sp.unit]; ok {
+			*sp.dst = lns[0]
+			for _, extra := range lns[1:] {
+				extra.Close()
+			}
 			continue
 		}
 		ln, err := listenUnix(sp.path, sp.mode, cfg.sockGID, privileged, sp.backlog)
@@ -59,13 +84,30 @@ func openSockets(name string, paths socketPaths, cfg *Config, privileged bool) (
 		}
 		*sp.dst = ln
 	}
+	switch {
+	case s.activated:
+		s.TCP, s.TLS = act[tcpUnit], act[tlsUnit]
+	default:
+		if ip.tcp {
+			if s.TCP, err = listenTCP(ip.addr, ip.tcpPort, queued); err != nil {
+				s.close()
+				return nil, err
+			}
+		}
+		if ip.tls {
+			if s.TLS, err = listenTCP(ip.addr, ip.tlsPort, queued); err != nil {
+				s.close()
+				return nil, err
+			}
+		}
+	}
 	return s, nil
 }
 
 // close closes the listeners; sockets the daemon created are unlinked (Go's unix
 // listeners remove their path on Close), activated ones stay with systemd.
 func (s *sockets) close() {
-	for _, ln := range []net.Listener{s.RW, s.RO, s.Admin} {
+	for _, ln := range append([]net.Listener{s.RW, s.RO, s.Admin}, append(s.TCP, s.TLS...)...) {
 		if ln != nil {
 			ln.Close()
 		}

@@ -14,11 +14,11 @@ import (
 func TestUnitBackendConfig(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "virtqemud.conf")
 	os.WriteFile(p, []byte("unit_backend = \"launchd\"\n"), 0o644)
-	if _, err := loadConfig(p, true); err == nil || !strings.Contains(err.Error(), ":1: unit_backend must be") {
+	if _, err := loadConfig(p, true, false); err == nil || !strings.Contains(err.Error(), ":1: unit_backend must be") {
 		t.Errorf("bad unit_backend: %v", err)
 	}
 	os.WriteFile(p, []byte("unit_backend = \"self\"\n"), 0o644)
-	c, err := loadConfig(p, true)
+	c, err := loadConfig(p, true, false)
 	if err != nil || c.UnitBackend != backendSelf {
 		t.Fatalf("unit_backend = self: %+v, %v", c, err)
 	}

@@ -44,6 +44,13 @@ type Options struct {
 	// Dir shares another session daemon's scratch directory (and so its sockets
 	// directory), as virtproxyd needs to find the modular daemons.
 	Dir string
+	// Exec, for a system-mode daemon, is a command that runs the daemon inside its
+	// namespaces (systemd-socket-activate and its options, say).
+	Exec []string
+	// Etc, for a system-mode daemon, is a directory laid over /etc in its mount
+	// namespace (an overlay, so nothing of the host's /etc changes): pki/CA/cacert.pem,
+	// sasl2/libvirt.conf and the like, at the paths the daemon looks for them.
+	Etc string
 	// State, for a system-mode daemon, is the directory whose run, etc, lib, log and
 	// cache subdirectories are bind-mounted over /run, /etc/libvirt and
 	// /var/{lib,log,cache}/libvirt; by default Dir/system. A daemon started again with
@@ -178,10 +185,14 @@ func Start(t testing.TB, name string, o Options) *Daemon {
 		if stateDir == "" {
 			stateDir = filepath.Join(d.Dir, "system")
 		}
+		overlay := ""
+		if o.Etc != "" {
+			overlay = fmt.Sprintf("mount -t overlay overlay -o lowerdir=%s:/etc /etc\n", o.Etc)
+		}
 		script := fmt.Sprintf(`set -e
 S=%q
 mkdir -p "$S/run" "$S/etc" "$S/lib" "$S/log" "$S/cache"
-mount --bind "$S/run" /run
+%smount --bind "$S/run" /run
 mount --bind "$S/etc" /etc/libvirt
 for pair in lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt; do
   d=${pair#*:}
@@ -195,7 +206,7 @@ for pair in lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt; 
   mount --bind "$S/${pair%%:*}" "$d"
 done
 cp %q /etc/libvirt/%s.conf
-exec %q "$@"`, stateDir, confFile, name, bin)
+exec %s%q "$@"`, stateDir, overlay, confFile, name, shellWords(o.Exec), bin)
 		args := append([]string{"unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, name}, o.Args...)
 		if o.NetNS != "" {
 			args = append([]string{"ip", "netns", "exec", o.NetNS}, args...)
@@ -246,6 +257,15 @@ exec %q "$@"`, stateDir, confFile, name, bin)
 		}
 	}
 	return d
+}
+
+// shellWords quotes words for a shell command line, each followed by a space.
+func shellWords(words []string) string {
+	var b strings.Builder
+	for _, w := range words {
+		b.WriteString("'" + strings.ReplaceAll(w, "'", `'\''`) + "' ")
+	}
+	return b.String()
 }
 
 // WaitReady waits until the daemon's sockets accept connections.

@@ -28,11 +28,14 @@ type Proxy struct {
 	prog       *rpc.Program
 }
 
-// New returns a proxy that finds the modular daemons' sockets in sockDir.
-func New(sockDir string, privileged bool, log *slog.Logger) (*Proxy, error) {
+// New returns a proxy that finds the modular daemons' sockets in sockDir. Clients
+// authenticate to the proxy itself, with auth, before their connection is relayed.
+func New(sockDir string, privileged bool, auth *remote.Auth, log *slog.Logger) (*Proxy, error) {
 	p := &Proxy{sockDir: sockDir, privileged: privileged, log: log}
-	prog, err := rpc.NewProgram(remote.Program, remote.Version, []rpc.Procedure{
-		rpc.Handle(remote.AuthList, p.authList, rpc.ReadOnly, rpc.NoAuth),
+	if auth == nil {
+		auth = &remote.Auth{Log: log}
+	}
+	prog, err := rpc.NewProgram(remote.Program, remote.Version, auth.Procedures(), []rpc.Procedure{
 		rpc.Handle(remote.ConnectSupportsFeature, p.supportsFeature, rpc.ReadOnly),
 		rpc.HandleRaw(remote.ConnectOpen, func(ctx context.Context, payload []byte) (any, error) {
 			a, err := remote.DecodeOpenArgs(payload)
@@ -48,7 +51,8 @@ func New(sockDir string, privileged bool, log *slog.Logger) (*Proxy, error) {
 	}
 	prog.Check = func(ctx context.Context, pr *rpc.Procedure) error {
 		switch remote.Proc(pr.Num) {
-		case remote.AuthList, remote.ConnectSupportsFeature, remote.ConnectOpen, remote.ConnectClose:
+		case remote.AuthList, remote.AuthSaslInit, remote.AuthSaslStart, remote.AuthSaslStep, remote.AuthPolkit,
+			remote.ConnectSupportsFeature, remote.ConnectOpen, remote.ConnectClose:
 			return nil
 		}
 		return virerror.New(libvirt.ErrInternalError, virerror.FromRPC, "connection not open")
@@ -69,10 +73,6 @@ func (*session) Close() {}
 
 // NewSession is per-client state.
 func (p *Proxy) NewSession(*rpc.Client) rpc.Session { return &session{} }
-
-func (p *Proxy) authList(context.Context, struct{}) (libvirt.AuthListRet, error) {
-	return libvirt.AuthListRet{Types: []libvirt.AuthType{0}}, nil
-}
 
 // supportsFeature answers the keepalive question locally (this daemon keeps the client
 // alive); every other feature is the backend's to answer, after the open.

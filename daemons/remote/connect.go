@@ -40,16 +40,12 @@ const (
 	featureNetworkUpdateOrder  = 16
 )
 
-// authNone is REMOTE_AUTH_NONE.
-const authNone libvirt.AuthType = 0
-
 // connectFlagRO is VIR_CONNECT_RO; the client also puts its own REMOTE_DRIVER_OPEN_*
 // bits into the flags, which mean nothing here.
 const connectFlagRO = 1
 
 func (r *Remote) connectProcedures() []rpc.Procedure {
-	return []rpc.Procedure{
-		rpc.Handle(AuthList, r.authList, rpc.ReadOnly, rpc.NoAuth, rpc.Inline),
+	return append(r.cfg.Auth.Procedures(),
 		rpc.HandleRaw(ConnectOpen, r.openRaw, rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(ConnectClose, r.close, rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(ConnectSupportsFeature, r.supportsFeature, rpc.ReadOnly, rpc.Inline),
@@ -60,13 +56,7 @@ func (r *Remote) connectProcedures() []rpc.Procedure {
 		rpc.Handle(ConnectIsSecure, r.isSecure, rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(ConnectRegisterCloseCallback, r.registerCloseCallback, rpc.ReadOnly, rpc.Inline),
 		rpc.Handle(ConnectUnregisterCloseCallback, r.unregisterCloseCallback, rpc.ReadOnly, rpc.Inline),
-	}
-}
-
-// authList offers only REMOTE_AUTH_NONE: the unix sockets are protected by their file
-// modes (auth_unix_ro/auth_unix_rw = "none").
-func (r *Remote) authList(ctx context.Context, _ struct{}) (libvirt.AuthListRet, error) {
-	return libvirt.AuthListRet{Types: []libvirt.AuthType{authNone}}, nil
+	)
 }
 
 // DecodeOpenArgs decodes CONNECT_OPEN's arguments leniently: the optional name's
@@ -207,8 +197,13 @@ func (r *Remote) getURI(ctx context.Context, _ struct{}) (libvirt.ConnectGetUriR
 	return libvirt.ConnectGetUriRet{Uri: SessionFrom(ctx).URI()}, nil
 }
 
-// isSecure: a unix socket cannot be snooped by other users.
+// isSecure: a unix socket cannot be snooped by other users, TLS is encrypted, and so
+// is plain TCP once a SASL security layer protects it; plain TCP without is not.
 func (r *Remote) isSecure(ctx context.Context, _ struct{}) (libvirt.ConnectIsSecureRet, error) {
+	c := rpc.ClientFrom(ctx)
+	if c.Transport() == rpc.TransportTCP && c.Auth() != rpc.AuthSASL {
+		return libvirt.ConnectIsSecureRet{Secure: 0}, nil
+	}
 	return libvirt.ConnectIsSecureRet{Secure: 1}, nil
 }
 

@@ -22,7 +22,10 @@ type Config struct {
 	// LateDrivers leaves the program open for AddDrivers: the daemon serves the
 	// connection handshake while its drivers start.
 	LateDrivers bool
-	Log         *slog.Logger
+	// Auth answers the authentication procedures; nil is no authentication
+	// beyond what each listener's transport gives.
+	Auth *Auth
+	Log  *slog.Logger
 }
 
 // Remote is a daemon's REMOTE program.
@@ -41,6 +44,9 @@ type Remote struct {
 func New(cfg Config) (*Remote, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Auth == nil {
+		cfg.Auth = &Auth{Log: cfg.Log}
 	}
 	for _, s := range cfg.Schemes {
 		if _, ok := connectionTypes[s]; !ok {

@@ -3,6 +3,7 @@ package rpc
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -28,6 +29,13 @@ type Client struct {
 	readOnly atomic.Bool
 	session  Session
 	ctx      context.Context
+
+	svc           Service    // the listener the client came through
+	tlsCtx        TLSContext // the TLS context its handshake uses (TLS only)
+	authenticated atomic.Bool
+	pendingLayer  atomic.Pointer[SecurityLayer] // a SASL layer waiting for its reply to go
+	idMu          sync.Mutex
+	identity      Identity
 
 	rd      *msgReader      // nil when the transport cannot carry descriptors
 	raw     syscall.RawConn // for writes that must not wait; nil if the transport has none
@@ -71,8 +79,21 @@ func FilesFrom(ctx context.Context) []*os.File {
 	return fs
 }
 
-func newClient(s *Server, id uint64, conn net.Conn, readOnly bool) *Client {
+func newClient(s *Server, id uint64, conn net.Conn, svc Service) *Client {
+	var tlsCtx TLSContext
+	if svc.Transport == TransportTLS && svc.TLS != nil {
+		// The handshake itself happens on the client's own goroutine (serve).
+		tlsCtx = svc.TLS()
+		conn = tls.Server(conn, tlsCtx.Config())
+	}
+	if svc.Transport == TransportTCP && svc.Auth == AuthSASL {
+		// SASL on plain TCP sets up a security layer; its writes cannot take the
+		// direct path, which writes to the socket as is.
+		conn = &layerConn{Conn: conn}
+	}
 	c := &Client{
+		svc:     svc,
+		tlsCtx:  tlsCtx,
 		srv:     s,
 		id:      id,
 		conn:    conn,
@@ -81,7 +102,10 @@ func newClient(s *Server, id uint64, conn net.Conn, readOnly bool) *Client {
 		closed:  make(chan struct{}),
 	}
 	c.qcond = sync.NewCond(&c.qmu)
-	c.readOnly.Store(readOnly)
+	c.readOnly.Store(svc.ReadOnly)
+	// Without authentication a client is authenticated from the start, except over
+	// TLS, whose handshake must succeed first.
+	c.authenticated.Store(svc.Auth == AuthNone && svc.Transport != TransportTLS)
 	c.ctx = context.WithValue(context.Background(), clientKey{}, c)
 	if uc, ok := conn.(*net.UnixConn); ok {
 		c.rd, _ = newMsgReader(uc)
@@ -183,6 +207,9 @@ func (c *Client) stopReading() {
 // many are in flight the loop stops reading, as libvirt does.
 func (c *Client) serve() {
 	defer c.finish()
+	if tc, ok := c.conn.(*tls.Conn); ok && !c.tlsHandshake(tc) {
+		return
+	}
 	var r io.Reader = c.conn
 	if c.rd != nil {
 		r = c.rd

@@ -84,7 +84,11 @@ func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.F
 		pkt, _ = EncodePacket(reply, wireError(c.srv.log, err))
 	}
 	closeAfter := c.closeAfter.Load()
+	layerOn := c.takeLayer()
 	c.post(pkt, func() {
+		if layerOn != nil {
+			layerOn()
+		}
 		answered()
 		if closeAfter {
 			c.Close()
@@ -105,6 +109,10 @@ func (c *Client) invoke(prog *Program, h Header, payload []byte, files []*os.Fil
 	p := prog.Lookup(h.Procedure)
 	if p == nil {
 		return nil, rpcError("unknown procedure: %d", h.Procedure)
+	}
+	if !p.noAuth && !c.Authenticated() {
+		// VIR_ERR_RPC rather than AUTH_FAILED, as libvirt, for old clients' sake.
+		return nil, rpcError("authentication required")
 	}
 	if !p.readOnly && c.ReadOnly() {
 		return nil, virerror.New(libvirt.ErrOperationDenied, p.Domain, "read only access prevents %s", p.API)

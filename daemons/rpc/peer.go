@@ -38,9 +38,15 @@ func DialPeer(ctx context.Context, path string, onMessage func(Packet)) (*Peer, 
 	if err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromRPC, "Failed to connect socket to '%s': %s", path, virerror.Strerror(err))
 	}
-	p := &Peer{conn: c, pending: map[uint32]chan Packet{}, streams: map[uint32]*PeerStream{}, done: make(chan struct{}), onMessage: onMessage}
+	return NewPeer(c, onMessage), nil
+}
+
+// NewPeer runs the client side of an established connection (TCP, TLS): conn is the
+// peer's from now on.
+func NewPeer(conn net.Conn, onMessage func(Packet)) *Peer {
+	p := &Peer{conn: conn, pending: map[uint32]chan Packet{}, streams: map[uint32]*PeerStream{}, done: make(chan struct{}), onMessage: onMessage}
 	go p.read()
-	return p, nil
+	return p
 }
 
 // Done is closed when the connection is gone.

@@ -57,6 +57,7 @@ type Server struct {
 	slotFree  *sync.Cond // signalled when a client leaves or limits grow
 	limits    Limits
 	clients   map[uint64]*Client
+	unauth    int // clients that have not authenticated yet
 	nextID    uint64
 	listeners []net.Listener
 	closing   bool
@@ -109,9 +110,16 @@ func normalize(l Limits) Limits {
 // Name is the server's name.
 func (s *Server) Name() string { return s.name }
 
-// Serve accepts clients on ln until Shutdown. Clients of a read-only listener can only
-// call ReadOnly procedures. It returns when the listener is closed.
+// Serve accepts clients on the unix socket ln until Shutdown. Clients of a read-only
+// listener can only call ReadOnly procedures. It returns when the listener is closed.
 func (s *Server) Serve(ln net.Listener, readOnly bool) error {
+	return s.ServeService(Service{Listener: ln, ReadOnly: readOnly})
+}
+
+// ServeService accepts clients on the service's listener until Shutdown; they get
+// what the service says (transport, authentication, read-only access).
+func (s *Server) ServeService(svc Service) error {
+	ln := svc.Listener
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -142,22 +150,41 @@ func (s *Server) Serve(ln net.Listener, readOnly bool) error {
 			time.Sleep(10 * time.Millisecond) // EMFILE and friends: do not spin
 			continue
 		}
-		s.add(conn, readOnly)
+		// Another listener's loop may have filled the server while this one waited
+		// in Accept: the connection then waits for its slot, unread.
+		if !s.waitForSlot() {
+			conn.Close()
+			return nil
+		}
+		s.add(conn, svc)
 	}
 }
 
-// waitForSlot blocks while the server has max_clients clients, so further connections
-// wait in the listen backlog as they do with libvirt; false means the server is closing.
+// waitForSlot blocks while the server has max_clients clients, or
+// max_anonymous_clients that have not authenticated yet, so further connections wait
+// in the listen backlog as they do with libvirt; false means the server is closing.
 func (s *Server) waitForSlot() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for !s.closing && len(s.clients) >= s.limits.MaxClients {
+	logged := false
+	for !s.closing && s.fullLocked() {
+		if !logged {
+			s.log.Warn("Temporarily suspending accepting new clients", "server", s.name,
+				"clients", len(s.clients), "max_clients", s.limits.MaxClients,
+				"unauthenticated", s.unauth, "max_anonymous_clients", s.limits.MaxAnonymousClients)
+			logged = true
+		}
 		s.slotFree.Wait()
 	}
 	return !s.closing
 }
 
-func (s *Server) add(conn net.Conn, readOnly bool) {
+func (s *Server) fullLocked() bool {
+	return len(s.clients) >= s.limits.MaxClients ||
+		(s.limits.MaxAnonymousClients > 0 && s.unauth >= s.limits.MaxAnonymousClients)
+}
+
+func (s *Server) add(conn net.Conn, svc Service) {
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -165,10 +192,14 @@ func (s *Server) add(conn net.Conn, readOnly bool) {
 		return
 	}
 	s.nextID++
-	c := newClient(s, s.nextID, conn, readOnly)
+	c := newClient(s, s.nextID, conn, svc)
 	s.clients[c.id] = c
+	if !c.Authenticated() {
+		s.unauth++
+	}
 	s.running.Add(1)
 	s.mu.Unlock()
+	readOnly := svc.ReadOnly
 	if s.newSession != nil {
 		c.session = s.newSession(c)
 	}
@@ -183,8 +214,24 @@ func (s *Server) add(conn net.Conn, readOnly bool) {
 	}()
 }
 
+// authenticated counts c out of the unauthenticated clients.
+func (s *Server) authenticated(c *Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.authenticated.Swap(true) {
+		return
+	}
+	if s.clients[c.id] == c {
+		s.unauth--
+		s.slotFree.Broadcast()
+	}
+}
+
 func (s *Server) remove(c *Client) {
 	s.mu.Lock()
+	if !c.Authenticated() {
+		s.unauth--
+	}
 	delete(s.clients, c.id)
 	s.slotFree.Broadcast()
 	s.mu.Unlock()
@@ -211,6 +258,13 @@ func (s *Server) Client(id uint64) *Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.clients[id]
+}
+
+// NumUnauthenticated is the number of connected clients that have not authenticated.
+func (s *Server) NumUnauthenticated() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unauth
 }
 
 // NumClients is the number of connected clients.

@@ -46,6 +46,7 @@ const (
 	FromDevice         Domain = 49
 	FromSystemd        Domain = 56
 	FromFirewall       Domain = 59
+	FromPolkit         Domain = 60
 	FromAdmin          Domain = 62
 	FromLogging        Domain = 63
 

@@ -6,6 +6,7 @@ package netnstest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,3 +103,20 @@ func (ns *NS) Pids(comm string) []int {
 	}
 	return pids
 }
+
+// Pair makes two namespaces joined by a veth pair, as two hosts on one link:
+// 198.51.100.1/24 in the first, 198.51.100.2/24 in the second. The veth is created
+// from inside the first namespace, so the host's own namespace never holds it.
+func Pair(t testing.TB) (a, b *NS) {
+	t.Helper()
+	a, b = New(t), New(t)
+	a.MustRun(t, "ip", "link", "add", "vu-host", "type", "veth", "peer", "name", "vu-host", "netns", b.Name)
+	for i, ns := range []*NS{a, b} {
+		ns.MustRun(t, "ip", "addr", "add", fmt.Sprintf("%s/24", PairAddr(i)), "dev", "vu-host")
+		ns.MustRun(t, "ip", "link", "set", "vu-host", "up")
+	}
+	return a, b
+}
+
+// PairAddr is the address of host i (0 or 1) of a Pair.
+func PairAddr(i int) string { return fmt.Sprintf("198.51.100.%d", i+1) }

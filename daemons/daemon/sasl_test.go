@@ -1,0 +1,88 @@
+package daemon_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/virtunit/virtunit/daemons/daemontest"
+	"github.com/virtunit/virtunit/internal/netnstest"
+)
+
+// saslUsers writes a SASL DB with saslpasswd2, as an administrator does.
+func saslUsers(t *testing.T, db string, users map[string]string) {
+	t.Helper()
+	daemontest.RequireTool(t, "saslpasswd2")
+	for u, pw := range users {
+		cmd := exec.Command("saslpasswd2", "-p", "-a", "libvirt", "-f", db, u)
+		cmd.Stdin = strings.NewReader(pw)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("saslpasswd2 %s: %v\n%s", u, err, out)
+		}
+	}
+}
+
+// authFile is a libvirt client auth.conf giving user's credentials for host 0.
+func authFile(t *testing.T, dir, user, password string) string {
+	p := filepath.Join(dir, "auth-"+user+".conf")
+	content := "[credentials-test]\nauthname=" + user + "\npassword=" + password +
+		"\n\n[auth-libvirt-" + netnstest.PairAddr(0) + "]\ncredentials=test\n"
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSASLOverTLS: auth_tls = "sasl" with the users of a SASL DB made by saslpasswd2:
+// stock virsh (Cyrus SASL's client) authenticates with SCRAM-SHA-256 over TLS; a
+// wrong password and a user not on sasl_allowed_username_list are refused; the user
+// shows in virt-admin client-info.
+func TestSASLOverTLS(t *testing.T) {
+	h := newRemoteHost(t)
+	db := filepath.Join(h.dir, "passwd.db")
+	saslUsers(t, db, map[string]string{"fred": "secret123", "bob": "bobpw"})
+	conf := filepath.Join(h.etc, "sasl2", "libvirt.conf")
+	os.MkdirAll(filepath.Dir(conf), 0o755)
+	if err := os.WriteFile(conf, []byte("mech_list: scram-sha-256\nsasldb_path: "+db+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: h.a.Name, Etc: h.etc, Args: []string{"-l"},
+		Config: "auth_tls = \"sasl\"\nsasl_allowed_username_list = [\"fred\"]\n"})
+	uri := tlsURI(h.pkis["client1"])
+	virsh := func(user, pw string, args ...string) (string, string, error) {
+		cmd := exec.Command("ip", append([]string{"netns", "exec", h.b.Name, "virsh", "-q", "-c", uri}, args...)...)
+		cmd.Env = append(os.Environ(), "LIBVIRT_AUTH_FILE="+authFile(t, h.dir, user, pw))
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		return out.String(), errb.String(), err
+	}
+	if out, errOut, err := virsh("fred", "secret123", "hostname"); err != nil || strings.TrimSpace(out) == "" {
+		t.Fatalf("fred with his password: %v %q %s\n%s", err, out, errOut, d.Log())
+	}
+	for _, c := range []struct{ user, pw string }{{"fred", "wrong"}, {"bob", "bobpw"}, {"nobody", "x"}} {
+		if _, errOut, err := virsh(c.user, c.pw, "hostname"); err == nil || !strings.Contains(errOut, "authentication failed") {
+			t.Errorf("%s/%s: %v %s", c.user, c.pw, err, errOut)
+		}
+	}
+	ev := exec.Command("ip", "netns", "exec", h.b.Name, "virsh", "-c", uri, "event", "--all", "--timeout", "20")
+	ev.Env = append(os.Environ(), "LIBVIRT_AUTH_FILE="+authFile(t, h.dir, "fred", "secret123"))
+	if err := ev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ev.Process.Kill(); ev.Wait() })
+	var info string
+	waitFor(t, 15*time.Second, "fred's client", func() bool {
+		for _, line := range strings.Split(d.VirtAdmin(t, "srv-clients-list", "libvirtd"), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[1] == "tls" {
+				info = d.VirtAdmin(t, "client-info", "libvirtd", f[0])
+				return regexp.MustCompile(`sasl_user_name\s*:\s*fred`).MatchString(info)
+			}
+		}
+		return false
+	})
+}
