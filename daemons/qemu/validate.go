@@ -131,11 +131,11 @@ func checkDevices(d *libvirtxml.DomainDeviceList) error {
 			set  bool
 			what string
 		}{
-			{n.VLan != nil, "vlan"}, {n.VirtualPort != nil, "virtualport"}, {len(n.IP) > 0 || len(n.Route) > 0, "ip and route"},
+			{n.VirtualPort != nil, "virtualport"}, {len(n.IP) > 0 || len(n.Route) > 0, "ip and route"},
 			{len(n.PortForward) > 0, "portForward"}, {n.Script != nil || n.DownScript != nil, "script"},
 			{n.Driver != nil, "driver"}, {n.Backend != nil, "backend"}, {n.FilterRef != nil, "filterref"},
 			{n.Tune != nil, "tune"}, {n.Teaming != nil, "teaming"}, {n.Link != nil && n.Link.State == "down", "link state='down'"},
-			{n.MTU != nil, "mtu"}, {n.Bandwidth != nil, "bandwidth"}, {n.PortOptions != nil, "port"},
+			{n.MTU != nil, "mtu"}, {n.Bandwidth != nil && !shapeable(n), "bandwidth"}, {n.PortOptions != nil, "port"},
 			{n.Coalesce != nil, "coalesce"}, {n.ROM != nil, "rom"},
 		} {
 			if c.set {
@@ -188,4 +188,13 @@ func spiceValidTo(g libvirtxml.DomainGraphic) string {
 		return g.Spice.PasswdValidTo
 	}
 	return ""
+}
+
+// shapeable says whether an interface's <bandwidth> is carried out: on the host side
+// of a network, bridge, direct or ethernet connection, as virNetDevSupportsBandwidth
+// allows. libvirt only warns about the others; virtunit refuses them, as it refuses
+// every setting it would leave out.
+func shapeable(n libvirtxml.DomainInterface) bool {
+	s := n.Source
+	return s != nil && (s.Network != nil || s.Bridge != nil || s.Direct != nil || s.Ethernet != nil)
 }
