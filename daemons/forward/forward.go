@@ -180,7 +180,12 @@ func (f *Forwarder) registerEvent(fam *Family) func(context.Context, []byte) (an
 		if err := rpc.Decode(reply, &ret); err != nil {
 			return nil, rpc.DecodeError(err)
 		}
-		local := f.hub.Register(rpc.ClientFrom(ctx), hubFamily, -1, "")
+		local, err := f.hub.Register(rpc.ClientFrom(ctx), hubFamily, -1, "")
+		if err != nil {
+			// The other daemon holds a callback this connection cannot have: give it back.
+			_ = b.peer.Call(ctx, remote.Program, int32(fam.deregister), struct{ CallbackID int32 }{ret.CallbackID}, nil)
+			return nil, err
+		}
 		b.mu.Lock()
 		b.toLocal[ret.CallbackID], b.toRemote[local] = local, ret.CallbackID
 		b.mu.Unlock()

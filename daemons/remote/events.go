@@ -105,7 +105,7 @@ func register(ctx context.Context, hub *rpc.Hub, family int, id int32, key strin
 	if id < 0 {
 		return 0, virerror.New(libvirt.ErrInvalidArg, dom, "unsupported event ID %d", id)
 	}
-	return hub.Register(rpc.ClientFrom(ctx), family, id, key), nil
+	return hub.Register(rpc.ClientFrom(ctx), family, id, key)
 }
 
 func deregister(ctx context.Context, hub *rpc.Hub, family int, cb int32, what string) error {

@@ -411,3 +411,34 @@ func TestInlineCallsPipelined(t *testing.T) {
 		t.Errorf("%d distinct replies, want %d", len(seen), n)
 	}
 }
+
+// TestEventCallbacksBounded: a connection may hold rpc.MaxCallbacks event callbacks;
+// one more is refused with an error the client sees, the connection stays usable, and
+// a callback given back makes room again.
+func TestEventCallbacksBounded(t *testing.T) {
+	s := startServer(t, rpc.Limits{})
+	l := connect(t, s.rw, "qemu:///session")
+	var last int32
+	for i := 0; i < rpc.MaxCallbacks; i++ {
+		id, err := l.ConnectDomainEventCallbackRegisterAny(int32(libvirt.DomainEventIDLifecycle), libvirt.OptDomain{})
+		if err != nil {
+			t.Fatalf("callback %d: %v", i, err)
+		}
+		last = id
+	}
+	_, err := l.ConnectDomainEventCallbackRegisterAny(int32(libvirt.DomainEventIDLifecycle), libvirt.OptDomain{})
+	if err == nil || !strings.Contains(err.Error(), "too many event callbacks") {
+		t.Fatalf("callback past the bound: err = %v", err)
+	}
+	if err := l.ConnectDomainEventCallbackDeregisterAny(last); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ConnectDomainEventCallbackRegisterAny(int32(libvirt.DomainEventIDLifecycle), libvirt.OptDomain{}); err != nil {
+		t.Fatalf("callback after one was given back: %v", err)
+	}
+	// Another connection has its own bound.
+	other := connect(t, s.rw, "qemu:///session")
+	if _, err := other.ConnectDomainEventCallbackRegisterAny(int32(libvirt.DomainEventIDLifecycle), libvirt.OptDomain{}); err != nil {
+		t.Fatalf("another connection's callback: %v", err)
+	}
+}

@@ -1,6 +1,17 @@
 package rpc
 
-import "sync"
+import (
+	"sync"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// MaxCallbacks bounds the event callbacks one connection may hold. libvirt sets no
+// bound; without one a client can make every event cost the daemon an unbounded
+// number of messages. A manager such as virt-manager holds a few dozen.
+const MaxCallbacks = 1024
 
 // Hub delivers events to the clients that registered callbacks for them. Drivers
 // publish; the procedures that register and deregister callbacks (one pair per object
@@ -41,7 +52,8 @@ func NewHub() *Hub {
 
 // Register records a callback of c for events id of family, restricted to the object
 // key when key is not empty, and returns the callback id, unique on c's connection.
-func (h *Hub) Register(c *Client, family int, id int32, key string) int32 {
+// A connection holding MaxCallbacks already is refused.
+func (h *Hub) Register(c *Client, family int, id int32, key string) (int32, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r := h.regs[c]
@@ -49,9 +61,12 @@ func (h *Hub) Register(c *Client, family int, id int32, key string) int32 {
 		r = &clientRegs{byID: map[int32]registration{}}
 		h.regs[c] = r
 	}
+	if len(r.byID) >= MaxCallbacks {
+		return 0, virerror.New(libvirt.ErrRPC, virerror.FromRPC, "too many event callbacks on this connection (at most %d)", MaxCallbacks)
+	}
 	r.next++
 	r.byID[r.next] = registration{family: family, eventID: id, key: key}
-	return r.next
+	return r.next, nil
 }
 
 // Deregister removes callback cb of c registered for family; false if there is none.
