@@ -29,6 +29,45 @@ type domain struct {
 	gone       bool // removed from the registry; a waiting operation must not act
 	run        *running
 	jobs       jobTracker // the asynchronous job running (save, snapshot) and the last one
+	// dumped holds the XML documents dumpxml gave last, so that pollers asking
+	// again for an unchanged guest cost no formatting.
+	dumped map[dumpKey]string
+}
+
+// dumpKey names one document dumpxml gives. A definition is never changed once it is
+// the domain's (every change publishes a copy: modify, hotplug, start), so its pointer
+// names its content.
+type dumpKey struct {
+	def    *libvirtxml.Domain
+	id     int
+	secure bool
+}
+
+// maxDumped bounds the documents kept per domain: the live and the persistent
+// definition, each with and without secrets.
+const maxDumped = 4
+
+// dumpedLocked returns the document k names if it was formatted before.
+func (dom *domain) dumpedLocked(k dumpKey) (string, bool) {
+	out, ok := dom.dumped[k]
+	return out, ok
+}
+
+// rememberDumpLocked keeps doc for k while k's definition is still one of the
+// domain's; documents of replaced definitions go.
+func (dom *domain) rememberDumpLocked(k dumpKey, doc string) {
+	if k.def != dom.live && k.def != dom.def {
+		return
+	}
+	for old := range dom.dumped {
+		if old.def != dom.live && old.def != dom.def || old.id != dom.id && old.def == dom.live {
+			delete(dom.dumped, old)
+		}
+	}
+	if dom.dumped == nil || len(dom.dumped) >= maxDumped {
+		dom.dumped = map[dumpKey]string{}
+	}
+	dom.dumped[k] = doc
 }
 
 func newDomain(uuid libvirt.UUID, name string) *domain {

@@ -148,21 +148,30 @@ func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDes
 	if err != nil {
 		return libvirt.DomainGetXMLDescRet{}, err
 	}
+	secure := a.Flags&libvirt.DomainXMLSecure != 0
 	dom.mu.Lock()
 	def := dom.currentLocked()
 	if a.Flags&libvirt.DomainXMLInactive != 0 && dom.def != nil {
 		def = dom.def
 	}
+	isLive := def == dom.live
+	key := dumpKey{def: def, id: -1, secure: secure}
+	if isLive {
+		key.id = dom.id
+	}
+	if out, ok := dom.dumpedLocked(key); ok {
+		dom.mu.Unlock()
+		return libvirt.DomainGetXMLDescRet{XML: out}, nil
+	}
 	cp := *def
 	cp.ID = nil
-	isLive := def == dom.live
 	if isLive {
 		id := dom.id
 		cp.ID = &id
 	}
 	dom.mu.Unlock()
 	var out string
-	if a.Flags&libvirt.DomainXMLSecure != 0 {
+	if secure {
 		out, err = formatDefinition(&cp)
 	} else {
 		out, err = formatDefinition(withoutSecrets(&cp))
@@ -173,6 +182,9 @@ func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDes
 	if isLive {
 		out = publicInterfaces(out, &cp, d.loadNetDevices(dom.name))
 	}
+	dom.mu.Lock()
+	dom.rememberDumpLocked(key, out)
+	dom.mu.Unlock()
 	return libvirt.DomainGetXMLDescRet{XML: out}, nil
 }
 
