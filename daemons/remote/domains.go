@@ -33,6 +33,7 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		rpc.Handle(DomainGetAutostart, d.DomainGetAutostart, ro, inline),
 		rpc.Handle(DomainHasManagedSaveImage, d.DomainHasManagedSaveImage, ro, inline),
 		rpc.Handle(DomainSnapshotNum, d.DomainSnapshotNum, ro, inline),
+		rpc.Handle(NodeGetSecurityModel, d.NodeGetSecurityModel, ro, inline),
 		// Answered from memory: the QEMU driver probes its default emulator at start
 		// and keeps each document it built; only another emulator's first call
 		// probes it.
