@@ -189,6 +189,10 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	drivers, err := d.startDrivers(ctx, env)
 	defer closeDrivers(drivers, rt.log)
 	if err == nil {
+		// Ready before the first driver call is answered, as libvirt notifies before
+		// its event loop serves anyone: a client that got an answer finds the
+		// service active.
+		sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
 		if late, ok := front.(interface{ AddDrivers([]driver.Driver) error }); ok {
 			err = late.AddDrivers(drivers)
 		}
@@ -204,7 +208,6 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	defer bus.close()
 	status.report(exitOK)
 	rt.idle.inhibit(false)
-	sddaemon.SdNotify(false, "READY=1\nSTATUS=Accepting connections")
 	rt.log.Info("daemon started", "version", virtunit.Version(), "socket_activation", socks.activated, "sockets", sockDir,
 		"tcp", listenerAddrs(socks.TCP), "tls", listenerAddrs(socks.TLS))
 	rt.daemonHook(ctx, "start", "-", "start")
