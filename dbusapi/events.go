@@ -48,6 +48,13 @@ func (w *watcher) event(e rpc.Event) {
 		path := s.networkPath(m.Net)
 		s.emit(s.path, "org.libvirt.Connect.NetworkEvent", path, m.Event)
 		w.changedPath(path)
+	case libvirt.StoragePoolEventLifecycleMsg:
+		path := s.poolPath(m.Pool)
+		s.emit(s.path, "org.libvirt.Connect.StoragePoolEvent", path, m.Event, m.Detail)
+		w.changedPath(path)
+	case libvirt.StoragePoolEventRefreshMsg:
+		// On the pool itself, as libvirt-dbus sends it.
+		s.emit(s.poolPath(m.Pool), "org.libvirt.StoragePool.Refresh")
 	case libvirt.NodeDeviceEventLifecycleMsg:
 		path := s.nodeDevicePath(m.Dev)
 		s.emit(s.path, "org.libvirt.Connect.NodeDeviceEvent", path, m.Event, m.Detail)
