@@ -16,13 +16,13 @@ var lookups = map[string]struct {
 	// carries a name; fn is the driver entry point that is missing.
 	byUUID, fn string
 }{
-	"storagepool":    {spec.StoragePool, "virStoragePoolLookupByUUIDString", "virStoragePoolLookupByUUID"},
-	"storagevol":     {spec.StorageVol, "", "virStorageVolLookupByKey"},
-	"nwfilter":       {spec.NWFilter, "virNWFilterLookupByUUIDString", "virNWFilterLookupByUUID"},
-	"secret":         {spec.Secret, "virSecretLookupByUUIDString", "virSecretLookupByUUID"},
-	"network":        {spec.Network, "virNetworkLookupByUUIDString", "virNetworkLookupByUUID"},
-	"interface":      {spec.HostInterface, "", "virInterfaceLookupByMACString"},
-	"nodedev":        {spec.NodeDevice, "", "virNodeDeviceLookupByName"},
+	"storagepool": {spec.StoragePool, "virStoragePoolLookupByUUIDString", "virStoragePoolLookupByUUID"},
+	"storagevol":  {spec.StorageVol, "", "virStorageVolLookupByKey"},
+	"nwfilter":    {spec.NWFilter, "virNWFilterLookupByUUIDString", "virNWFilterLookupByUUID"},
+	"secret":      {spec.Secret, "virSecretLookupByUUIDString", "virSecretLookupByUUID"},
+	"network":     {spec.Network, "virNetworkLookupByUUIDString", "virNetworkLookupByUUID"},
+	"interface":   {spec.HostInterface, "", "virInterfaceLookupByMACString"},
+	"nodedev":     {spec.NodeDevice, "", "virNodeDeviceLookupByName"},
 }
 
 func (s *Server) unsupported(node string) objects {
