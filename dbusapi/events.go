@@ -41,6 +41,9 @@ func (w *watcher) event(e rpc.Event) {
 		s.emit(s.domainPath(m.Msg.Dom), "org.libvirt.Domain.PMSuspendDisk", m.Reason)
 	case libvirt.DomainEventCallbackPmwakeupMsg:
 		s.emit(s.domainPath(m.Msg.Dom), "org.libvirt.Domain.PMWakeup", m.Reason)
+	case libvirt.DomainEventCallbackMetadataChangeMsg:
+		// A description or title has no namespace: "" stands for NULL.
+		s.emit(s.domainPath(m.Dom), "org.libvirt.Domain.MetadataChange", m.Type, fromOpt(m.Nsuri))
 	case libvirt.DomainEventCallbackAgentLifecycleMsg:
 		s.emit(s.domainPath(m.Dom), "org.libvirt.Domain.AgentEvent", m.State, m.Reason)
 	case libvirt.NetworkEventLifecycleMsg:
