@@ -181,10 +181,13 @@ func testGuestStats(t *testing.T, h *host, g *guest) {
 	if jobStats[0] != int32(0) {
 		t.Errorf("GetJobStats type %v, want 0", jobStats[0])
 	}
-	var vcpus uint32
-	h.call(t, g.path, "org.libvirt.Domain.GetVcpus", uint32(0)).Store(&vcpus)
-	if vcpus != 1 {
-		t.Errorf("GetVcpus = %d, want 1", vcpus)
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetVcpus", "u", "0"); err != nil || out != "u 1\n" {
+		t.Errorf("busctl GetVcpus: %v %q, want u 1", err, out)
+	}
+	// busctl shows libvirt-dbus's variants in variants as it shows GetAll's.
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetStats", "uu", "1", "0"); err != nil ||
+		!strings.Contains(out, `"state.state" v i 1`) {
+		t.Errorf("busctl GetStats(state): %v %s", err, out)
 	}
 	var caps string
 	h.call(t, connectPath, "org.libvirt.Connect.GetDomainCapabilities", "", "x86_64", "", "qemu", uint32(0)).Store(&caps)
@@ -314,10 +317,10 @@ func testGuestSnapshots(t *testing.T, h *host, g *guest) {
 
 func testStorage(t *testing.T, h *host) {
 	rec := h.record(t)
-	target := filepath.Join(serialDir(t), "pool")
-	xml := fmt.Sprintf("<pool type='dir'><name>vu-pool</name><target><path>%s</path></target></pool>", target)
-	var pool dbus.ObjectPath
-	h.call(t, connectPath, "org.libvirt.Connect.StoragePoolDefineXML", xml, uint32(0)).Store(&pool)
+	pool := definePool(t, h, "vu-pool")
+	var target string
+	h.call(t, pool, "org.libvirt.StoragePool.GetXMLDesc", uint32(0)).Store(&target)
+	target = strings.Split(strings.Split(target, "<path>")[1], "</path>")[0]
 	rec.wait(t, connectPath, "org.libvirt.Connect.StoragePoolEvent", event(pool, 0)) // Defined
 	defer h.callErr(pool, "org.libvirt.StoragePool.Undefine")
 	var byName dbus.ObjectPath
@@ -345,10 +348,9 @@ func testStorage(t *testing.T, h *host) {
 	if want := connectPath + "/storagevol/" + dbus.ObjectPath(encodeName(volPath)); vol != want {
 		t.Errorf("volume path %s, want %s", vol, want)
 	}
-	var vols []dbus.ObjectPath
-	h.call(t, pool, "org.libvirt.StoragePool.ListStorageVolumes", uint32(0)).Store(&vols)
-	if len(vols) != 1 || vols[0] != vol {
-		t.Errorf("ListStorageVolumes = %v, want [%s]", vols, vol)
+	if out, err := h.busctl(t, "call", "org.libvirt", string(pool), "org.libvirt.StoragePool", "ListStorageVolumes", "u", "0"); err != nil ||
+		out != fmt.Sprintf("ao 1 \"%s\"\n", vol) {
+		t.Errorf("busctl ListStorageVolumes: %v %q, want [%s]", err, out, vol)
 	}
 	var byPath dbus.ObjectPath
 	h.call(t, connectPath, "org.libvirt.Connect.StorageVolLookupByPath", volPath).Store(&byPath)
@@ -384,6 +386,16 @@ func testStorage(t *testing.T, h *host) {
 	h.call(t, pool, "org.libvirt.StoragePool.Undefine")
 	rec.wait(t, connectPath, "org.libvirt.Connect.StoragePoolEvent", event(pool, 1)) // Undefined
 	rec.wait(t, connectPath, "org.freedesktop.DBus.ObjectManager.InterfacesRemoved", func(b []any) bool { return b[0] == pool })
+}
+
+// definePool defines a directory pool in a directory of the test's own.
+func definePool(t *testing.T, h *host, name string) dbus.ObjectPath {
+	t.Helper()
+	target := filepath.Join(serialDir(t), "pool")
+	xml := fmt.Sprintf("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>", name, target)
+	var pool dbus.ObjectPath
+	h.call(t, connectPath, "org.libvirt.Connect.StoragePoolDefineXML", xml, uint32(0)).Store(&pool)
+	return pool
 }
 
 func testGuestSavedState(t *testing.T, h *host, g *guest) {
