@@ -7,6 +7,9 @@ type args []any
 func (a args) str(i int) string { return a[i].(string) }
 func (a args) u32(i int) uint32 { return a[i].(uint32) }
 func (a args) i32(i int) int32  { return a[i].(int32) }
+func (a args) u64(i int) uint64 { return a[i].(uint64) }
+
+func (a args) u32s(i int) []uint32 { return a[i].([]uint32) }
 
 // optString is libvirt-dbus's convention for an optional string argument: "" passes
 // NULL.

@@ -82,6 +82,7 @@ func (s *Server) connectObject() objects {
 		},
 	}
 	merge(f.methods, s.connectDomainMethods())
+	merge(f.methods, s.connectGuestMethods())
 	if s.cfg.Networks != nil {
 		merge(f.methods, s.connectNetworkMethods())
 	}
@@ -90,6 +91,9 @@ func (s *Server) connectObject() objects {
 	}
 	if s.cfg.NodeDevices != nil {
 		merge(f.methods, s.connectNodeDeviceMethods())
+	}
+	if s.cfg.Storage != nil {
+		merge(f.methods, s.connectStorageMethods())
 	}
 	return f
 }

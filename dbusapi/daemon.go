@@ -11,9 +11,9 @@ import (
 )
 
 // ForDrivers builds the API a daemon serves over its drivers: the QEMU driver as the
-// hypervisor, and for networks, host interfaces and node devices the daemon's own
-// drivers (libvirtd) or, where it forwards them to their daemons (virtqemud), typed
-// clients of those daemons with their events.
+// hypervisor, and for networks, host interfaces, node devices and storage the daemon's
+// own drivers (libvirtd) or, where it forwards them to their daemons (virtqemud),
+// typed clients of those daemons with their events.
 func ForDrivers(ctx context.Context, env *driver.Env, drivers []driver.Driver) (*Server, error) {
 	cfg := Config{
 		Path: ConnectPath["qemu"], Host: env.Host, LibVersion: remote.LibVersion,
@@ -33,6 +33,9 @@ func ForDrivers(ctx context.Context, env *driver.Env, drivers []driver.Driver) (
 		}
 		if nd, ok := d.(driver.NodeDevices); ok {
 			cfg.NodeDevices = nd
+		}
+		if st, ok := d.(driver.StoragePools); ok {
+			cfg.Storage = st
 		}
 		if f, ok := d.(*forward.Forwarder); ok {
 			fw = f
@@ -54,6 +57,10 @@ func ForDrivers(ctx context.Context, env *driver.Env, drivers []driver.Driver) (
 		if cfg.NodeDevices == nil && fw.Serves(forward.NodeDevice) {
 			c := fw.Client(forward.NodeDevice)
 			cfg.NodeDevices, cfg.Events, clients = forward.NodeDevices{Client: c}, append(cfg.Events, c), append(clients, c)
+		}
+		if cfg.Storage == nil && fw.Serves(forward.Storage) {
+			c := fw.Client(forward.Storage)
+			cfg.Storage, cfg.Events, clients = forward.StoragePools{Client: c}, append(cfg.Events, c), append(clients, c)
 		}
 	}
 	s, err := New(cfg)

@@ -37,6 +37,16 @@ func TestMonolithicHost(t *testing.T) {
 	if !contains(pathStrings(ifaces), string(connectPath+"/interface/00_3a00_3a00_3a00_3a00_3a00")) {
 		t.Errorf("ListInterfaces: %v, want lo", ifaces)
 	}
+	// Storage from libvirtd's own driver, its events included.
+	pool := definePool(t, h, "vu-mono-pool")
+	rec.wait(t, connectPath, "org.libvirt.Connect.StoragePoolEvent", event(pool, 0)) // Defined
+	var pools []dbus.ObjectPath
+	h.call(t, connectPath, "org.libvirt.Connect.ListStoragePools", uint32(0)).Store(&pools)
+	if !contains(pathStrings(pools), string(pool)) {
+		t.Errorf("ListStoragePools: %v, want %s", pools, pool)
+	}
+	h.call(t, pool, "org.libvirt.StoragePool.Undefine")
+	rec.wait(t, connectPath, "org.libvirt.Connect.StoragePoolEvent", event(pool, 1)) // Undefined
 	h.call(t, dom, "org.libvirt.Domain.Undefine", uint32(0))
 	h.call(t, net, "org.libvirt.Network.Destroy")
 	rec.wait(t, connectPath, "org.freedesktop.DBus.ObjectManager.InterfacesRemoved", func(b []any) bool { return b[0] == net })

@@ -19,6 +19,9 @@
 // from its tables), args.go (checked arguments), errors.go (the bus's one place for
 // errors), paths.go (object path encodings), properties.go, introspect.go,
 // connect.go/domain.go/network.go/iface.go/nodedev.go (one table per interface),
-// unsupported.go (the subtrees without a driver), events.go (driver events to
-// signals), watch.go (object manager and PropertiesChanged), units.go.
+// guest.go (a guest's devices, resources, statistics and saved state), snapshot.go
+// (DomainSnapshot), storage.go (StoragePool, StorageVol), typedparams.go (typed
+// parameters as a{sv}), unsupported.go (the subtrees without a driver), events.go
+// (driver events to signals), watch.go (object manager and PropertiesChanged),
+// units.go.
 package dbusapi

@@ -63,7 +63,10 @@ func (s *Server) lookupDomain(ctx context.Context, uuid string) (libvirt.Domain,
 func (s *Server) domainObjects() objects {
 	hv := s.cfg.Hypervisor
 	type dom = libvirt.Domain
-	return &family[dom]{
+	methods := map[string]method[dom]{}
+	merge(methods, s.domainGuestMethods())
+	merge(methods, s.domainSnapshotMethods())
+	f := &family[dom]{
 		name:   "domain",
 		ifaces: []*spec.Interface{spec.Domain, spec.VirtunitDomain},
 		resolve: func(ctx context.Context, elem string) (dom, error) {
@@ -112,46 +115,48 @@ func (s *Server) domainObjects() objects {
 				return err
 			},
 		},
-		methods: map[string]method[dom]{
-			"Create": func(ctx context.Context, d dom, a args) ([]any, error) {
-				_, err := hv.DomainCreateWithFlags(ctx, libvirt.DomainCreateWithFlagsArgs{Dom: d, Flags: a.u32(0)})
-				return nil, err
-			},
-			"Destroy": func(ctx context.Context, d dom, a args) ([]any, error) {
-				return none(hv.DomainDestroyFlags(ctx, libvirt.DomainDestroyFlagsArgs{Dom: d, Flags: libvirt.DomainDestroyFlagsValues(a.u32(0))}))
-			},
-			"GetState": func(ctx context.Context, d dom, a args) ([]any, error) {
-				r, err := hv.DomainGetState(ctx, libvirt.DomainGetStateArgs{Dom: d, Flags: a.u32(0)})
-				return []any{struct{ State, Reason int32 }{r.State, r.Reason}}, err
-			},
-			"GetXMLDesc": func(ctx context.Context, d dom, a args) ([]any, error) {
-				r, err := hv.DomainGetXMLDesc(ctx, libvirt.DomainGetXMLDescArgs{Dom: d, Flags: libvirt.DomainXMLFlags(a.u32(0))})
-				return []any{r.XML}, err
-			},
-			"HasManagedSaveImage": func(ctx context.Context, d dom, a args) ([]any, error) {
-				r, err := hv.DomainHasManagedSaveImage(ctx, libvirt.DomainHasManagedSaveImageArgs{Dom: d, Flags: a.u32(0)})
-				return []any{boolOf(r.Result)}, err
-			},
-			"Reboot": func(ctx context.Context, d dom, a args) ([]any, error) {
-				return none(hv.DomainReboot(ctx, libvirt.DomainRebootArgs{Dom: d, Flags: libvirt.DomainRebootFlagValues(a.u32(0))}))
-			},
-			"Reset": func(ctx context.Context, d dom, a args) ([]any, error) {
-				return none(hv.DomainReset(ctx, libvirt.DomainResetArgs{Dom: d, Flags: a.u32(0)}))
-			},
-			"Resume": func(ctx context.Context, d dom, a args) ([]any, error) {
-				return none(hv.DomainResume(ctx, libvirt.DomainResumeArgs{Dom: d}))
-			},
-			"Shutdown": func(ctx context.Context, d dom, a args) ([]any, error) {
-				return none(hv.DomainShutdownFlags(ctx, libvirt.DomainShutdownFlagsArgs{Dom: d, Flags: libvirt.DomainShutdownFlagValues(a.u32(0))}))
-			},
-			"Suspend": func(ctx context.Context, d dom, a args) ([]any, error) {
-				return none(hv.DomainSuspend(ctx, libvirt.DomainSuspendArgs{Dom: d}))
-			},
-			"Undefine": func(ctx context.Context, d dom, a args) ([]any, error) {
-				return none(hv.DomainUndefineFlags(ctx, libvirt.DomainUndefineFlagsArgs{Dom: d, Flags: libvirt.DomainUndefineFlagsValues(a.u32(0))}))
-			},
-		},
+		methods: methods,
 	}
+	merge(f.methods, map[string]method[dom]{
+		"Create": func(ctx context.Context, d dom, a args) ([]any, error) {
+			_, err := hv.DomainCreateWithFlags(ctx, libvirt.DomainCreateWithFlagsArgs{Dom: d, Flags: a.u32(0)})
+			return nil, err
+		},
+		"Destroy": func(ctx context.Context, d dom, a args) ([]any, error) {
+			return none(hv.DomainDestroyFlags(ctx, libvirt.DomainDestroyFlagsArgs{Dom: d, Flags: libvirt.DomainDestroyFlagsValues(a.u32(0))}))
+		},
+		"GetState": func(ctx context.Context, d dom, a args) ([]any, error) {
+			r, err := hv.DomainGetState(ctx, libvirt.DomainGetStateArgs{Dom: d, Flags: a.u32(0)})
+			return []any{struct{ State, Reason int32 }{r.State, r.Reason}}, err
+		},
+		"GetXMLDesc": func(ctx context.Context, d dom, a args) ([]any, error) {
+			r, err := hv.DomainGetXMLDesc(ctx, libvirt.DomainGetXMLDescArgs{Dom: d, Flags: libvirt.DomainXMLFlags(a.u32(0))})
+			return []any{r.XML}, err
+		},
+		"HasManagedSaveImage": func(ctx context.Context, d dom, a args) ([]any, error) {
+			r, err := hv.DomainHasManagedSaveImage(ctx, libvirt.DomainHasManagedSaveImageArgs{Dom: d, Flags: a.u32(0)})
+			return []any{boolOf(r.Result)}, err
+		},
+		"Reboot": func(ctx context.Context, d dom, a args) ([]any, error) {
+			return none(hv.DomainReboot(ctx, libvirt.DomainRebootArgs{Dom: d, Flags: libvirt.DomainRebootFlagValues(a.u32(0))}))
+		},
+		"Reset": func(ctx context.Context, d dom, a args) ([]any, error) {
+			return none(hv.DomainReset(ctx, libvirt.DomainResetArgs{Dom: d, Flags: a.u32(0)}))
+		},
+		"Resume": func(ctx context.Context, d dom, a args) ([]any, error) {
+			return none(hv.DomainResume(ctx, libvirt.DomainResumeArgs{Dom: d}))
+		},
+		"Shutdown": func(ctx context.Context, d dom, a args) ([]any, error) {
+			return none(hv.DomainShutdownFlags(ctx, libvirt.DomainShutdownFlagsArgs{Dom: d, Flags: libvirt.DomainShutdownFlagValues(a.u32(0))}))
+		},
+		"Suspend": func(ctx context.Context, d dom, a args) ([]any, error) {
+			return none(hv.DomainSuspend(ctx, libvirt.DomainSuspendArgs{Dom: d}))
+		},
+		"Undefine": func(ctx context.Context, d dom, a args) ([]any, error) {
+			return none(hv.DomainUndefineFlags(ctx, libvirt.DomainUndefineFlagsArgs{Dom: d, Flags: libvirt.DomainUndefineFlagsValues(a.u32(0))}))
+		},
+	})
+	return f
 }
 
 // none is the reply of a call that returns nothing but its error.

@@ -41,6 +41,9 @@ func (w *watcher) event(e rpc.Event) {
 		s.emit(s.domainPath(m.Msg.Dom), "org.libvirt.Domain.PMSuspendDisk", m.Reason)
 	case libvirt.DomainEventCallbackPmwakeupMsg:
 		s.emit(s.domainPath(m.Msg.Dom), "org.libvirt.Domain.PMWakeup", m.Reason)
+	case libvirt.DomainEventCallbackMetadataChangeMsg:
+		// A description or title has no namespace: "" stands for NULL.
+		s.emit(s.domainPath(m.Dom), "org.libvirt.Domain.MetadataChange", m.Type, fromOpt(m.Nsuri))
 	case libvirt.DomainEventCallbackAgentLifecycleMsg:
 		s.emit(s.domainPath(m.Dom), "org.libvirt.Domain.AgentEvent", m.State, m.Reason)
 	case libvirt.NetworkEventLifecycleMsg:
@@ -48,6 +51,13 @@ func (w *watcher) event(e rpc.Event) {
 		path := s.networkPath(m.Net)
 		s.emit(s.path, "org.libvirt.Connect.NetworkEvent", path, m.Event)
 		w.changedPath(path)
+	case libvirt.StoragePoolEventLifecycleMsg:
+		path := s.poolPath(m.Pool)
+		s.emit(s.path, "org.libvirt.Connect.StoragePoolEvent", path, m.Event, m.Detail)
+		w.changedPath(path)
+	case libvirt.StoragePoolEventRefreshMsg:
+		// On the pool itself, as libvirt-dbus sends it.
+		s.emit(s.poolPath(m.Pool), "org.libvirt.StoragePool.Refresh")
 	case libvirt.NodeDeviceEventLifecycleMsg:
 		path := s.nodeDevicePath(m.Dev)
 		s.emit(s.path, "org.libvirt.Connect.NodeDeviceEvent", path, m.Event, m.Detail)

@@ -108,14 +108,15 @@ type host struct {
 
 const connectPath = dbus.ObjectPath("/org/libvirt/QEMU")
 
-// modularHost is virtnetworkd, virtinterfaced and virtnodedevd with virtqemud in front
-// of them, as root in a network namespace of the test's own (system mode).
+// modularHost is virtnetworkd, virtinterfaced, virtnodedevd and virtstoraged with
+// virtqemud in front of them, as root in a network namespace of the test's own
+// (system mode).
 func modularHost(t *testing.T) *host {
 	t.Helper()
 	daemontest.RequireTool(t, "virsh", "qemu-system-x86_64", "dnsmasq", "ip")
 	h := &host{bus: startBus(t), ns: netnstest.New(t)}
 	dir := daemontest.ScratchDir(t)
-	for _, name := range []string{"virtnetworkd", "virtinterfaced", "virtnodedevd"} {
+	for _, name := range []string{"virtnetworkd", "virtinterfaced", "virtnodedevd", "virtstoraged"} {
 		h.others = append(h.others, daemontest.Start(t, name, daemontest.Options{System: true, NetNS: h.ns.Name, Dir: dir}))
 	}
 	h.qemu = daemontest.Start(t, "virtqemud", daemontest.Options{System: true, NetNS: h.ns.Name, Dir: dir,

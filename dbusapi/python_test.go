@@ -21,9 +21,9 @@ func requirePythonDBus(t *testing.T) {
 
 // TestLibvirtDBusSuite runs the ports of libvirt-dbus 1.4.1's own tests
 // (testdata/python, one file per test file of libvirt-dbus) against virtqemud with the
-// network, interface and node device daemons behind it: each test makes the domains,
-// networks, host interfaces and devices it needs through the API, in the host's
-// network namespace.
+// network, interface, node device and storage daemons behind it: each test makes the
+// domains, networks, host interfaces, devices, pools and volumes it needs through the
+// API, in the host's network namespace.
 func TestLibvirtDBusSuite(t *testing.T) {
 	requirePythonDBus(t)
 	h := modularHost(t)
@@ -36,7 +36,8 @@ func TestLibvirtDBusSuite(t *testing.T) {
 	}
 	os.Chmod(serials, 0o777)
 	t.Cleanup(func() { os.RemoveAll(serials) })
-	for _, suite := range []string{"test_connect", "test_domain", "test_network", "test_interface", "test_nodedev"} {
+	for _, suite := range []string{"test_connect", "test_domain", "test_network", "test_interface", "test_nodedev",
+		"test_storage", "test_snapshot"} {
 		t.Run(suite, func(t *testing.T) {
 			cmd := exec.Command("ip", "netns", "exec", h.ns.Name, python, "-m", "unittest", "-v", suite)
 			cmd.Dir = dir

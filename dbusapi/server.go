@@ -41,6 +41,9 @@ type Config struct {
 	Networks    driver.Networks
 	Interfaces  driver.Interfaces
 	NodeDevices driver.NodeDevices
+	// Storage is the storage driver (pools and volumes), local or in virtstoraged;
+	// nil makes the storage calls answer "not supported".
+	Storage driver.StoragePools
 	// Events are where the drivers' events come from.
 	Events []EventSource
 	// LibVersion is the libvirt version Connect.LibVersion reports.
@@ -87,7 +90,7 @@ func New(cfg Config) (*Server, error) {
 	s.connect = s.connectObject()
 	s.families = map[string]objects{}
 	for _, f := range []objects{
-		s.unsupported("domainsnapshot"), s.unsupported("storagepool"), s.unsupported("storagevol"),
+		s.snapshotObjects(), s.poolObjects(), s.volObjects(),
 		s.interfaceObjects(), s.unsupported("nwfilter"), s.networkObjects(),
 		s.unsupported("secret"), s.domainObjects(), s.nodeDeviceObjects(),
 	} {

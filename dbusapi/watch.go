@@ -9,8 +9,9 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// watchedFamilies are the subtrees whose objects the object manager lists.
-var watchedFamilies = []string{"domain", "network", "interface", "nodedev"}
+// watchedFamilies are the subtrees whose objects the object manager lists: those
+// whose changes the drivers announce (volumes and snapshots raise no events).
+var watchedFamilies = []string{"domain", "network", "interface", "nodedev", "storagepool"}
 
 // watcher keeps what clients were last told about each object — that it exists, and
 // its properties — so that a change becomes the object manager's InterfacesAdded and

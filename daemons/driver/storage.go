@@ -10,6 +10,14 @@ import (
 // every call virsh pool-* and vol-*, virt-install and virt-manager make. Pool events
 // go out on the Env's event hub.
 type Storage interface {
+	StoragePools
+	VolumeStreams
+}
+
+// StoragePools are the storage driver's calls that carry no data stream: all a front
+// end without streams (the D-Bus API) needs, and what a typed client of another
+// daemon's storage driver can offer.
+type StoragePools interface {
 	// Pools: lookups and lists.
 	ConnectNumOfStoragePools(ctx context.Context, _ struct{}) (libvirt.ConnectNumOfStoragePoolsRet, error)
 	ConnectListStoragePools(ctx context.Context, a libvirt.ConnectListStoragePoolsArgs) (libvirt.ConnectListStoragePoolsRet, error)
@@ -62,9 +70,11 @@ type Storage interface {
 	StorageVolGetInfoFlags(ctx context.Context, a libvirt.StorageVolGetInfoFlagsArgs) (libvirt.StorageVolGetInfoFlagsRet, error)
 	StorageVolGetXMLDesc(ctx context.Context, a libvirt.StorageVolGetXMLDescArgs) (libvirt.StorageVolGetXMLDescRet, error)
 	StorageVolGetPath(ctx context.Context, a libvirt.StorageVolGetPathArgs) (libvirt.StorageVolGetPathRet, error)
+}
 
-	// StorageVolUpload and StorageVolDownload carry the volume's bytes over the
-	// stream the call opened (rpc.OpenStream of ctx).
+// VolumeStreams carry a volume's bytes over the stream the call opened
+// (rpc.OpenStream of ctx).
+type VolumeStreams interface {
 	StorageVolUpload(ctx context.Context, a libvirt.StorageVolUploadArgs) (struct{}, error)
 	StorageVolDownload(ctx context.Context, a libvirt.StorageVolDownloadArgs) (struct{}, error)
 }

@@ -14,9 +14,9 @@ import (
 
 // Client is a daemon's own connection to the daemon of one family, for an in-process
 // front end that calls the driver API (the D-Bus API of virtqemud reaching
-// virtnetworkd): typed calls — Networks, Interfaces and NodeDevices wrap it — and the
-// other daemon's life-cycle events, delivered to subscribers as the local hub
-// delivers the local drivers' events.
+// virtnetworkd): typed calls — Networks, Interfaces, NodeDevices and StoragePools
+// wrap it — and the other daemon's life-cycle events, delivered to subscribers as the
+// local hub delivers the local drivers' events.
 //
 // It connects on the first call, and again on the next call once the connection is
 // lost; while it has subscribers, a lost connection is also redialled in the
@@ -94,13 +94,21 @@ func (c *Client) registerLocked(ctx context.Context, peer *rpc.Peer) {
 	if c.fam.register == 0 {
 		return
 	}
-	var args any = libvirt.ConnectNetworkEventRegisterAnyArgs{EventID: int32(libvirt.NetworkEventIDLifecycle)}
-	if c.fam.Scheme == NodeDevice.Scheme {
-		args = libvirt.ConnectNodeDeviceEventRegisterAnyArgs{EventID: int32(libvirt.NodeDeviceEventIDLifecycle)}
+	regs := []any{libvirt.ConnectNetworkEventRegisterAnyArgs{EventID: int32(libvirt.NetworkEventIDLifecycle)}}
+	switch c.fam.Scheme {
+	case NodeDevice.Scheme:
+		regs = []any{libvirt.ConnectNodeDeviceEventRegisterAnyArgs{EventID: int32(libvirt.NodeDeviceEventIDLifecycle)}}
+	case Storage.Scheme:
+		// A pool's refresh is an event of its own, which libvirt-dbus turns into the
+		// pool's Refresh signal.
+		regs = []any{libvirt.ConnectStoragePoolEventRegisterAnyArgs{EventID: int32(libvirt.StoragePoolEventIDLifecycle)},
+			libvirt.ConnectStoragePoolEventRegisterAnyArgs{EventID: int32(libvirt.StoragePoolEventIDRefresh)}}
 	}
-	if err := peer.Call(ctx, remote.Program, int32(c.fam.register), args, nil); err != nil {
-		c.log.Warn("cannot register for events", "daemon", remote.DaemonFor(c.fam.Scheme), "err", err)
-		return
+	for _, args := range regs {
+		if err := peer.Call(ctx, remote.Program, int32(c.fam.register), args, nil); err != nil {
+			c.log.Warn("cannot register for events", "daemon", remote.DaemonFor(c.fam.Scheme), "err", err)
+			return
+		}
 	}
 	go c.keep(peer)
 }
@@ -152,6 +160,20 @@ func (c *Client) message(pkt rpc.Packet) {
 			return
 		}
 		e = rpc.Event{Family: remote.NodeDeviceEvents, ID: int32(libvirt.NodeDeviceEventIDLifecycle), Key: m.Dev.Name,
+			Body: func(cb int32) any { m.CallbackID = cb; return m }}
+	case remote.StoragePoolEventLifecycle:
+		var m libvirt.StoragePoolEventLifecycleMsg
+		if rpc.Decode(pkt.Payload, &m) != nil {
+			return
+		}
+		e = rpc.Event{Family: remote.StoragePoolEvents, ID: int32(libvirt.StoragePoolEventIDLifecycle), Key: remote.UUIDKey(m.Pool.UUID),
+			Body: func(cb int32) any { m.CallbackID = cb; return m }}
+	case remote.StoragePoolEventRefresh:
+		var m libvirt.StoragePoolEventRefreshMsg
+		if rpc.Decode(pkt.Payload, &m) != nil {
+			return
+		}
+		e = rpc.Event{Family: remote.StoragePoolEvents, ID: int32(libvirt.StoragePoolEventIDRefresh), Key: remote.UUIDKey(m.Pool.UUID),
 			Body: func(cb int32) any { m.CallbackID = cb; return m }}
 	default:
 		return

@@ -133,7 +133,7 @@ func (d *Driver) DomainSnapshotCreateXML(ctx context.Context, a libvirt.DomainSn
 		snap.State = stateNames[st]
 		snap.Memory = &libvirtxml.DomainSnapshotMemory{Snapshot: "internal"}
 		job := dom.jobs.begin(libvirt.DomainJobOperationStrSnapshot, nil)
-		err := hmp(ctx, v.run, "savevm "+req.Name)
+		err := hmp(ctx, v.run, "savevm "+hmpQuote(req.Name))
 		dom.jobs.end(job, err == nil)
 		if err != nil {
 			return libvirt.DomainSnapshotCreateXMLRet{}, err
@@ -207,6 +207,29 @@ func hmp(ctx context.Context, r *running, cmd string) error {
 		return virerror.New(libvirt.ErrOperationFailed, virerror.FromQEMU, "Failed to %s: %s", strings.Fields(cmd)[0], out)
 	}
 	return nil
+}
+
+// hmpQuote is a name as one quoted argument of a human monitor command, as libvirt
+// passes snapshot names (qemuMonitorEscapeArg): a name with blanks or quotes is still
+// one argument.
+func hmpQuote(name string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range name {
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			b.WriteRune(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // qemuImgSnapshot runs qemu-img snapshot on a stopped guest's image.
@@ -497,7 +520,7 @@ func (d *Driver) DomainRevertToSnapshot(ctx context.Context, a libvirt.DomainRev
 		} else if err := v.run.mon.Execute(ctx, "stop", nil, nil); err != nil {
 			return struct{}{}, monitorError(err)
 		}
-		if err := hmp(ctx, v.run, "loadvm "+s.name()); err != nil {
+		if err := hmp(ctx, v.run, "loadvm "+hmpQuote(s.name())); err != nil {
 			return struct{}{}, err
 		}
 		running := s.def.State == "running"
@@ -632,7 +655,7 @@ func (d *Driver) DomainSnapshotDelete(ctx context.Context, a libvirt.DomainSnaps
 // runs, with qemu-img otherwise.
 func (d *Driver) deleteSnapshotData(ctx context.Context, v guestView, s *snapshot) error {
 	if v.active() {
-		return hmp(ctx, v.run, "delvm "+s.name())
+		return hmp(ctx, v.run, "delvm "+hmpQuote(s.name()))
 	}
 	def := v.def
 	if def == nil {

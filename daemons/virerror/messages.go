@@ -43,6 +43,7 @@ var messages = map[libvirt.ErrorNumber]struct{ bare, detail string }{
 	libvirt.ErrNoSecurityModel:      {"Security model not found", "Security model not found: %s"},
 	libvirt.ErrOperationInvalid:     {"Requested operation is not valid", "Requested operation is not valid: %s"},
 	libvirt.ErrNoInterface:          {"Interface not found", "Interface not found: %s"},
+	libvirt.ErrNoDomainSnapshot:     {"Domain snapshot not found", "Domain snapshot not found: %s"},
 	libvirt.ErrMultipleInterfaces:   {"multiple matching interfaces found", "multiple matching interfaces found: %s"},
 	libvirt.ErrBuildFirewall:        {"Error while building firewall", "Error while building firewall: %s"},
 	libvirt.ErrConfigUnsupported:    {"unsupported configuration", "unsupported configuration: %s"},

@@ -9,7 +9,9 @@ network namespace to run in.
 """
 
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 from enum import IntEnum
@@ -30,15 +32,28 @@ def serial_log(name):
     return os.path.join(os.environ['VU_SERIAL_DIR'], name + '.serial')
 
 
-def domain_xml(name):
+def disk_image(name):
+    """A 16 MiB qcow2 image QEMU may write, beside the serial logs."""
+    path = os.path.join(os.environ['VU_SERIAL_DIR'], name + '.qcow2')
+    subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', path, '16M'], check=True)
+    os.chmod(path, 0o666)
+    return path
+
+
+def domain_xml(name, disk=None):
     """A tiny multiboot guest that powers off on the ACPI power button; it writes a
-    ready line to its serial port, kept in serial_log(name), once it listens."""
+    ready line to its serial port, kept in serial_log(name), once it listens. A disk
+    is a qcow2 image to give it as vda (where internal snapshots are kept)."""
+    vda = ''
+    if disk:
+        vda = (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+               f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>")
     return f'''<domain type='qemu'>
   <name>{name}</name>
   <memory unit='MiB'>16</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{os.environ['VU_KERNEL']}</kernel></os>
   <features><acpi/></features>
-  <devices>
+  <devices>{vda}
     <controller type='usb' model='none'/><memballoon model='none'/>
     <serial type='file'><source path='{serial_log(name)}'/></serial>
   </devices>
@@ -54,6 +69,14 @@ def network_xml(name, bridge, net):
     <dhcp><range start='{net}.128' end='{net}.253'/></dhcp>
   </ip>
 </network>'''
+
+
+def pool_xml(name, target):
+    """A directory pool at target."""
+    return f"<pool type='dir'><name>{name}</name><target><path>{target}</path></target></pool>"
+
+
+VOLUME_XML = "<volume><name>vu-vol.img</name><capacity unit='M'>1</capacity></volume>"
 
 
 # A host bridge; libvirt-dbus's fixture is an ethernet interface with MAC
@@ -132,8 +155,8 @@ class BaseTestClass(unittest.TestCase):
         self.assertEqual(cm.exception.get_dbus_name(), 'org.libvirt.Error')
         self.assertEqual(cm.exception.get_dbus_message(), NOT_SUPPORTED + fn)
 
-    def define_domain(self, name, start=False):
-        path = self.connect.DomainDefineXML(domain_xml(name))
+    def define_domain(self, name, start=False, disk=False):
+        path = self.connect.DomainDefineXML(domain_xml(name, disk_image(name) if disk else None))
         self.addCleanup(self.remove_domain, path)
         if start:
             self.iface(path, 'org.libvirt.Domain').Create(0)
@@ -165,7 +188,8 @@ class BaseTestClass(unittest.TestCase):
 
     def remove_domain(self, path):
         d = self.iface(path, 'org.libvirt.Domain')
-        self.try_all(lambda: d.Destroy(0), lambda: d.Undefine(0))
+        # With its managed save image and snapshot metadata, if it has them.
+        self.try_all(lambda: d.Destroy(0), lambda: d.Undefine(1 | 2))
 
     def wait_state(self, path, state, timeout=20):
         d = self.iface(path, 'org.libvirt.Domain')
@@ -200,6 +224,32 @@ class BaseTestClass(unittest.TestCase):
     def remove_interface(self, path):
         i = self.iface(path, 'org.libvirt.Interface')
         self.try_all(lambda: i.Destroy(0), i.Undefine)
+
+    def pool_dir(self):
+        """A directory for a pool, removed after the test."""
+        d = tempfile.mkdtemp(prefix='vu-pool-')
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
+    def define_pool(self, name, start=False):
+        """A directory pool (built and started if start), removed after the test."""
+        path = self.connect.StoragePoolDefineXML(pool_xml(name, self.pool_dir()), 0)
+        self.addCleanup(self.remove_pool, path)
+        if start:
+            p = self.iface(path, 'org.libvirt.StoragePool')
+            p.Build(0)
+            p.Create(0)
+        return path
+
+    def remove_pool(self, path):
+        p = self.iface(path, 'org.libvirt.StoragePool')
+        self.try_all(p.Destroy, p.Undefine)
+
+    def create_volume(self, pool_name):
+        """A started pool and a 1 MiB volume in it: their paths."""
+        pool = self.define_pool(pool_name, start=True)
+        vol = self.iface(pool, 'org.libvirt.StoragePool').StorageVolCreateXML(VOLUME_XML, 0)
+        return pool, vol
 
     @staticmethod
     def ip(*args):
@@ -237,6 +287,7 @@ class DomainEventStartedDetailType(IntEnum):
 class DomainEventStoppedDetailType(IntEnum):
     SHUTDOWN = 0
     DESTROYED = 1
+    SAVED = 4
 
 
 class DomainEventSuspendedDetailType(IntEnum):
@@ -263,3 +314,10 @@ class NetworkEvent(IntEnum):
 class NodeDeviceEvent(IntEnum):
     CREATED = 0
     DELETED = 1
+
+
+class StoragePoolEvent(IntEnum):
+    DEFINED = 0
+    UNDEFINED = 1
+    STARTED = 2
+    STOPPED = 3
