@@ -29,6 +29,11 @@ type domain struct {
 	gone       bool // removed from the registry; a waiting operation must not act
 	run        *running
 	jobs       jobTracker // the asynchronous job running (save, snapshot) and the last one
+	// migOut and migIn are the migration to or from another host under way;
+	// maxSpeed is migrate-setspeed's bandwidth in MiB/s (0: unlimited).
+	migOut   *outgoing
+	migIn    *incoming
+	maxSpeed uint64
 }
 
 func newDomain(uuid libvirt.UUID, name string) *domain {
