@@ -160,7 +160,7 @@ func TestMigration(t *testing.T) {
 	})
 
 	t.Run("direct", func(t *testing.T) {
-		b.mustVirsh(t, "migrate", "--live", "mig", a.URI(), "--migrateuri", "tcp://"+a.addr)
+		b.mustVirsh(t, "migrate", "--live", "--bandwidth", "1000", "mig", a.URI(), "--migrateuri", "tcp://"+a.addr)
 		wantState(t, a.d, "mig", "running (migrated)")
 		wantState(t, b.d, "mig", "shut off (migrated)")
 		wantContains(t, "the arrived guest's dominfo", a.d.Virsh(t, "dominfo", "mig"), "Persistent:     no")
