@@ -32,6 +32,11 @@ type domain struct {
 	// dumped holds the XML documents dumpxml gave last, so that pollers asking
 	// again for an unchanged guest cost no formatting.
 	dumped map[dumpKey]string
+	// migOut and migIn are the migration to or from another host under way;
+	// maxSpeed is migrate-setspeed's bandwidth in MiB/s (0: unlimited).
+	migOut   *outgoing
+	migIn    *incoming
+	maxSpeed uint64
 }
 
 // dumpKey names one document dumpxml gives. A definition is never changed once it is

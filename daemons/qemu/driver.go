@@ -37,6 +37,8 @@ type Driver struct {
 	units units.Realizer
 	// networks is the network driver's side of interfaces of type 'network'.
 	networks networkPorts
+	// ports are the incoming migrations' listening ports.
+	ports migrationPorts
 
 	// ctx ends when the driver closes; background work (monitor readers, autostart)
 	// runs under it and is waited for in wg.
@@ -152,3 +154,5 @@ func (d *Driver) awaitReconnects(limit time.Duration) {
 		d.log.Warn("some running guests are still being reconnected", "after", limit)
 	}
 }
+
+var _ driver.Migrations = (*Driver)(nil)

@@ -28,6 +28,10 @@ type jobProgress struct {
 	memTotal  uint64
 	memDone   uint64
 	dataTotal uint64
+	// last is QEMU's latest query-migrate answer; stats, for a migration's
+	// destination, the statistics the source sent in its cookie.
+	last  *migrateStatus
+	stats *cookieStats
 }
 
 // jobTracker holds a guest's running job and the last completed one.
@@ -66,17 +70,20 @@ func (j *jobProgress) refresh(ctx context.Context) {
 	if j.mon == nil {
 		return
 	}
-	var m struct {
-		RAM *struct {
-			Total       uint64 `json:"total"`
-			Transferred uint64 `json:"transferred"`
-			Remaining   uint64 `json:"remaining"`
-		} `json:"ram"`
-	}
+	var m migrateStatus
 	if err := j.mon.Execute(ctx, "query-migrate", nil, &m); err != nil || m.RAM == nil {
 		return
 	}
+	j.record(&m)
+}
+
+// record keeps QEMU's latest figures for the job.
+func (j *jobProgress) record(m *migrateStatus) {
+	if m.RAM == nil {
+		return
+	}
 	j.mu.Lock()
+	j.last = m
 	j.memTotal, j.memDone, j.dataTotal = m.RAM.Total, m.RAM.Total-m.RAM.Remaining, m.RAM.Total
 	j.mu.Unlock()
 }
@@ -145,13 +152,60 @@ func (d *Driver) DomainGetJobStats(ctx context.Context, a libvirt.DomainGetJobSt
 	if !completed {
 		j.refresh(ctx)
 	}
-	ps := []libvirt.TypedParam{rpc.Param("operation", int32(j.op)), rpc.Param("time_elapsed", j.elapsed())}
+	elapsed := j.elapsed()
 	j.mu.Lock()
-	if j.memTotal > 0 {
+	if j.stats != nil {
+		elapsed = j.stats.TimeElapsed // a migration's destination reports the source's
+	}
+	ps := []libvirt.TypedParam{rpc.Param("operation", int32(j.op)), rpc.Param("time_elapsed", elapsed)}
+	if st := j.stats; st != nil {
+		ps = append(ps, cookieParams(st)...)
+	} else if m := j.last; m != nil && m.RAM != nil {
+		ps = append(ps, migrateParamsOf(m, completed)...)
+	} else if j.memTotal > 0 {
 		ps = append(ps, rpc.Param("data_total", j.dataTotal), rpc.Param("data_processed", j.memDone),
 			rpc.Param("data_remaining", j.dataTotal-j.memDone), rpc.Param("memory_total", j.memTotal),
 			rpc.Param("memory_processed", j.memDone), rpc.Param("memory_remaining", j.memTotal-j.memDone))
 	}
 	j.mu.Unlock()
 	return libvirt.DomainGetJobStatsRet{Type: int32(typ), Params: ps}, nil
+}
+
+// migrateParamsOf are the job statistics of a migration stream, in libvirt's names
+// (qemuDomainJobDataToParams).
+func migrateParamsOf(m *migrateStatus, completed bool) []libvirt.TypedParam {
+	r := m.RAM
+	ps := []libvirt.TypedParam{
+		rpc.Param("data_total", r.Total), rpc.Param("data_processed", r.Transferred), rpc.Param("data_remaining", r.Remaining),
+		rpc.Param("memory_total", r.Total), rpc.Param("memory_processed", r.Transferred), rpc.Param("memory_remaining", r.Remaining),
+		rpc.Param("memory_constant", r.Duplicate), rpc.Param("memory_normal", r.Normal), rpc.Param("memory_normal_bytes", r.NormalBytes),
+		rpc.Param("memory_bps", uint64(r.Mbps*1e6/8)), rpc.Param("memory_dirty_rate", r.DirtyPagesRate),
+		rpc.Param("memory_iteration", r.DirtySyncCount), rpc.Param("memory_page_size", r.PageSize),
+		rpc.Param("setup_time", m.SetupTime),
+	}
+	if completed {
+		ps = append(ps, rpc.Param("downtime", m.Downtime))
+	} else if m.ExpectedDowntime > 0 {
+		ps = append(ps, rpc.Param("downtime", m.ExpectedDowntime))
+	}
+	return ps
+}
+
+// cookieParams are the statistics a source sent, as the destination reports them.
+func cookieParams(s *cookieStats) []libvirt.TypedParam {
+	return []libvirt.TypedParam{
+		rpc.Param("downtime", s.Downtime), rpc.Param("setup_time", s.SetupTime),
+		rpc.Param("data_total", s.MemoryTotal), rpc.Param("data_processed", s.MemoryProcessed), rpc.Param("data_remaining", s.MemoryRemaining),
+		rpc.Param("memory_total", s.MemoryTotal), rpc.Param("memory_processed", s.MemoryProcessed), rpc.Param("memory_remaining", s.MemoryRemaining),
+		rpc.Param("memory_constant", s.MemoryConstant), rpc.Param("memory_normal", s.MemoryNormal), rpc.Param("memory_normal_bytes", s.MemoryNormalBytes),
+		rpc.Param("memory_bps", s.MemoryBPS), rpc.Param("memory_dirty_rate", s.MemoryDirtyRate),
+		rpc.Param("memory_iteration", s.MemoryIteration), rpc.Param("memory_page_size", s.MemoryPageSize),
+	}
+}
+
+// current is the job running now, if any.
+func (t *jobTracker) running() *jobProgress {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.current
 }

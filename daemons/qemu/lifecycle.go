@@ -203,6 +203,11 @@ func (d *Driver) DomainReset(ctx context.Context, a libvirt.DomainResetArgs) (st
 }
 
 func (d *Driver) DomainSuspend(ctx context.Context, a libvirt.DomainSuspendArgs) (struct{}, error) {
+	if dom, err := d.get(a.Dom); err == nil {
+		if j := dom.jobs.running(); j != nil && j.op == libvirt.DomainJobOperationStrMigrationOut {
+			return struct{}{}, d.suspendMigrating(ctx, dom, j)
+		}
+	}
 	dom, r, err := d.lockRunning(a.Dom, virerror.FromDomain)
 	if err != nil {
 		return struct{}{}, err

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os/user"
 	"strconv"
+	"strings"
 
 	"github.com/virtunit/virtunit/internal/conf"
 )
@@ -48,6 +49,14 @@ type Config struct {
 	// MaxThreads is max_threads_per_process, the guest scope's TasksMax; 0 leaves
 	// the manager's default.
 	MaxThreads uint
+	// The incoming side of a migration: MigrationAddress is where QEMU listens
+	// (migration_address, the wildcard by default), MigrationHost the host name or
+	// address a source is told to connect to (migration_host, the host name by
+	// default), and ports come from MigrationPortMin..MigrationPortMax.
+	MigrationAddress string
+	MigrationHost    string
+	MigrationPortMin uint
+	MigrationPortMax uint
 
 	// Ignored lists keys libvirt knows that virtunit does not act on, for the log.
 	Ignored []string
@@ -73,6 +82,8 @@ func defaultConfig(privileged bool) *Config {
 		GID:              -1,
 		LogMaxSize:       defaultLogMaxSize,
 		LogMaxBackups:    defaultLogMaxBackups,
+		MigrationPortMin: 49152,
+		MigrationPortMax: 49215,
 	}
 	if privileged {
 		c.User, c.Group = defaultUser, defaultGroup
@@ -106,6 +117,7 @@ func (c *Config) settings() (strs map[string]*string, bools map[string]*bool, ui
 		"user": &c.User, "group": &c.Group, "security_driver": &c.SecurityDriver,
 		"stdio_handler": &c.StdioHandler, "vnc_listen": &c.VNCListen, "spice_listen": &c.SpiceListen,
 		"vnc_password": &c.VNCPassword, "spice_password": &c.SpicePassword,
+		"migration_address": &c.MigrationAddress, "migration_host": &c.MigrationHost,
 	}
 	bools = map[string]*bool{
 		"dynamic_ownership": &c.DynamicOwnership, "vnc_auto_unix_socket": &c.VNCAutoUnixSocket,
@@ -115,6 +127,7 @@ func (c *Config) settings() (strs map[string]*string, bools map[string]*bool, ui
 		"max_processes": &c.MaxProcesses, "max_files": &c.MaxFiles,
 		"auto_start_delay": &c.AutoStartDelayMsec,
 		"max_size":         &c.LogMaxSize, "max_backups": &c.LogMaxBackups, "max_threads_per_process": &c.MaxThreads,
+		"migration_port_min": &c.MigrationPortMin, "migration_port_max": &c.MigrationPortMax,
 	}
 	return strs, bools, uints
 }
@@ -155,6 +168,16 @@ func (c *Config) apply(f *conf.File) error {
 	}
 	if net.ParseIP(c.VNCListen) == nil {
 		return at("vnc_listen", "vnc_listen '%s' is not an IP address", c.VNCListen)
+	}
+	// libvirt's checks and words (virQEMUDriverConfigLoadNetworkEntry).
+	if c.MigrationPortMin == 0 {
+		return at("migration_port_min", "%s: migration_port_min: port must be greater than 0", f.Name)
+	}
+	if c.MigrationPortMax > 65535 || c.MigrationPortMax < c.MigrationPortMin {
+		return at("migration_port_max", "%s: migration_port_max: port must be between the minimal port %d and 65535", f.Name, c.MigrationPortMin)
+	}
+	if c.MigrationHost != "" && (c.MigrationHost == "localhost" || strings.HasPrefix(c.MigrationHost, "localhost.") || c.MigrationHost == "127.0.0.1" || c.MigrationHost == "::1") {
+		return at("migration_host", "migration_host must not be the address of the local machine: %s", c.MigrationHost)
 	}
 	return nil
 }

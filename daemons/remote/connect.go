@@ -7,6 +7,7 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
+	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
@@ -169,6 +170,12 @@ func (r *Remote) supportsFeature(ctx context.Context, a libvirt.ConnectSupportsF
 	case featureFDPassing, featureTypedParamString, featureRemoteEventCallback,
 		featureRemoteCloseCallback, featureNetworkUpdateOrder:
 		return libvirt.ConnectSupportsFeatureRet{Supported: 1}, nil
+	}
+	// The migration features are the hypervisor driver's to answer.
+	if hv, ok := r.hypervisor(ctx, SessionFrom(ctx).Scheme()); ok {
+		if m, ok := hv.(driver.Migrations); ok && m.SupportsMigrationFeature(a.Feature) {
+			return libvirt.ConnectSupportsFeatureRet{Supported: 1}, nil
+		}
 	}
 	return libvirt.ConnectSupportsFeatureRet{Supported: 0}, nil
 }

@@ -19,6 +19,9 @@ func procedures(d driver.Driver, hub *rpc.Hub) []rpc.Procedure {
 	if hv, ok := d.(driver.Hypervisor); ok {
 		ps = append(ps, domainProcedures(hv, hub)...)
 	}
+	if m, ok := d.(driver.Migrations); ok {
+		ps = append(ps, migrationProcedures(m)...)
+	}
 	if n, ok := d.(driver.Networks); ok {
 		ps = append(ps, networkProcedures(n, hub)...)
 	}

@@ -1,0 +1,105 @@
+package qemu
+
+import (
+	"context"
+	"os"
+	"time"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/daemons/rpc"
+	"github.com/virtunit/virtunit/daemons/virerror"
+)
+
+// Peer-to-peer migration: the source daemon is the destination's client and runs
+// the five steps itself (libvirt's qemuMigrationSrcPerformPeer2Peer3). The
+// destination sees the very calls a client driving both hosts makes.
+
+// peerCallTimeout bounds each call to the destination: Prepare starts a QEMU.
+const peerCallTimeout = 2 * time.Minute
+
+func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, params []libvirt.TypedParam, p migrateParams, flags libvirt.DomainMigrateFlags) error {
+	dctx, cancel := context.WithTimeout(ctx, peerCallTimeout)
+	peer, err := remote.DialURI(dctx, dconnuri, remote.DialOptions{Privileged: d.privileged, Home: os.Getenv("HOME"), SockDir: d.env.Paths.RunDir}, nil)
+	cancel()
+	if err != nil {
+		return virerror.Wrap(err, libvirt.ErrOperationFailed, virerror.FromQEMU, "Failed to connect to remote libvirt URI %s: %s", dconnuri, err.Error())
+	}
+	defer peer.Close()
+	call := func(proc remote.Proc, args, ret any) error {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), peerCallTimeout)
+		defer cancel()
+		return peer.Call(cctx, remote.Program, int32(proc), args, ret)
+	}
+	for _, f := range []int32{featureMigrationV3, featureMigrationParams} {
+		if ok, err := remote.SupportsFeature(ctx, peer, f); err != nil {
+			return err
+		} else if !ok {
+			return virerror.New(libvirt.ErrOperationFailed, virerror.FromQEMU, "Destination libvirt does not support peer-to-peer migration protocol")
+		}
+	}
+	if flags&libvirt.MigrateOffline != 0 {
+		if ok, err := remote.SupportsFeature(ctx, peer, featureMigrationOffline); err != nil {
+			return err
+		} else if !ok {
+			return virerror.New(libvirt.ErrArgumentUnsupported, virerror.FromQEMU, "offline migration is not supported by the destination host")
+		}
+	}
+	if st, _ := dom.getState(); st == libvirt.DomainPaused {
+		flags |= libvirt.MigratePaused
+	}
+	xml, cookie, _, err := d.begin(ctx, dom, p, flags)
+	if err != nil {
+		return err
+	}
+	var prep libvirt.DomainMigratePrepare3ParamsRet
+	err = call(remote.DomainMigratePrepare3Params, libvirt.DomainMigratePrepare3ParamsArgs{
+		Params: withParam(params, paramDestXML, xml), CookieIn: cookie, Flags: uint32(flags)}, &prep)
+	if err != nil {
+		d.confirm(context.WithoutCancel(ctx), dom, flags, true)
+		return err
+	}
+	var cookie3 []byte
+	var perr error
+	if flags&libvirt.MigrateOffline == 0 {
+		if len(prep.UriOut) == 0 {
+			perr = virerror.New(libvirt.ErrInternalError, virerror.FromQEMU, "domainMigratePrepare3 did not set uri")
+			d.confirm(context.WithoutCancel(ctx), dom, flags, true)
+		} else {
+			p.uri = prep.UriOut[0]
+			cookie3, perr = d.perform(ctx, dom, p, flags)
+		}
+	} else {
+		cookie3, perr = d.perform(ctx, dom, p, flags)
+	}
+	name := p.destName
+	if name == "" {
+		name = dom.name
+	}
+	cancelled := int32(0)
+	if perr != nil {
+		cancelled = 1
+	}
+	var fin libvirt.DomainMigrateFinish3ParamsRet
+	ferr := call(remote.DomainMigrateFinish3Params, libvirt.DomainMigrateFinish3ParamsArgs{
+		Params: withParam(params, paramDestName, name), CookieIn: cookie3, Flags: uint32(flags), Cancelled: cancelled}, &fin)
+	if perr != nil {
+		return perr // the migration is over here already, the guest runs on
+	}
+	if err := d.confirm(context.WithoutCancel(ctx), dom, flags, ferr != nil); err != nil && ferr == nil {
+		return err
+	}
+	return ferr
+}
+
+// withParam is params with name set to the string value.
+func withParam(params []libvirt.TypedParam, name, value string) []libvirt.TypedParam {
+	out := make([]libvirt.TypedParam, 0, len(params)+1)
+	for _, tp := range params {
+		if tp.Field != name {
+			out = append(out, tp)
+		}
+	}
+	return append(out, rpc.Param(name, value))
+}

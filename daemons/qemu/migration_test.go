@@ -1,0 +1,271 @@
+package qemu_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/virtunit/virtunit/daemons/daemontest"
+	"github.com/virtunit/virtunit/daemons/qemu/qemutest"
+	"github.com/virtunit/virtunit/internal/netnstest"
+)
+
+// migrationHost is one of the two hosts of the migration tests: a network
+// namespace, its own mount namespace and state, and libvirtd -l serving qemu+tcp.
+type migrationHost struct {
+	ns   *netnstest.NS
+	d    *daemontest.Daemon
+	addr string
+	ev   *eventWatcher
+}
+
+// URI is how the other host and the client reach this one.
+func (h *migrationHost) URI() string { return "qemu+tcp://" + h.addr + "/system" }
+
+// virsh runs stock virsh inside the host's network namespace, over TCP.
+func (h *migrationHost) virsh(args ...string) (string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return daemontest.Run(ctx, append(os.Environ(), "LIBVIRT_AUTOSTART=0"),
+		"ip", append([]string{"netns", "exec", h.ns.Name, "virsh", "-q", "-c", h.URI()}, args...)...)
+}
+
+func (h *migrationHost) mustVirsh(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, err := h.virsh(args...)
+	if err != nil {
+		t.Fatalf("virsh -c %s %s: %v\nstdout: %s\nstderr: %s", h.URI(), strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+// startMigrationHosts makes two hosts joined by a veth pair, 198.51.100.2 and .3.
+func startMigrationHosts(t *testing.T) (*migrationHost, *migrationHost) {
+	t.Helper()
+	daemontest.RequireTool(t, "virsh", "qemu-system-x86_64", "qemu-img", "ip")
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root: two system-mode daemons in network namespaces")
+	}
+	a, b := &migrationHost{ns: netnstest.New(t), addr: "198.51.100.2"}, &migrationHost{ns: netnstest.New(t), addr: "198.51.100.3"}
+	a.ns.MustRun(t, "ip", "link", "add", "vumig0", "type", "veth", "peer", "name", "vumig1", "netns", b.ns.Name)
+	for i, h := range []*migrationHost{a, b} {
+		dev := fmt.Sprintf("vumig%d", i)
+		h.ns.MustRun(t, "ip", "addr", "add", h.addr+"/24", "dev", dev)
+		h.ns.MustRun(t, "ip", "link", "set", dev, "up")
+		dir := daemontest.ScratchDir(t)
+		// qemu.conf tells a source which address reaches this host's QEMU: the
+		// host name resolves to nothing between these namespaces.
+		etc := filepath.Join(dir, "system", "etc")
+		if err := os.MkdirAll(etc, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(etc, "qemu.conf"), []byte(fmt.Sprintf("migration_host = %q\n", h.addr)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.d = startDaemon(t, "libvirtd", daemontest.Options{System: true, NetNS: h.ns.Name, Dir: dir, Args: []string{"-l"},
+			Config: fmt.Sprintf("listen_tls = 0\nlisten_tcp = 1\nauth_tcp = \"none\"\nhost_uuid = \"8f1c2a3e-0000-4000-8000-00000000000%d\"\n", i+1)})
+		h.ev = watchEvents(t, h.d)
+	}
+	return a, b
+}
+
+// hostHas reports what of guest name a host still has: its QEMU, its status file,
+// its private directory.
+func hostHas(h *migrationHost, name string) []string {
+	var left []string
+	if qemuPid(h.d, name) != 0 {
+		left = append(left, "a QEMU process")
+	}
+	run := filepath.Join(h.d.Dir, "system", "run", "libvirt", "qemu")
+	if _, err := os.Stat(filepath.Join(run, name+".xml")); err == nil {
+		left = append(left, "a status file")
+	}
+	if m, _ := filepath.Glob(filepath.Join(run, "*-"+name)); len(m) > 0 {
+		left = append(left, "a private directory")
+	}
+	return left
+}
+
+// TestMigration moves a Linux guest between two hosts with stock virsh over
+// qemu+tcp: peer to peer and back directly (its shell answering on each arrival), the
+// job's statistics and events on both sides, offline migration of a definition,
+// domjobabort, and the refusals after which the source guest runs on untouched and
+// the destination keeps nothing.
+func TestMigration(t *testing.T) {
+	a, b := startMigrationHosts(t)
+	kernel, initrd := qemutest.LinuxGuest(t)
+	dir, err := os.MkdirTemp("", "vu-shared-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	disk := filepath.Join(dir, "disk.qcow2")
+	qemuImg(t, "create", "-q", "-f", "qcow2", disk, "16M")
+	guestXML := fmt.Sprintf(`<domain type='qemu'>
+  <name>mig</name>
+  <uuid>5a1d0c77-5c4b-4d39-9d1e-2b7f3c1a0e01</uuid>
+  <memory unit='MiB'>%d</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s</kernel><initrd>%s</initrd><cmdline>%s</cmdline></os>
+  <features><acpi/></features>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='%s'/><target dev='vda' bus='virtio'/></disk>
+    <serial type='pty'/>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>`, qemutest.LinuxMemoryMiB, kernel, initrd, qemutest.LinuxCmdline, disk)
+	define(t, a.d, guestXML)
+	a.d.Virsh(t, "start", "--paused", "mig")
+	con := virshConsole(t, a.d, "mig")
+	con.expect(t, "Escape character is ^]")
+	a.d.Virsh(t, "resume", "mig")
+	con.expect(t, qemutest.LinuxReady)
+
+	// answers checks the guest's shell on host h: the state came along.
+	answers := func(t *testing.T, h *migrationHost, n int) {
+		t.Helper()
+		c := virshConsole(t, h.d, "mig")
+		c.expect(t, "Escape character is ^]")
+		c.waitRaw(t)
+		c.master.Write([]byte(fmt.Sprintf("echo $((%d*7))-answer\r", n)))
+		c.expect(t, fmt.Sprintf("%d-answer", n*7))
+		c.quit(t)
+	}
+
+	t.Run("p2p", func(t *testing.T) {
+		pid := qemuPid(a.d, "mig")
+		a.mustVirsh(t, "migrate", "--live", "--p2p", "--persistent", "--undefinesource", "mig", b.URI())
+		wantState(t, b.d, "mig", "running (migrated)")
+		if out, _, err := a.d.VirshErr("domstate", "mig"); err == nil {
+			t.Errorf("the source still has the guest after --undefinesource: %s", out)
+		}
+		if pid == 0 || qemuPid(a.d, "mig") != 0 {
+			t.Errorf("the source's QEMU (pid %d) is still there", pid)
+		}
+		if left := hostHas(a, "mig"); len(left) > 0 {
+			t.Errorf("the source kept %v", left)
+		}
+		wantContains(t, "destination's dominfo", b.d.Virsh(t, "dominfo", "mig"), "Persistent:     yes")
+		a.ev.expect(t, "'mig': Suspended Migrated", "'mig': Stopped Migrated", "'mig': Undefined Removed")
+		b.ev.expect(t, "'mig': Started Migrated", "'mig': Resumed Migrated", "'mig': Defined Added")
+		job := b.d.Virsh(t, "domjobinfo", "--completed", "mig")
+		wantMatch(t, "destination's completed job", job, `Job type:\s+Completed`, `Operation:\s+Incoming migration`,
+			`Memory processed:\s+[1-9]`, `Total downtime:\s+\d+\s+ms`)
+		answers(t, b, 6)
+	})
+
+	t.Run("direct", func(t *testing.T) {
+		b.mustVirsh(t, "migrate", "--live", "--bandwidth", "1000", "mig", a.URI(), "--migrateuri", "tcp://"+a.addr)
+		wantState(t, a.d, "mig", "running (migrated)")
+		wantState(t, b.d, "mig", "shut off (migrated)")
+		wantContains(t, "the arrived guest's dominfo", a.d.Virsh(t, "dominfo", "mig"), "Persistent:     no")
+		job := b.d.Virsh(t, "domjobinfo", "--completed", "mig")
+		wantMatch(t, "source's completed job", job, `Job type:\s+Completed`, `Operation:\s+Outgoing migration`, `Memory processed:\s+[1-9]`)
+		answers(t, a, 9)
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		// The destination runs a guest of that name already.
+		b.d.Virsh(t, "undefine", "mig")
+		define(t, b.d, domainXML("mig", ""))
+		b.d.Virsh(t, "start", "mig")
+		pid := qemuPid(a.d, "mig")
+		_, errOut, err := a.virsh("migrate", "--live", "--p2p", "mig", b.URI())
+		if err == nil || !strings.Contains(errOut, "domain 'mig' already exists with uuid") {
+			t.Errorf("migration onto a running namesake: %v %s", err, errOut)
+		}
+		b.d.Virsh(t, "destroy", "mig")
+		b.d.Virsh(t, "undefine", "mig")
+		wantState(t, a.d, "mig", "running (migrated)")
+		if got := qemuPid(a.d, "mig"); got != pid {
+			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
+		}
+
+		// A disk that exists only on the source: each host's /var/lib/libvirt is
+		// its own.
+		images := filepath.Join(a.d.Dir, "system", "lib", "images")
+		if err := os.MkdirAll(images, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		qemuImg(t, "create", "-q", "-f", "raw", filepath.Join(images, "local.raw"), "1M")
+		define(t, a.d, domainXML("local", `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/var/lib/libvirt/images/local.raw'/><target dev='vda' bus='virtio'/></disk>`))
+		a.d.Virsh(t, "start", "local")
+		lpid := qemuPid(a.d, "local")
+		_, errOut, err = a.virsh("migrate", "--live", "--p2p", "local", b.URI())
+		if err == nil || !strings.Contains(errOut, "local.raw") {
+			t.Errorf("migration with a disk missing on the destination: %v %s", err, errOut)
+		}
+		wantState(t, a.d, "local", "running (booted)")
+		if got := qemuPid(a.d, "local"); got != lpid || got == 0 {
+			t.Errorf("the source's QEMU changed from %d to %d", lpid, got)
+		}
+		if out := b.d.Virsh(t, "list", "--all", "--name"); strings.TrimSpace(out) != "" {
+			t.Errorf("the destination kept domains:\n%s", out)
+		}
+		if left := hostHas(b, "local"); len(left) > 0 {
+			t.Errorf("the destination kept %v", left)
+		}
+
+		// The same host: refused from the cookie.
+		_, errOut, err = a.virsh("migrate", "--live", "--p2p", "local", a.URI())
+		if err == nil || !strings.Contains(errOut, "Attempt to migrate guest to the same host") {
+			t.Errorf("migration to the same host: %v %s", err, errOut)
+		}
+		wantState(t, a.d, "local", "running (booted)")
+	})
+
+	t.Run("abort", func(t *testing.T) {
+		a.d.Virsh(t, "migrate-setspeed", "mig", "1")
+		wantContains(t, "migrate-getspeed", a.d.Virsh(t, "migrate-getspeed", "mig"), "1")
+		a.d.Virsh(t, "migrate-setmaxdowntime", "mig", "500")
+		wantContains(t, "migrate-getmaxdowntime", a.d.Virsh(t, "migrate-getmaxdowntime", "mig"), "500")
+		done := make(chan error, 1)
+		var errOut string
+		go func() {
+			var err error
+			_, errOut, err = a.virsh("migrate", "--live", "--p2p", "mig", b.URI())
+			done <- err
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(a.d.Virsh(t, "domjobinfo", "mig"), "Unbounded") {
+			if time.Now().After(deadline) {
+				t.Fatal("domjobinfo never showed the migration")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		wantMatch(t, "domjobinfo during the migration", a.d.Virsh(t, "domjobinfo", "mig"), `Operation:\s+Outgoing migration`, `Memory total:\s+[1-9]`)
+		a.d.Virsh(t, "domjobabort", "mig")
+		if err := <-done; err == nil || !strings.Contains(errOut, "operation aborted: migration out: canceled by client") {
+			t.Errorf("aborted migration: %v %s", err, errOut)
+		}
+		wantState(t, a.d, "mig", "running (migrated)")
+		wantContains(t, "domjobinfo after the abort", a.d.Virsh(t, "domjobinfo", "mig"), "None")
+		if left := hostHas(b, "mig"); len(left) > 0 {
+			t.Errorf("the destination kept %v", left)
+		}
+		if out := b.d.Virsh(t, "list", "--all", "--name"); strings.TrimSpace(out) != "" {
+			t.Errorf("the destination kept domains:\n%s", out)
+		}
+		a.d.Virsh(t, "migrate-setspeed", "mig", "8796093022207")
+		answers(t, a, 11)
+	})
+
+	t.Run("offline", func(t *testing.T) {
+		a.d.Virsh(t, "destroy", "local")
+		_, errOut, err := a.virsh("migrate", "--offline", "local", b.URI())
+		if err == nil || !strings.Contains(errOut, "offline migration must be specified with the persistent flag set") {
+			t.Errorf("offline without --persistent: %v %s", err, errOut)
+		}
+		a.mustVirsh(t, "migrate", "--offline", "--persistent", "local", b.URI())
+		wantState(t, b.d, "local", "shut off (unknown)")
+		wantState(t, a.d, "local", "shut off (destroyed)")
+		if out := b.d.Virsh(t, "dumpxml", "local"); !strings.Contains(out, "local.raw") {
+			t.Errorf("the destination's definition:\n%s", out)
+		}
+	})
+}
