@@ -66,6 +66,7 @@ func (s *Server) domainObjects() objects {
 	methods := map[string]method[dom]{}
 	merge(methods, s.domainGuestMethods())
 	merge(methods, s.domainSnapshotMethods())
+	merge(methods, s.domainMigrationMethods())
 	f := &family[dom]{
 		name:   "domain",
 		ifaces: []*spec.Interface{spec.Domain, spec.VirtunitDomain},

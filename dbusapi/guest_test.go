@@ -27,6 +27,7 @@ func TestRunningGuest(t *testing.T) {
 	t.Run("Resources", func(t *testing.T) { testGuestResources(t, h, g) })
 	t.Run("Snapshots", func(t *testing.T) { testGuestSnapshots(t, h, g) })
 	t.Run("Storage", func(t *testing.T) { testStorage(t, h) })
+	t.Run("Migration", func(t *testing.T) { testGuestMigration(t, h, g) })
 	t.Run("SavedState", func(t *testing.T) { testGuestSavedState(t, h, g) })
 	if t.Failed() {
 		t.Logf("virtqemud log:\n%s", h.qemu.Log())
@@ -260,6 +261,37 @@ func testGuestResources(t *testing.T, h *host, g *guest) {
 	sameError(t, h, g.path, "org.libvirt.Domain.GetMetadata", []any{int32(2), "http://example.org/nope", uint32(0)},
 		"metadata", g.name, "http://example.org/nope")
 	sameError(t, h, g.path, "org.libvirt.Domain.Rename", []any{"vu-renamed", uint32(0)}, "domrename", g.name, "vu-renamed")
+}
+
+// testGuestMigration: the migration knobs reach the driver (virsh reads back what
+// D-Bus set), and MigrateToURI3 refuses and fails as virsh migrate does.
+func testGuestMigration(t *testing.T, h *host, g *guest) {
+	h.call(t, g.path, "org.libvirt.Domain.MigrateSetMaxSpeed", uint64(100), uint32(0))
+	var speed uint64
+	h.call(t, g.path, "org.libvirt.Domain.MigrateGetMaxSpeed", uint32(0)).Store(&speed)
+	if out := strings.TrimSpace(h.qemu.Virsh(t, "migrate-getspeed", g.name)); speed != 100 || out != "100" {
+		t.Errorf("MigrateGetMaxSpeed = %d, virsh migrate-getspeed %q after MigrateSetMaxSpeed(100)", speed, out)
+	}
+	h.call(t, g.path, "org.libvirt.Domain.MigrateSetMaxDowntime", uint64(400), uint32(0))
+	if out := strings.TrimSpace(h.qemu.Virsh(t, "migrate-getmaxdowntime", g.name)); out != "400" {
+		t.Errorf("virsh migrate-getmaxdowntime %q after MigrateSetMaxDowntime(400)", out)
+	}
+	const live, p2p = uint32(1), uint32(2) // VIR_MIGRATE_LIVE, VIR_MIGRATE_PEER2PEER
+	sameError(t, h, g.path, "org.libvirt.Domain.MigrateToURI3",
+		[]any{"", map[string]dbus.Variant{"migrate_uri": dbus.MakeVariant("tcp://192.0.2.1")}, live},
+		"migrate", "--live", "--direct", g.name, "tcp://192.0.2.1")
+	// Nothing listens on port 1 of loopback: the source daemon's own dial fails.
+	sameError(t, h, g.path, "org.libvirt.Domain.MigrateToURI3",
+		[]any{"qemu+tcp://127.0.0.1:1/system", map[string]dbus.Variant{}, live | p2p},
+		"migrate", "--live", "--p2p", g.name, "qemu+tcp://127.0.0.1:1/system")
+	sameError(t, h, g.path, "org.libvirt.Domain.AbortJob", nil, "domjobabort", g.name)
+	if err := h.callErr(g.path, "org.libvirt.Domain.MigrateToURI3", "qemu+tcp://127.0.0.1:1/system",
+		map[string]dbus.Variant{"bandwidth": dbus.MakeVariant([]string{"x"})}, live|p2p); err == nil || err.Name != "org.libvirt.Error" {
+		t.Errorf("MigrateToURI3 with a list parameter: %v", err)
+	}
+	if out := h.qemu.Virsh(t, "domstate", g.name); strings.TrimSpace(out) != "running" {
+		t.Errorf("guest after the failed migrations: %q", out)
+	}
 }
 
 func testGuestSnapshots(t *testing.T, h *host, g *guest) {
