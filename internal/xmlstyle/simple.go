@@ -34,9 +34,7 @@ func parseSimple(in string) (*node, bool) {
 				return nil, false
 			}
 			if len(stack) > 0 {
-				if t = strings.TrimSpace(t); t != "" {
-					stack[len(stack)-1].text += t
-				}
+				stack[len(stack)-1].addText(t)
 			} else if strings.TrimSpace(t) != "" {
 				return nil, false
 			}

@@ -13,12 +13,24 @@ import (
 	"strings"
 )
 
-// node is an element with its children; text is the character data of a leaf.
+// node is an element with its children. raw is its character data as written, which a
+// leaf keeps verbatim (libvirt writes a name or a description back as it was given,
+// spaces included); text is the same data trimmed chunk by chunk, what an element
+// with children keeps of its mixed content.
 type node struct {
 	name     string
 	attrs    []xml.Attr
 	children []*node
 	text     string
+	raw      string
+}
+
+// addText records a chunk of n's character data.
+func (n *node) addText(chunk string) {
+	n.raw += chunk
+	if t := strings.TrimSpace(chunk); t != "" {
+		n.text += t
+	}
 }
 
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
@@ -26,7 +38,7 @@ const maxDepth = 256
 
 // Format re-indents an XML document in libvirt's style. Comments, processing
 // instructions and whitespace between elements are dropped; text in mixed content is
-// kept, trimmed.
+// kept, trimmed, and the text of an element without children verbatim.
 func Format(in string) (string, error) {
 	if root, ok := parseSimple(in); ok {
 		var b bytes.Buffer
@@ -73,9 +85,7 @@ func formatTokens(in string) (string, error) {
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
-				if s := strings.TrimSpace(string(t)); s != "" {
-					stack[len(stack)-1].text += s
-				}
+				stack[len(stack)-1].addText(string(t))
 			}
 		}
 	}
@@ -107,11 +117,11 @@ func write(b *bytes.Buffer, n *node, depth int) {
 		b.WriteByte('\'')
 	}
 	switch {
-	case len(n.children) == 0 && n.text == "":
+	case len(n.children) == 0 && n.raw == "":
 		b.WriteString("/>\n")
 	case len(n.children) == 0:
 		b.WriteByte('>')
-		b.WriteString(escape(n.text))
+		b.WriteString(escape(n.raw))
 		b.WriteString("</" + n.name + ">\n")
 	default:
 		b.WriteString(">\n")

@@ -90,3 +90,23 @@ func TestSimpleTakesMarshalled(t *testing.T) {
 		t.Fatal("a marshalled document took the general path")
 	}
 }
+
+// TestLeafTextVerbatim: the text of an element without children is written back as it
+// came, spaces and newlines included, as libvirt writes a name or a description; the
+// whitespace between elements goes. Both parsers agree.
+func TestLeafTextVerbatim(t *testing.T) {
+	in := "<domain>\n  <name> </name>\n  <description>  two\nlines </description>\n  <title></title>\n</domain>"
+	want := "<domain>\n  <name> </name>\n  <description>  two\nlines </description>\n  <title/>\n</domain>\n"
+	if _, ok := parseSimple(in); !ok {
+		t.Fatal("the fast parser refuses a plain document")
+	}
+	for name, format := range map[string]func(string) (string, error){"Format": Format, "formatTokens": formatTokens} {
+		got, err := format(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: got\n%q\nwant\n%q", name, got, want)
+		}
+	}
+}
