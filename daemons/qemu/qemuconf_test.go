@@ -39,7 +39,8 @@ spice_listen = "::1"
 	}
 	want := Config{User: "+0", Group: "+0", UID: 0, GID: 0, SecurityDriver: "none", StdioHandler: "file",
 		VNCListen: "0.0.0.0", SpiceListen: "::1", VNCAutoUnixSocket: true, MaxProcesses: 100, MaxFiles: 2048, SetProcessName: true,
-		AutoStartDelayMsec: 500, LogMaxSize: defaultLogMaxSize, LogMaxBackups: defaultLogMaxBackups, Ignored: []string{"hugetlbfs_mount"}}
+		AutoStartDelayMsec: 500, LogMaxSize: defaultLogMaxSize, LogMaxBackups: defaultLogMaxBackups,
+		MigrationPortMin: 49152, MigrationPortMax: 49215, Ignored: []string{"hugetlbfs_mount"}}
 	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("got %+v\nwant %+v", *c, want)
 	}
