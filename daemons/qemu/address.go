@@ -108,12 +108,24 @@ func (s *pciSet) next(flags conn, fn int) (pciAddr, error) {
 			}
 		}
 	}
-	if !s.grow {
-		return pciAddr{}, virerror.New(libvirt.ErrInternalError, virerror.FromDomain, "No more available PCI slots")
+	full := virerror.New(libvirt.ErrInternalError, virerror.FromDomain, "No more available PCI slots")
+	if !s.grow || len(s.buses) >= maxPCIBuses {
+		return pciAddr{}, full
 	}
+	added := len(s.buses)
 	s.addBusFor(flags)
-	return s.next(flags, fn)
+	// A device no bus libvirt would add can take (one whose bus a controller of an
+	// unknown model was to give) finds no slot, rather than growing buses forever.
+	for _, b := range s.buses[added:] {
+		if b.accepts&flags&connTypes != 0 {
+			return s.next(flags, fn)
+		}
+	}
+	return pciAddr{}, full
 }
+
+// maxPCIBuses is how many buses a PCI domain numbers (0x00-0xff).
+const maxPCIBuses = 256
 
 // addBusFor adds the bus a device of flags needs when none has room, as libvirt's
 // virDomainPCIAddressSetGrow: a pcie-root-port for a PCIe device; for a PCI device a

@@ -114,6 +114,14 @@ func completeDisks(devs *libvirtxml.DomainDeviceList, q35 bool) error {
 				disk.Address = &libvirtxml.DomainAddress{Drive: a}
 			}
 		}
+		switch disk.Target.Bus {
+		case "ide", "sata", "scsi", "fdc":
+			// A controller's disk sits at a drive address; libvirt's command line
+			// builder refuses any other kind.
+			if disk.Address.Drive == nil {
+				return unsupported("unexpected address type for %s disk", disk.Target.Bus)
+			}
+		}
 	}
 	return nil
 }

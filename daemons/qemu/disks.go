@@ -182,7 +182,10 @@ func diskDevice(def *libvirtxml.Domain, disk *libvirtxml.DomainDisk) (props, err
 	if disk.Device == "cdrom" {
 		kind = "cd"
 	}
-	drive := disk.Address.Drive // completeDisks gave every ide, sata and scsi disk one
+	var drive *libvirtxml.DomainAddressDrive // completeDisks gave every ide, sata and scsi disk one
+	if disk.Address != nil {
+		drive = disk.Address.Drive
+	}
 	switch disk.Target.Bus {
 	case "virtio":
 		if disk.Device == "cdrom" {
