@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -43,6 +44,12 @@ func Main(m *testing.M, opts ...Option) {
 }
 
 func run(m *testing.M, c config) int {
+	if fuzzWorker() {
+		// A fuzz worker runs fuzz functions alone and inherits the coordinator's
+		// environment: a second manager of its own would collide with the
+		// coordinator's in the same mount namespace.
+		return m.Run()
+	}
 	if dirs, ok := os.LookupEnv(cgroupEnv); ok {
 		return joinAndExec(dirs) // we are the manager-to-be
 	}
@@ -94,4 +101,15 @@ func reexec(c config) int {
 	argv := append([]string{"unshare", "--mount", "--propagation", "private", "--", self}, os.Args[1:]...)
 	err = syscall.Exec(unshare, argv, append(os.Environ(), nsEnv+"=1"))
 	return fail("exec unshare: %v", err)
+}
+
+// fuzzWorker says whether this process is a worker the fuzzing coordinator started
+// (go test passes it -test.fuzzworker).
+func fuzzWorker() bool {
+	for _, a := range os.Args[1:] {
+		if a == "-test.fuzzworker" || strings.HasPrefix(a, "-test.fuzzworker=") {
+			return true
+		}
+	}
+	return false
 }
