@@ -158,5 +158,9 @@ for k in rate open migrate-total migrate-downtime; do
 	b=$(awk -v k=$k '$1==k && $2=="libvirtd-9.0" && $3!="NA" {print $3}' "$TMP/named" | median)
 	echo "$k median: virtunit $a, libvirtd-9.0 $b, ratio virtunit/libvirtd $(awk -v a="$a" -v b="$b" 'BEGIN {if (b > 0) printf "%.3f", a/b; else print "NA"}')"
 done
+# The guests go before their daemons: libvirtd's QEMUs outlive libvirtd by design.
+for ns in vu-a vu-b lv-a lv-b; do
+	inns $ns virsh -q -c qemu+tcp://127.0.0.1/system destroy idle >/dev/null 2>&1
+done
 for p in $(cat "$TMP"/*.pid); do kill -TERM "$p" 2>/dev/null; done
 sleep 1
