@@ -130,9 +130,11 @@ func listenUnix(path string, mode uint32, gid int, privileged bool, backlog int)
 	if err := removeStale(path); err != nil {
 		return nil, err
 	}
-	// Bind with every permission masked, then open up to the configured mode, so the
-	// socket is never more accessible than configured, not even for an instant.
-	old := syscall.Umask(0o777)
+	// Bind with the umask that gives the socket its configured mode at birth, as
+	// libvirt's virNetSocketNewListenUNIX does: never more accessible than
+	// configured, and never less either, so an autospawning client's first connect
+	// does not meet a socket of mode 0 (EACCES ends its retries).
+	old := syscall.Umask(int(^mode & 0o777))
 	ln, err := net.Listen("unix", path)
 	syscall.Umask(old)
 	if err != nil {
