@@ -19,14 +19,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
+	"github.com/virtunit/virtunit/bench/benchconn"
 	"github.com/virtunit/virtunit/daemons/remote"
-	"github.com/virtunit/virtunit/daemons/rpc"
 )
 
 var (
@@ -55,7 +54,7 @@ const hotDiskXML = `<disk type='file' device='disk'><driver name='qemu' type='qc
 
 type server struct {
 	name   string
-	c      *rpc.Conn
+	c      *benchconn.Conn
 	doms   []libvirt.Domain
 	all    []time.Duration
 	one    []time.Duration
@@ -73,20 +72,12 @@ func main() {
 func run() error {
 	var servers []*server
 	for _, s := range []struct{ name, sock string }{{*nameA, *sockA}, {*nameB, *sockB}} {
-		c, err := rpc.Dial(context.Background(), s.sock)
+		c, err := benchconn.Open(context.Background(), s.sock, "qemu:///system")
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		defer c.Close()
-		sv := &server{name: s.name, c: c}
-		var auth libvirt.AuthListRet
-		if err := sv.call(remote.AuthList, nil, &auth); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		if err := sv.call(remote.ConnectOpen, libvirt.ConnectOpenArgs{Name: libvirt.OptString{"qemu:///system"}}, nil); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		servers = append(servers, sv)
+		servers = append(servers, &server{name: s.name, c: c})
 	}
 	for _, s := range servers {
 		defer s.cleanup()
@@ -146,15 +137,15 @@ func run() error {
 		}
 	}
 	for _, s := range servers {
-		fmt.Printf("allstats-%d %s %d %d\n", *n, s.name, pct(s.all, 50), pct(s.all, 90))
-		fmt.Printf("domstats-one %s %d %d\n", s.name, pct(s.one, 50), pct(s.one, 90))
-		fmt.Printf("attach+detach %s %d %d\n", s.name, pct(s.hotplg, 50), pct(s.hotplg, 90))
+		fmt.Printf("allstats-%d %s %d %d\n", *n, s.name, benchconn.Percentile(s.all, 50), benchconn.Percentile(s.all, 90))
+		fmt.Printf("domstats-one %s %d %d\n", s.name, benchconn.Percentile(s.one, 50), benchconn.Percentile(s.one, 90))
+		fmt.Printf("attach+detach %s %d %d\n", s.name, benchconn.Percentile(s.hotplg, 50), benchconn.Percentile(s.hotplg, 90))
 	}
 	return nil
 }
 
 func (s *server) call(p remote.Proc, args, ret any) error {
-	return s.c.Call(context.Background(), remote.Program, int32(p), args, ret)
+	return s.c.Call(p, args, ret)
 }
 
 func qemuImg(path string) error {
@@ -199,10 +190,4 @@ func (s *server) cleanup() {
 	for _, d := range s.doms {
 		s.call(remote.DomainDestroy, libvirt.DomainDestroyArgs{Dom: d}, nil)
 	}
-}
-
-func pct(ds []time.Duration, p int) int64 {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[(len(s)-1)*p/100].Microseconds()
 }

@@ -17,14 +17,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
+	"github.com/virtunit/virtunit/bench/benchconn"
 	"github.com/virtunit/virtunit/daemons/remote"
-	"github.com/virtunit/virtunit/daemons/rpc"
 )
 
 var (
@@ -46,7 +45,7 @@ func main() {
 
 type server struct {
 	name string
-	c    *rpc.Conn
+	c    *benchconn.Conn
 	caps []time.Duration
 	def  []time.Duration
 	ping []time.Duration
@@ -59,20 +58,12 @@ func run() error {
 	}
 	var servers []*server
 	for _, s := range []struct{ name, sock string }{{*nameA, *sockA}, {*nameB, *sockB}} {
-		c, err := rpc.Dial(context.Background(), s.sock)
+		c, err := benchconn.Open(context.Background(), s.sock, "qemu:///system")
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		defer c.Close()
-		sv := &server{name: s.name, c: c}
-		var auth libvirt.AuthListRet
-		if err := sv.call(remote.AuthList, nil, &auth); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		if err := sv.call(remote.ConnectOpen, libvirt.ConnectOpenArgs{Name: libvirt.OptString{"qemu:///system"}}, nil); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		servers = append(servers, sv)
+		servers = append(servers, &server{name: s.name, c: c})
 	}
 	machines := []string{"q35", "pc"}
 	// Warm up: the first call of a fresh daemon may probe QEMU.
@@ -114,15 +105,15 @@ func run() error {
 		}
 	}
 	for _, s := range servers {
-		fmt.Printf("domcapabilities %s %d %d\n", s.name, pct(s.caps, 50), pct(s.caps, 90))
-		fmt.Printf("define %s %d %d\n", s.name, pct(s.def, 50), pct(s.def, 90))
-		fmt.Printf("getlibversion %s %d %d\n", s.name, pct(s.ping, 50), pct(s.ping, 90))
+		fmt.Printf("domcapabilities %s %d %d\n", s.name, benchconn.Percentile(s.caps, 50), benchconn.Percentile(s.caps, 90))
+		fmt.Printf("define %s %d %d\n", s.name, benchconn.Percentile(s.def, 50), benchconn.Percentile(s.def, 90))
+		fmt.Printf("getlibversion %s %d %d\n", s.name, benchconn.Percentile(s.ping, 50), benchconn.Percentile(s.ping, 90))
 	}
 	return nil
 }
 
 func (s *server) call(p remote.Proc, args, ret any) error {
-	return s.c.Call(context.Background(), remote.Program, int32(p), args, ret)
+	return s.c.Call(p, args, ret)
 }
 
 func (s *server) domcaps(machine string) error {
@@ -140,10 +131,4 @@ func renamed(xml, name string) string {
 		out = out[:k] + out[e+len("</uuid>"):]
 	}
 	return out
-}
-
-func pct(ds []time.Duration, p int) int64 {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[(len(s)-1)*p/100].Microseconds()
 }
