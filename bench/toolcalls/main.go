@@ -119,7 +119,7 @@ func (s *server) call(p remote.Proc, args, ret any) error {
 func (s *server) domcaps(machine string) error {
 	return s.call(remote.ConnectGetDomainCapabilities, libvirt.ConnectGetDomainCapabilitiesArgs{
 		Arch: libvirt.OptString{"x86_64"}, Machine: libvirt.OptString{machine}, Virttype: libvirt.OptString{"qemu"}},
-		&libvirt.ConnectGetDomainCapabilitiesRet{})
+		nil)
 }
 
 func renamed(xml, name string) string {

@@ -144,7 +144,7 @@ func finishPacket(b []byte) ([]byte, error) {
 // EncodePacket builds a whole packet: header h followed by body encoded as XDR (nil for
 // an empty payload).
 func EncodePacket(h Header, body any) ([]byte, error) {
-	b := newPacket(h, 64)
+	b := newPacket(h, encodedSizeHint(body))
 	if body != nil {
 		var err error
 		if b, err = appendXDR(b, body); err != nil {

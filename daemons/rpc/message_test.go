@@ -6,6 +6,7 @@ import (
 	"io"
 	"testing"
 
+	xdr "github.com/davecgh/go-xdr/xdr2"
 	libvirt "github.com/digitalocean/go-libvirt"
 )
 
@@ -149,4 +150,34 @@ func FuzzReadPacket(f *testing.F) {
 			xr.TypedParams(32)
 		}
 	})
+}
+
+// TestSoleStringEncoding checks the shortcut for one-string replies against the XDR
+// library's own encoding, for every padding length, by value and by pointer, and that
+// structs with more fields still take the library's path.
+func TestSoleStringEncoding(t *testing.T) {
+	for n := 0; n < 9; n++ {
+		s := string(bytes.Repeat([]byte{'x'}, n))
+		for _, v := range []any{libvirt.DomainGetXMLDescRet{XML: s}, &libvirt.ConnectGetCapabilitiesRet{Capabilities: s}} {
+			var want bytes.Buffer
+			if _, err := xdr.Marshal(&want, v); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Encode(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("%T of %d bytes: % x, want % x", v, n, got, want.Bytes())
+			}
+			if _, ok := soleString(v); !ok {
+				t.Errorf("%T not taken as a sole string", v)
+			}
+		}
+	}
+	for _, v := range []any{nil, libvirt.DomainGetXMLDescArgs{Flags: 1}, (*libvirt.DomainGetXMLDescRet)(nil), libvirt.OptString{"a"}} {
+		if _, ok := soleString(v); ok {
+			t.Errorf("%T (%v) taken as a sole string", v, v)
+		}
+	}
 }
