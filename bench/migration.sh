@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # bench/migration.sh - issue 15's figures, virtunit's libvirtd beside Debian's
 # libvirtd 9.0 on the same machine:
-#   * 1000 calls (virDomainLookupByName) over one qemu+tls connection, as a rate
+#   * 1000 calls (virDomainLookupByName) over one qemu+tls connection, as a rate, with
+#     python3-libvirt (libvirt's C client) and with bench/tlsrate (Go's crypto/tls, a
+#     client that costs less per call, so that the daemon sets the rate); tlsrate also
+#     prints its own CPU per call
 #   * connect + TLS handshake + CONNECT_OPEN (python3-libvirt's libvirt.open), latency
 #   * live peer-to-peer migration of an idle 256 MiB firmware-only guest between two
 #     hosts over qemu+tcp: virsh migrate's wall time and the downtime QEMU measured
@@ -18,7 +21,7 @@ cd "$(dirname "$0")/.." || exit 1
 [ -x /usr/sbin/libvirtd ] || { echo "Debian's libvirtd is not installed (BENCH_INSTALL=1 installs it)" >&2; exit 1; }
 for c in openssl virsh tini; do command -v $c >/dev/null || { echo "$c is not installed" >&2; exit 1; }; done
 /usr/bin/python3 -c 'import libvirt' || { echo "python3-libvirt is not installed" >&2; exit 1; }
-CGO_ENABLED=0 go build -o "$TMP/bin/" ./cmd/libvirtd || exit 1
+CGO_ENABLED=0 go build -o "$TMP/bin/" ./cmd/libvirtd ./bench/tlsrate || exit 1
 ROUNDS=${ROUNDS:-5}
 MIGRATIONS=${MIGRATIONS:-4}
 
@@ -125,6 +128,8 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$ROUNDS"); do
 	for ns in vu-a lv-a; do
 		echo "rate $ns $(inns $ns /usr/bin/python3 "$TMP/tls.py" "$TLS" rate)" >>"$TMP/results"
+		inns $ns "$TMP/bin/tlsrate" -uri "$TLS" -domain idle -n 1000 |
+			awk -v ns=$ns '{print "rate-go " ns " " $1; print "rate-go-client-cpu-us " ns " " $2}' >>"$TMP/results"
 		echo "open $ns $(inns $ns /usr/bin/python3 "$TMP/tls.py" "$TLS" open 20)" >>"$TMP/results"
 	done
 done
@@ -153,7 +158,7 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 sed -e 's/ vu-a / virtunit /; s/ lv-a / libvirtd-9.0 /; s/ vu / virtunit /; s/ lv / libvirtd-9.0 /' "$TMP/results" >"$TMP/named"
 awk '{k=$1" "$2; v[k]=v[k]" "$3} END {for (k in v) print k":"v[k]}' "$TMP/named" | sort
-for k in rate open migrate-total migrate-downtime; do
+for k in rate rate-go rate-go-client-cpu-us open migrate-total migrate-downtime; do
 	a=$(awk -v k=$k '$1==k && $2=="virtunit" && $3!="NA" {print $3}' "$TMP/named" | median)
 	b=$(awk -v k=$k '$1==k && $2=="libvirtd-9.0" && $3!="NA" {print $3}' "$TMP/named" | median)
 	echo "$k median: virtunit $a, libvirtd-9.0 $b, ratio virtunit/libvirtd $(awk -v a="$a" -v b="$b" 'BEGIN {if (b > 0) printf "%.3f", a/b; else print "NA"}')"
