@@ -80,6 +80,11 @@ func FilesFrom(ctx context.Context) []*os.File {
 }
 
 func newClient(s *Server, id uint64, conn net.Conn, svc Service) *Client {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		if rc, err := newRawTCPConn(tc); err == nil {
+			conn = rc
+		}
+	}
 	var tlsCtx TLSContext
 	if svc.Transport == TransportTLS && svc.TLS != nil {
 		// The handshake itself happens on the client's own goroutine (serve).
