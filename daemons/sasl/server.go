@@ -57,7 +57,7 @@ type Layer interface {
 type mechanism struct {
 	name string
 	// ssf is the strongest security layer the mechanism can set up.
-	ssf   int
+	ssf int
 	// start begins a client's exchange; minSSF is the layer plain TCP needs.
 	start func(s *Server, secure bool, minSSF int) Session
 }
