@@ -65,7 +65,7 @@ func TestSASLOverTLS(t *testing.T) {
 		t.Fatalf("fred with his password: %v %q %s\n%s", err, out, errOut, d.Log())
 	}
 	for _, c := range []struct{ user, pw string }{{"fred", "wrong"}, {"bob", "bobpw"}, {"nobody", "x"}} {
-		if _, errOut, err := virsh(c.user, c.pw, "hostname"); err == nil || !strings.Contains(errOut, "authentication failed") {
+		if _, errOut, err := virsh(c.user, c.pw, "hostname"); err == nil || !strings.Contains(errOut, "authentication failed: authentication failed") {
 			t.Errorf("%s/%s: %v %s", c.user, c.pw, err, errOut)
 		}
 	}
@@ -150,9 +150,10 @@ func TestSASLOverTCP(t *testing.T) {
 
 	for _, c := range []struct{ user, pw string }{{"fred", "wrong"}, {"bob", "bobpw"}, {"nobody", "x"}} {
 		start := time.Now()
-		if _, errOut, err := virsh(c.user, c.pw, "hostname"); err == nil || !strings.Contains(errOut, "authentication failed") {
+		_, errOut, err := virsh(c.user, c.pw, "hostname")
+		if err == nil || !strings.Contains(errOut, "authentication failed: authentication failed") {
 			t.Errorf("%s/%s: %v %s", c.user, c.pw, err, errOut)
 		}
-		t.Logf("%s/%s refused in %v", c.user, c.pw, time.Since(start))
+		t.Logf("%s/%s refused in %v: %s", c.user, c.pw, time.Since(start), strings.TrimSpace(errOut))
 	}
 }
