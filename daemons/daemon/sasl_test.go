@@ -118,6 +118,20 @@ func TestSASLOverTCP(t *testing.T) {
 		t.Fatalf("fred with his password: %v %q %s\n%s", err, out, errOut, d.Log())
 	}
 
+	// A connection that waits for events gets them through the layer, and its
+	// keepalive pings (every 5 seconds) and the daemon's answers go through it too.
+	ev := exec.Command("ip", "netns", "exec", h.b.Name, "virsh", "-c", uri, "event", "--all", "--loop", "--timeout", "12")
+	ev.Env = append(os.Environ(), "LIBVIRT_AUTH_FILE="+authFile(t, h.dir, "fred", "secret123"))
+	var evOut strings.Builder
+	ev.Stdout, ev.Stderr = &evOut, &evOut
+	if err := ev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	evDone := make(chan error, 1)
+	go func() { evDone <- ev.Wait() }()
+	t.Cleanup(func() { ev.Process.Kill(); <-evDone })
+	waitFor(t, 15*time.Second, "the event client", func() bool { return strings.Count(d.Log(), "SASL authentication succeeded") >= 2 })
+
 	// A description of 300 KB makes the define call and the dumpxml reply several
 	// records each (at most 64 KiB).
 	desc := strings.Repeat("all work and no play makes jack a dull boy. ", 300_000/44)
@@ -144,6 +158,11 @@ func TestSASLOverTCP(t *testing.T) {
 	if out, errOut, err := virsh("fred", "secret123", "list", "--all", "--name"); err != nil || strings.TrimSpace(out) != "" {
 		t.Fatalf("list after undefine: %v %q %s", err, out, errOut)
 	}
+	if err := <-evDone; err != nil || !strings.Contains(evOut.String(), "event 'lifecycle' for domain 'big': Defined") ||
+		!strings.Contains(evOut.String(), "event 'lifecycle' for domain 'big': Undefined") {
+		t.Errorf("events over the SASL layer: %v\n%s", err, evOut.String())
+	}
+	evDone <- nil
 	if !strings.Contains(d.Log(), "ssf=128") {
 		t.Errorf("the daemon did not log the rc4 layer's SSF 128:\n%s", d.Log())
 	}
