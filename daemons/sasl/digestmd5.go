@@ -11,12 +11,6 @@ import (
 	"strings"
 )
 
-// DIGEST-MD5 (RFC 2831) is the mechanism with a security layer that stock clients
-// have (libsasl2-modules' digestmd5 plugin), so it is what libvirt's clients use over
-// plain TCP. It is written here because no maintained Go library implements its
-// server side, let alone the layer Cyrus SASL frames after the exchange; it follows
-// what that plugin does on the wire, since that is what the clients speak.
-
 const (
 	// digestMaxBuf is the biggest record either side of libvirt's connections takes:
 	// libvirt gives Cyrus 64 KiB as maxbufsize, and Cyrus advertises it as maxbuf.
@@ -48,8 +42,14 @@ var digestCiphers = []digestCipher{
 	{"3des", 112, 16},
 }
 
-// digestMD5 is one client's exchange: a challenge, then the client's response checked
-// and answered with rspauth.
+// digestMD5 is one client's DIGEST-MD5 (RFC 2831) exchange: a challenge, then the
+// client's response checked and answered with rspauth. DIGEST-MD5 is the mechanism
+// with a security layer that stock clients have (libsasl2-modules' digestmd5 plugin),
+// so it is what libvirt's clients use over plain TCP. It is hand-written because no
+// maintained Go library implements its server side, let alone the layer Cyrus frames
+// after the exchange; it does what that plugin does on the wire (the challenge's
+// directives and their order, the checks on the response, the keys, ciphers and
+// record format), since that is what the clients speak.
 type digestMD5 struct {
 	// lookup gives a user's plain password (saslpasswd2 stores the plain text as
 	// userPassword, which is what DIGEST-MD5 needs); "user@realm" names a realm.
