@@ -167,6 +167,23 @@ func TestSASLOverTCP(t *testing.T) {
 		t.Errorf("the daemon did not log the rc4 layer's SSF 128:\n%s", d.Log())
 	}
 
+	// python3-libvirt with credentials from its own callback: the capabilities
+	// document and several calls over one connection.
+	daemontest.RequireTool(t, "/usr/bin/python3")
+	py := exec.Command("ip", "netns", "exec", h.b.Name, "/usr/bin/python3", "-c", `
+import libvirt, sys
+def cb(creds, _):
+    for c in creds:
+        c[4] = {libvirt.VIR_CRED_AUTHNAME: "fred", libvirt.VIR_CRED_PASSPHRASE: "secret123"}.get(c[0], c[3])
+    return 0
+conn = libvirt.openAuth(sys.argv[1], [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_REALM], cb, None], 0)
+caps = conn.getCapabilities()
+print(conn.getHostname(), len(caps), "<host>" in caps, len(conn.listAllDomains()), conn.getLibVersion() > 0)
+`, uri)
+	if out, err := py.CombinedOutput(); err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "True 0 True") {
+		t.Errorf("python3-libvirt over the SASL layer: %v\n%s", err, out)
+	}
+
 	for _, c := range []struct{ user, pw string }{{"fred", "wrong"}, {"bob", "bobpw"}, {"nobody", "x"}} {
 		start := time.Now()
 		_, errOut, err := virsh(c.user, c.pw, "hostname")
