@@ -324,7 +324,7 @@ func (d *digestMD5) response(in []byte) ([]byte, error) {
 	for _, secret := range secrets {
 		ha1 = digestHA1(secret, r.nonce, r.cnonce, r.authzid)
 		want := digestResponseValue(ha1, r, "AUTHENTICATE")
-		if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(r.response))) == 1 {
+		if subtle.ConstantTimeCompare([]byte(want), []byte(r.response)) == 1 {
 			ok = true
 			break
 		}
