@@ -89,11 +89,12 @@ func TestSASLOverTLS(t *testing.T) {
 
 // TestSASLOverTCP: auth_tcp = "sasl" on plain TCP, where libvirt demands a security
 // layer of at least 56 bits: stock virsh (Cyrus SASL's digestmd5 plugin) authenticates
-// with DIGEST-MD5 and negotiates its auth-conf layer, then every call travels
-// encrypted — a domain defined from a document far bigger than one SASL record and
-// read back with dumpxml, so records are split at maxbuf both ways. A wrong password
-// and a user not on sasl_allowed_username_list are refused; a mechanism list without
-// a security layer leaves plain TCP clients nothing to use.
+// with DIGEST-MD5 and negotiates its auth-conf layer (rc4, SSF 128), then every call
+// travels encrypted — a domain defined from a document far bigger than one SASL
+// record and read back with dumpxml, so records are split at maxbuf both ways; events
+// and keepalive on a connection left open; python3-libvirt. DIGEST-MD5 over TLS sets
+// up no layer. A wrong password and a user not on sasl_allowed_username_list are
+// refused with libvirtd 9.0's "authentication failed: authentication failed".
 func TestSASLOverTCP(t *testing.T) {
 	h := newRemoteHost(t)
 	db := filepath.Join(h.dir, "passwd.db")
@@ -104,7 +105,7 @@ func TestSASLOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: h.a.Name, Etc: h.etc, Args: []string{"-l"},
-		Config: "listen_tcp = 1\nauth_tcp = \"sasl\"\nsasl_allowed_username_list = [\"fred\"]\nlog_level = 2\n"})
+		Config: "listen_tcp = 1\nauth_tcp = \"sasl\"\nauth_tls = \"sasl\"\nsasl_allowed_username_list = [\"fred\"]\nlog_level = 2\n"})
 	uri := tcpURI("")
 	virsh := func(user, pw string, args ...string) (string, string, error) {
 		cmd := exec.Command("ip", append([]string{"netns", "exec", h.b.Name, "virsh", "-q", "-c", uri}, args...)...)
@@ -165,6 +166,17 @@ func TestSASLOverTCP(t *testing.T) {
 	evDone <- nil
 	if !strings.Contains(d.Log(), "ssf=128") {
 		t.Errorf("the daemon did not log the rc4 layer's SSF 128:\n%s", d.Log())
+	}
+
+	// Over TLS the channel is secure already: DIGEST-MD5 is offered with qop "auth"
+	// alone and no layer is set up (SSF 0), as libvirt's Cyrus does.
+	tls := exec.Command("ip", "netns", "exec", h.b.Name, "virsh", "-q", "-c", tlsURI(h.pkis["client1"]), "hostname")
+	tls.Env = append(os.Environ(), "LIBVIRT_AUTH_FILE="+authFile(t, h.dir, "fred", "secret123"))
+	if out, err := tls.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) == "" {
+		t.Errorf("DIGEST-MD5 over TLS: %v %s", err, out)
+	}
+	if !regexp.MustCompile(`SASL authentication succeeded client=\d+ user=fred ssf=0`).MatchString(d.Log()) {
+		t.Errorf("no SSF 0 authentication over TLS in the log:\n%s", d.Log())
 	}
 
 	// python3-libvirt with credentials from its own callback: the capabilities
