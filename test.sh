@@ -15,7 +15,8 @@ FUZZTIME=${FUZZTIME:-200000x}
 
 packages="libvirt-clients python3-libvirt python3-dbus python3-gi qemu-system-x86 qemu-utils dnsmasq-base nftables
   iproute2 dbus systemd systemd-container util-linux busybox-static binutils meson
-  ninja-build tini procps virtinst ovmf debootstrap e2fsprogs prometheus-libvirt-exporter qemu-guest-agent"
+  ninja-build tini procps virtinst ovmf debootstrap e2fsprogs prometheus-libvirt-exporter qemu-guest-agent
+  sasl2-bin libsasl2-modules"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	# Always refreshed: the Linux test guest's kernel is fetched with apt-get download.
 	echo "== apt-get update"

@@ -62,7 +62,12 @@ func (a *Auth) log() *slog.Logger {
 	return a.Log
 }
 
-func errAuthFailed() error { return virerror.New(libvirt.ErrAuthFailed, virerror.FromRPC, "") }
+// errAuthFailed is what libvirt's authentication procedures answer any failure with
+// (their authfail label): "authentication failed: authentication failed" at the
+// client, whatever went wrong, which only the daemon's log tells.
+func errAuthFailed() error {
+	return virerror.New(libvirt.ErrAuthFailed, virerror.FromRPC, "authentication failed")
+}
 
 // list reports the listener's authentication. A root client of a polkit socket is let
 // in at once, as libvirt does, so root is never locked out by a broken polkit.

@@ -26,8 +26,9 @@ const maxRecord = 1 << 20
 // reply is written.
 type layerConn struct {
 	net.Conn
-	rd, wr atomic.Pointer[SecurityLayer]
-	rbuf   []byte
+	rd, wr   atomic.Pointer[SecurityLayer]
+	rbuf     []byte
+	wpending []byte // the rest of a record a write left unfinished
 }
 
 func (l *layerConn) Read(p []byte) (int, error) {
@@ -59,10 +60,21 @@ func (l *layerConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// Write encodes p into records of at most MaxEncode bytes each. A record the socket
+// took only part of (a write deadline) is finished by the next Write before anything
+// else: its bytes are counted as written, since encoding them again would break the
+// peer's sequence numbers.
 func (l *layerConn) Write(p []byte) (int, error) {
 	layer := l.wr.Load()
 	if layer == nil {
 		return l.Conn.Write(p)
+	}
+	if len(l.wpending) > 0 {
+		n, err := l.Conn.Write(l.wpending)
+		l.wpending = l.wpending[n:]
+		if err != nil {
+			return 0, err
+		}
 	}
 	max := (*layer).MaxEncode()
 	done := 0
@@ -75,10 +87,11 @@ func (l *layerConn) Write(p []byte) (int, error) {
 		buf := make([]byte, 4+len(rec))
 		binary.BigEndian.PutUint32(buf, uint32(len(rec)))
 		copy(buf[4:], rec)
-		if _, err := l.Conn.Write(buf); err != nil {
+		done += len(chunk)
+		if n, err := l.Conn.Write(buf); err != nil {
+			l.wpending = buf[n:]
 			return done, err
 		}
-		done += len(chunk)
 	}
 	return done, nil
 }

@@ -57,13 +57,15 @@ type Layer interface {
 type mechanism struct {
 	name string
 	// ssf is the strongest security layer the mechanism can set up.
-	ssf   int
-	start func(s *Server, secure bool) Session
+	ssf int
+	// start begins a client's exchange; minSSF is the layer plain TCP needs.
+	start func(s *Server, secure bool, minSSF int) Session
 }
 
 var mechanisms = []mechanism{
-	{"SCRAM-SHA-256", 0, func(s *Server, _ bool) Session { return newSCRAM(s, sha256Hash) }},
-	{"SCRAM-SHA-1", 0, func(s *Server, _ bool) Session { return newSCRAM(s, sha1Hash) }},
+	{"SCRAM-SHA-256", 0, func(s *Server, _ bool, _ int) Session { return newSCRAM(s, sha256Hash) }},
+	{"SCRAM-SHA-1", 0, func(s *Server, _ bool, _ int) Session { return newSCRAM(s, sha1Hash) }},
+	{"DIGEST-MD5", 128, func(s *Server, secure bool, minSSF int) Session { return newDigestMD5(s, secure, minSSF) }},
 }
 
 // Mechanisms lists what a client may choose, as sasl_listmech does with libvirt's
@@ -87,11 +89,14 @@ func (s *Server) Mechanisms(secure bool, minSSF int) []string {
 func (s *Server) Start(mech string, secure bool, minSSF int) (Session, error) {
 	for _, m := range mechanisms {
 		if m.name == strings.ToUpper(mech) && slices.Contains(s.Mechanisms(secure, minSSF), m.name) {
-			return m.start(s, secure), nil
+			return m.start(s, secure, minSSF), nil
 		}
 	}
 	return nil, fmt.Errorf("%w: mechanism %q not offered", ErrAuth, mech)
 }
+
+// service is the SASL service name libvirt's daemons register: "libvirt".
+func (s *Server) service() string { return "libvirt" }
 
 // password looks a user up: "user@realm" names the realm, else the host's is used.
 func (s *Server) password(user string) (string, error) {
