@@ -17,7 +17,17 @@ import (
 // destination sees the very calls a client driving both hosts makes.
 
 // peerCallTimeout bounds each call to the destination: Prepare starts a QEMU.
-const peerCallTimeout = 2 * time.Minute
+// peerCancelTimeout bounds the Finish that cancels a failed migration there: the
+// network may be what failed, and the destination cleans up on its own when its
+// keepalive finds this connection dead.
+const (
+	peerCallTimeout   = 2 * time.Minute
+	peerCancelTimeout = 15 * time.Second
+)
+
+// featureProgramKeepalive asks the destination's server to probe this connection
+// (VIR_DRV_FEATURE_PROGRAM_KEEPALIVE), as libvirt's remote driver does on open.
+const featureProgramKeepalive = 10
 
 func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, params []libvirt.TypedParam, p migrateParams, flags libvirt.DomainMigrateFlags) error {
 	dctx, cancel := context.WithTimeout(ctx, peerCallTimeout)
@@ -27,10 +37,15 @@ func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, p
 		return virerror.Wrap(err, libvirt.ErrOperationFailed, virerror.FromQEMU, "Failed to connect to remote libvirt URI %s: %s", dconnuri, err.Error())
 	}
 	defer peer.Close()
-	call := func(proc remote.Proc, args, ret any) error {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), peerCallTimeout)
+	callWithin := func(limit time.Duration, proc remote.Proc, args, ret any) error {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 		defer cancel()
 		return peer.Call(cctx, remote.Program, int32(proc), args, ret)
+	}
+	call := func(proc remote.Proc, args, ret any) error { return callWithin(peerCallTimeout, proc, args, ret) }
+	// The destination drops what it prepared when this connection dies.
+	if _, err := remote.SupportsFeature(ctx, peer, featureProgramKeepalive); err != nil {
+		return err
 	}
 	for _, f := range []int32{featureMigrationV3, featureMigrationParams} {
 		if ok, err := remote.SupportsFeature(ctx, peer, f); err != nil {
@@ -68,10 +83,10 @@ func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, p
 			d.confirm(context.WithoutCancel(ctx), dom, flags, true)
 		} else {
 			p.uri = prep.UriOut[0]
-			cookie3, perr = d.perform(ctx, dom, p, flags)
+			cookie3, perr = d.perform(ctx, dom, p, flags, prep.CookieOut)
 		}
 	} else {
-		cookie3, perr = d.perform(ctx, dom, p, flags)
+		cookie3, perr = d.perform(ctx, dom, p, flags, nil)
 	}
 	name := p.destName
 	if name == "" {
@@ -81,8 +96,12 @@ func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, p
 	if perr != nil {
 		cancelled = 1
 	}
+	limit := peerCallTimeout
+	if perr != nil {
+		limit = peerCancelTimeout
+	}
 	var fin libvirt.DomainMigrateFinish3ParamsRet
-	ferr := call(remote.DomainMigrateFinish3Params, libvirt.DomainMigrateFinish3ParamsArgs{
+	ferr := callWithin(limit, remote.DomainMigrateFinish3Params, libvirt.DomainMigrateFinish3ParamsArgs{
 		Params: withParam(params, paramDestName, name), CookieIn: cookie3, Flags: uint32(flags), Cancelled: cancelled}, &fin)
 	if perr != nil {
 		return perr // the migration is over here already, the guest runs on
