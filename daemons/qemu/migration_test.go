@@ -357,6 +357,150 @@ func TestMigration(t *testing.T) {
 		b.d.Virsh(t, "pool-undefine", "images")
 	})
 
+
+	t.Run("copy-storage-abort", func(t *testing.T) {
+		// domjobabort while the mirror copies: the source's guest and image stay,
+		// the destination keeps nothing.
+		aImg := filepath.Join(imagesOf(t, a), "slow.raw")
+		qemuImg(t, "create", "-q", "-f", "raw", aImg, "32M")
+		qemuImg(t, "create", "-q", "-f", "raw", filepath.Join(imagesOf(t, b), "slow.raw"), "32M")
+		qemuIO(t, aImg, "write -P 0x11 0 16M")
+		define(t, a.d, domainXML("slow", storeDisk("slow.raw", "raw", "vda", "virtio")))
+		a.d.Virsh(t, "start", "slow")
+		pid := qemuPid(a.d, "slow")
+		done := make(chan error, 1)
+		var errOut string
+		go func() {
+			var err error
+			_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--copy-storage-all", "--bandwidth", "1", "slow", b.URI())
+			done <- err
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(a.d.Virsh(t, "domjobinfo", "slow"), "Unbounded") {
+			if time.Now().After(deadline) {
+				t.Fatal("domjobinfo never showed the migration")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(time.Second)
+		wantMatch(t, "domjobinfo during the copy", a.d.Virsh(t, "domjobinfo", "slow"), `File total:\s+32\.000 MiB`)
+		a.d.Virsh(t, "domjobabort", "slow")
+		if err := <-done; err == nil || !strings.Contains(errOut, "operation aborted: migration out: canceled by client") {
+			t.Errorf("aborted storage copy: %v %s", err, errOut)
+		}
+		wantState(t, a.d, "slow", "running (booted)")
+		if got := qemuPid(a.d, "slow"); got != pid {
+			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
+		}
+		if out := a.d.Virsh(t, "qemu-monitor-command", "slow", `{"execute":"query-block-jobs"}`); !strings.Contains(out, `"return":[]`) {
+			t.Errorf("block jobs left on the source: %s", out)
+		}
+		if left := hostHas(b, "slow"); len(left) > 0 {
+			t.Errorf("the destination kept %v", left)
+		}
+		a.d.Virsh(t, "destroy", "slow")
+		a.d.Virsh(t, "undefine", "slow")
+		qemuIO(t, aImg, "read -P 0x11 0 16M")
+	})
+
+	t.Run("timeout", func(t *testing.T) {
+		// Post-copy is not supported: --timeout-postcopy (which needs --postcopy)
+		// is refused for the flag.
+		_, errOut, err := a.virsh("migrate", "--live", "--p2p", "--postcopy", "--timeout", "1", "--timeout-postcopy", "mig", b.URI())
+		if err == nil || !strings.Contains(errOut, "unsupported flags (0x8000)") {
+			t.Errorf("--timeout-postcopy: %v %s", err, errOut)
+		}
+		// virsh suspends the guest when the timeout passes (virDomainSuspend during
+		// the job); the migration then converges and the guest runs on there.
+		pid := qemuPid(a.d, "mig")
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--bandwidth", "8", "--timeout", "2", "mig", b.URI())
+			done <- err
+		}()
+		sawPaused := false
+		for finished := false; !finished; {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("migrate --timeout: %v %s", err, errOut)
+				}
+				finished = true
+			case <-time.After(200 * time.Millisecond):
+				st, _, _ := a.d.VirshErr("domstate", "--reason", "mig")
+				job, _, _ := a.d.VirshErr("domjobinfo", "mig")
+				if strings.Contains(st, "paused (migrating)") && strings.Contains(job, "Unbounded") {
+					sawPaused = true
+				}
+			}
+		}
+		if !sawPaused {
+			t.Error("the guest was never paused while its migration ran")
+		}
+		wantState(t, b.d, "mig", "running (migrated)")
+		if pid == 0 || qemuPid(a.d, "mig") != 0 {
+			t.Errorf("the source's QEMU (pid %d) is still there", pid)
+		}
+		answers(t, b, 13)
+	})
+
+	t.Run("network-cut", func(t *testing.T) {
+		// The link to the destination goes down while the guest streams out: the
+		// stream's socket times out, the source's guest runs on in its unit, and
+		// the destination's keepalive drops what it prepared.
+		pid := qemuPid(b.d, "mig")
+		done := make(chan error, 1)
+		var errOut string
+		go func() {
+			var err error
+			_, errOut, err = b.virsh("migrate", "--live", "--p2p", "--bandwidth", "1", "mig", a.URI())
+			done <- err
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(b.d.Virsh(t, "domjobinfo", "mig"), "Unbounded") {
+			if time.Now().After(deadline) {
+				t.Fatal("domjobinfo never showed the migration")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		for len(hostHas(a, "mig")) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+		a.ns.MustRun(t, "ip", "link", "set", "vumig0", "down")
+		cut := time.Now()
+		linkUp := func() { a.ns.MustRun(t, "ip", "link", "set", "vumig0", "up") }
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(errOut, "migration out") {
+				t.Errorf("migration over a cut link: %v %s", err, errOut)
+			}
+			t.Logf("the migration failed %v after the cut: %s", time.Since(cut).Round(time.Second), strings.TrimSpace(errOut))
+		case <-time.After(2 * time.Minute):
+			linkUp()
+			t.Fatal("the migration over a cut link did not end within 2 minutes")
+		}
+		if st := state(t, b.d, "mig"); !strings.HasPrefix(st, "running") {
+			t.Errorf("the source's guest after the cut: %s", st)
+		}
+		if got := qemuPid(b.d, "mig"); got != pid || got == 0 {
+			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
+		}
+		wantContains(t, "domjobinfo after the cut", b.d.Virsh(t, "domjobinfo", "mig"), "None")
+		// The destination notices alone, the link still down.
+		deadline = time.Now().Add(time.Minute)
+		for len(hostHas(a, "mig")) > 0 || strings.TrimSpace(a.d.Virsh(t, "list", "--name")) != "" {
+			if time.Now().After(deadline) {
+				linkUp()
+				t.Fatalf("the destination kept %v: %s", hostHas(a, "mig"), a.d.Virsh(t, "list", "--name"))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Logf("the destination was clean %v after the cut", time.Since(cut).Round(time.Second))
+		linkUp()
+		answers(t, b, 15)
+	})
+
 }
 
 // qemuIO runs one qemu-io command on an image and fails the test on an error,
