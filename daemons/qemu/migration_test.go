@@ -357,7 +357,6 @@ func TestMigration(t *testing.T) {
 		b.d.Virsh(t, "pool-undefine", "images")
 	})
 
-
 	t.Run("copy-storage-abort", func(t *testing.T) {
 		// domjobabort while the mirror copies: the source's guest and image stay,
 		// the destination keeps nothing.
