@@ -3,7 +3,6 @@ package qemu
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/remote"
+	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
@@ -174,9 +174,7 @@ func (d *Driver) precreateStorage(ctx context.Context, def *libvirtxml.Domain, n
 	if nbd == nil {
 		return nil
 	}
-	var conn interface {
-		Call(ctx context.Context, prog uint32, proc int32, args, ret any) error
-	}
+	var conn rpc.Caller
 	for _, nd := range nbd.Disks {
 		_, disk := diskByTarget(def, nd.Target)
 		if disk == nil {
@@ -573,9 +571,6 @@ func storageTarget(p migrateParams, migHost string, nbd *cookieNBD) (string, int
 	}
 	if port <= 0 || port > 65535 {
 		return "", 0, virerror.New(libvirt.ErrInternalError, virerror.FromQEMU, "migration of non-shared disks requested but NBD is not set up")
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
-		host = ip.String()
 	}
 	return host, port, nil
 }
