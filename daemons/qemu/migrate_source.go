@@ -170,6 +170,12 @@ func (d *Driver) perform(ctx context.Context, dom *domain, p migrateParams, flag
 		return fail(err)
 	}
 	out.phase, out.stats = phasePerformed, stats
+	if nbd != nil {
+		// The <nbd> in the cookie tells a libvirt destination's Finish to stop its
+		// NBD server (qemuMigrationDstStopNBDServer): without it the exports stay and
+		// block the guest's next migration (bdrv_inactivate_all fails).
+		return d.cookieWith(dom, stats, &cookieNBD{}), nil
+	}
 	return d.cookieFor(dom, stats), nil
 }
 

@@ -80,3 +80,24 @@ func TestCopiesDisk(t *testing.T) {
 		}
 	}
 }
+
+// TestNoBacking: the empty <backingStore/> libvirt 9.0 writes into a running disk's
+// migratable XML passes checkDisk; a real backing chain is still refused.
+func TestNoBacking(t *testing.T) {
+	for _, c := range []struct {
+		xml string
+		ok  bool
+	}{
+		{`<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/i/s.qcow2'/><backingStore/><target dev='hda' bus='ide'/></disk>`, true},
+		{`<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/i/s.qcow2'/><target dev='hda' bus='ide'/></disk>`, true},
+		{`<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/i/s.qcow2'/><backingStore type='file'><format type='raw'/><source file='/i/base.raw'/></backingStore><target dev='hda' bus='ide'/></disk>`, false},
+	} {
+		var d libvirtxml.DomainDisk
+		if err := d.Unmarshal(c.xml); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkDisk(&d); (err == nil) != c.ok {
+			t.Errorf("checkDisk(%s) = %v, want ok=%v", c.xml, err, c.ok)
+		}
+	}
+}
