@@ -83,7 +83,11 @@ func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, p
 			d.confirm(context.WithoutCancel(ctx), dom, flags, true)
 		} else {
 			p.uri = prep.UriOut[0]
-			cookie3, perr = d.perform(ctx, dom, p, flags, prep.CookieOut)
+			pctx, stop := watchPeer(ctx, peer)
+			cookie3, perr = d.perform(pctx, dom, p, flags, prep.CookieOut)
+			if lost := stop(); lost != nil && perr != nil {
+				perr = lost
+			}
 		}
 	} else {
 		cookie3, perr = d.perform(ctx, dom, p, flags, nil)
@@ -121,4 +125,55 @@ func withParam(params []libvirt.TypedParam, name, value string) []libvirt.TypedP
 		}
 	}
 	return append(out, rpc.Param(name, value))
+}
+
+// The destination's liveness while the guest streams there, as libvirt's keepalive
+// on its connection (interval 5 s, 5 unanswered probes): a destination that stops
+// answering cancels the migration instead of leaving it to the network's timeouts.
+const (
+	peerProbeInterval = 5 * time.Second
+	peerProbeTimeout  = 25 * time.Second
+)
+
+// watchPeer returns ctx cancelled once the destination is lost, and a stop that ends
+// the watch and returns libvirt's error if the destination was lost.
+func watchPeer(ctx context.Context, peer *rpc.Peer) (context.Context, func() error) {
+	lost := virerror.New(libvirt.ErrOperationFailed, virerror.FromQEMU, "Lost connection to destination host")
+	wctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(peerProbeInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-peer.Done():
+				cancel(lost)
+				return
+			case <-t.C:
+			}
+			pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), peerProbeTimeout)
+			_, err := remote.SupportsFeature(pctx, peer, featureMigrationV3)
+			pcancel()
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err != nil {
+				cancel(lost)
+				return
+			}
+		}
+	}()
+	return wctx, func() error {
+		close(done)
+		err := context.Cause(wctx)
+		cancel(nil)
+		if err == lost {
+			return lost
+		}
+		return nil
+	}
 }

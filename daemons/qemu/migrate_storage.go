@@ -3,6 +3,7 @@ package qemu
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -393,9 +394,15 @@ func startMirrors(ctx context.Context, r *running, def *libvirtxml.Domain, list 
 			return nil, err
 		}
 		storage, format := "migration-"+disk.Target.Dev+"-storage", "migration-"+disk.Target.Dev+"-format"
-		nbd := map[string]any{"driver": "nbd", "server": map[string]string{"type": "inet", "host": host, "port": strconv.Itoa(port)},
+		fdName := "migration-" + disk.Target.Dev + "-nbd"
+		if err := passNBDSocket(ctx, r, fdName, host, port); err != nil {
+			m.abort(ctx)
+			return nil, err
+		}
+		nbd := map[string]any{"driver": "nbd", "server": map[string]string{"type": "fd", "str": fdName},
 			"export": exportName(def, disk), "node-name": storage, "read-only": false}
 		if err := r.mon.Execute(ctx, "blockdev-add", nbd, nil); err != nil {
+			r.mon.Execute(context.WithoutCancel(ctx), "closefd", map[string]string{"fdname": fdName}, nil)
 			m.abort(ctx)
 			return nil, monitorError(err)
 		}
@@ -418,6 +425,31 @@ func startMirrors(ctx context.Context, r *running, def *libvirtxml.Domain, list 
 		m.list = append(m.list, mirror{target: disk.Target.Dev, job: job, node: format})
 	}
 	return m, nil
+}
+
+// passNBDSocket connects to the destination's NBD server and hands QEMU the socket
+// under name, as the migration stream's: bounded by streamTimeout, so a mirror over
+// a cut link fails instead of waiting on TCP's retransmissions for a quarter of an
+// hour. (libvirt lets QEMU connect itself; the destination sees the same NBD
+// client either way.)
+func passNBDSocket(ctx context.Context, r *running, name, host string, port int) error {
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	conn, err := (&net.Dialer{KeepAlive: -1, Control: boundedStream}).DialContext(dctx, "tcp", addr)
+	cancel()
+	if err != nil {
+		return virerror.Wrap(err, libvirt.ErrOperationFailed, virerror.FromQEMU, "Failed to connect to the NBD server of the migration destination %s: %s", addr, virerror.Strerror(err))
+	}
+	f, err := conn.(*net.TCPConn).File()
+	conn.Close()
+	if err != nil {
+		return virerror.Wrap(err, libvirt.ErrSystemError, virerror.FromQEMU, "cannot pass the NBD socket to QEMU: %v", err)
+	}
+	defer f.Close()
+	if err := r.mon.SendFile(ctx, name, f); err != nil {
+		return monitorError(err)
+	}
+	return nil
 }
 
 // jobs reads the mirrors' block jobs by id.

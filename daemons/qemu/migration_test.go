@@ -500,6 +500,64 @@ func TestMigration(t *testing.T) {
 		answers(t, b, 15)
 	})
 
+
+	t.Run("network-cut-storage", func(t *testing.T) {
+		// The link goes down while a disk is mirrored: the source notices the
+		// destination is gone, ends the mirror and runs on; the destination drops
+		// what it prepared.
+		aImg := filepath.Join(imagesOf(t, a), "cut.raw")
+		qemuImg(t, "create", "-q", "-f", "raw", aImg, "32M")
+		qemuImg(t, "create", "-q", "-f", "raw", filepath.Join(imagesOf(t, b), "cut.raw"), "32M")
+		qemuIO(t, aImg, "write -P 0x22 0 16M")
+		define(t, a.d, domainXML("cut", storeDisk("cut.raw", "raw", "vda", "virtio")))
+		a.d.Virsh(t, "start", "cut")
+		pid := qemuPid(a.d, "cut")
+		done := make(chan error, 1)
+		var errOut string
+		go func() {
+			var err error
+			_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--copy-storage-all", "--bandwidth", "1", "cut", b.URI())
+			done <- err
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(a.d.Virsh(t, "domjobinfo", "cut"), "File total") {
+			if time.Now().After(deadline) {
+				t.Fatal("domjobinfo never showed the storage copy")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		b.ns.MustRun(t, "ip", "link", "set", "vumig1", "down")
+		cut := time.Now()
+		linkUp := func() { b.ns.MustRun(t, "ip", "link", "set", "vumig1", "up") }
+		defer linkUp()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(errOut, "Lost connection to destination host") {
+				t.Errorf("storage copy over a cut link: %v %s", err, errOut)
+			}
+			t.Logf("the storage copy failed %v after the cut: %s", time.Since(cut).Round(time.Second), strings.TrimSpace(errOut))
+		case <-time.After(3 * time.Minute):
+			t.Fatal("the storage copy over a cut link did not end within 3 minutes")
+		}
+		wantState(t, a.d, "cut", "running (booted)")
+		if got := qemuPid(a.d, "cut"); got != pid {
+			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
+		}
+		deadline = time.Now().Add(time.Minute)
+		for len(hostHas(b, "cut")) > 0 || strings.Contains(b.d.Virsh(t, "list", "--all", "--name"), "cut") {
+			if time.Now().After(deadline) {
+				t.Fatalf("the destination kept %v", hostHas(b, "cut"))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if out := a.d.Virsh(t, "qemu-monitor-command", "cut", `{"execute":"query-block-jobs"}`); !strings.Contains(out, `"return":[]`) {
+			t.Errorf("block jobs left on the source: %s", out)
+		}
+		a.d.Virsh(t, "destroy", "cut")
+		a.d.Virsh(t, "undefine", "cut")
+		qemuIO(t, aImg, "read -P 0x22 0 16M")
+	})
+
 }
 
 // qemuIO runs one qemu-io command on an image and fails the test on an error,
