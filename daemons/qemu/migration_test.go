@@ -500,7 +500,6 @@ func TestMigration(t *testing.T) {
 		answers(t, b, 15)
 	})
 
-
 	t.Run("network-cut-storage", func(t *testing.T) {
 		// The link goes down while a disk is mirrored: the source notices the
 		// destination is gone, ends the mirror and runs on; the destination drops
