@@ -22,7 +22,8 @@ import (
 // streams it there with QMP migrate, the destination's Finish lets it run, and the
 // source's Confirm stops its QEMU. A client drives the five steps (direct migration),
 // or the source daemon drives them itself over RPC (peer-to-peer). Disks are shared
-// storage: the same paths on both hosts.
+// storage (the same paths on both hosts), or with --copy-storage-all/-inc copied
+// through QEMU's block mirror (migrate_storage.go).
 
 // The virDrvFeature numbers a migrating driver answers for.
 const (
