@@ -162,7 +162,10 @@ func watchPeer(ctx context.Context, peer *rpc.Peer) (context.Context, func() err
 			default:
 			}
 			if err != nil {
+				// As libvirt's keepalive does: the dead connection is closed, and
+				// the calls still to come fail at once.
 				cancel(lost)
+				peer.Close()
 				return
 			}
 		}
