@@ -151,6 +151,13 @@ func addDisks(c *command, def *libvirtxml.Domain, boot map[any]uint) error {
 	return nil
 }
 
+// noBacking: an empty <backingStore/>, libvirt's mark of an image without a
+// backing chain, which it writes into every running disk's XML (and so into the
+// XML a libvirt host migrates); libvirtxml reads it as an empty source.
+func noBacking(bs *libvirtxml.DomainDiskBackingStore) bool {
+	return bs.Format == nil && bs.BackingStore == nil && (bs.Source == nil || *bs.Source == libvirtxml.DomainDiskSource{})
+}
+
 // checkDisk refuses disk settings the builder does not carry out.
 func checkDisk(disk *libvirtxml.DomainDisk) error {
 	dev := disk.Target.Dev
@@ -158,7 +165,7 @@ func checkDisk(disk *libvirtxml.DomainDisk) error {
 	switch {
 	case disk.IOTune != nil:
 		return unsupported("<iotune> of disk %s is not supported by virtunit yet", dev)
-	case disk.BackingStore != nil && disk.BackingStore.Source != nil:
+	case disk.BackingStore != nil && !noBacking(disk.BackingStore):
 		return unsupported("<backingStore> of disk %s is not supported", dev)
 	case disk.Transient != nil:
 		return unsupported("transient disk %s is not supported", dev)

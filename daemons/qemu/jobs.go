@@ -32,6 +32,30 @@ type jobProgress struct {
 	// destination, the statistics the source sent in its cookie.
 	last  *migrateStatus
 	stats *cookieStats
+	// diskTotal and diskDone are a storage copy's figures; cancelled tells the
+	// job's own call that domjobabort asked it to stop.
+	diskTotal, diskDone uint64
+	cancelled           bool
+}
+
+// recordDisks keeps a storage copy's progress.
+func (j *jobProgress) recordDisks(total, done uint64) {
+	j.mu.Lock()
+	j.diskTotal, j.diskDone = total, done
+	j.mu.Unlock()
+}
+
+// cancel marks the job aborted by the client.
+func (j *jobProgress) cancel() {
+	j.mu.Lock()
+	j.cancelled = true
+	j.mu.Unlock()
+}
+
+func (j *jobProgress) isCancelled() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.cancelled
 }
 
 // jobTracker holds a guest's running job and the last completed one.
@@ -166,6 +190,10 @@ func (d *Driver) DomainGetJobStats(ctx context.Context, a libvirt.DomainGetJobSt
 		ps = append(ps, rpc.Param("data_total", j.dataTotal), rpc.Param("data_processed", j.memDone),
 			rpc.Param("data_remaining", j.dataTotal-j.memDone), rpc.Param("memory_total", j.memTotal),
 			rpc.Param("memory_processed", j.memDone), rpc.Param("memory_remaining", j.memTotal-j.memDone))
+	}
+	if j.diskTotal > 0 {
+		ps = append(ps, rpc.Param("disk_total", j.diskTotal), rpc.Param("disk_processed", j.diskDone),
+			rpc.Param("disk_remaining", j.diskTotal-j.diskDone))
 	}
 	j.mu.Unlock()
 	return libvirt.DomainGetJobStatsRet{Type: int32(typ), Params: ps}, nil

@@ -30,13 +30,14 @@ func (d *Driver) DomainMigratePrepare3Params(ctx context.Context, a libvirt.Doma
 	if p.destXML == "" {
 		return libvirt.DomainMigratePrepare3ParamsRet{}, virerror.New(libvirt.ErrInvalidArg, virerror.FromQEMU, "no domain XML passed")
 	}
-	if _, err := d.parseCookie(a.CookieIn); err != nil {
+	cookie, err := d.parseCookie(a.CookieIn)
+	if err != nil {
 		return libvirt.DomainMigratePrepare3ParamsRet{}, err
 	}
 	if d.units == nil {
 		return libvirt.DomainMigratePrepare3ParamsRet{}, virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "this daemon has no unit realizer to run guests with")
 	}
-	dom, in, uri, err := d.prepare(ctx, p, flags)
+	dom, in, uri, err := d.prepare(ctx, p, flags, cookie.NBD)
 	if err != nil {
 		d.log.Warn("incoming migration refused", "err", err)
 		return libvirt.DomainMigratePrepare3ParamsRet{}, err
@@ -46,7 +47,11 @@ func (d *Driver) DomainMigratePrepare3Params(ctx context.Context, a libvirt.Doma
 	if c := rpc.ClientFrom(ctx); c != nil {
 		c.OnClose(func() { go d.abandonIncoming(dom, in) })
 	}
-	ret := libvirt.DomainMigratePrepare3ParamsRet{CookieOut: d.cookieFor(dom, nil)}
+	var nbd *cookieNBD
+	if in.nbd {
+		nbd = &cookieNBD{Port: in.nbdPort}
+	}
+	ret := libvirt.DomainMigratePrepare3ParamsRet{CookieOut: d.cookieWith(dom, nil, nbd)}
 	if uri != "" {
 		ret.UriOut = libvirt.OptString{uri}
 	}
@@ -56,7 +61,7 @@ func (d *Driver) DomainMigratePrepare3Params(ctx context.Context, a libvirt.Doma
 // prepare makes ready for an incoming guest: a QEMU waiting for the stream on a port
 // of the migration range (the URI the source is to use is returned), or, offline, the
 // definition alone.
-func (d *Driver) prepare(ctx context.Context, p migrateParams, flags libvirt.DomainMigrateFlags) (*domain, *incoming, string, error) {
+func (d *Driver) prepare(ctx context.Context, p migrateParams, flags libvirt.DomainMigrateFlags, nbd *cookieNBD) (*domain, *incoming, string, error) {
 	def, uuid, err := d.parseDefinition(ctx, p.destXML)
 	if err != nil {
 		return nil, nil, "", err
@@ -122,6 +127,18 @@ func (d *Driver) prepare(ctx context.Context, p migrateParams, flags libvirt.Dom
 		dom.mu.Unlock()
 		return dom, in, "tcp://" + net.JoinHostPort(host, strconv.Itoa(port)), nil
 	}
+	if flags&storageFlags != 0 {
+		err := error(nil)
+		if _, err = copiedDisks(def, p.migrateDisks); err == nil {
+			err = d.precreateStorage(ctx, def, nbd, p.migrateDisks, flags&libvirt.MigrateNonSharedInc != 0)
+		}
+		if err != nil {
+			if created {
+				d.doms.remove(dom)
+			}
+			return nil, nil, "", err
+		}
+	}
 	if err := d.startGuestWith(ctx, dom, def, true, true); err != nil {
 		if created {
 			d.doms.remove(dom)
@@ -133,6 +150,7 @@ func (d *Driver) prepare(ctx context.Context, p migrateParams, flags libvirt.Dom
 		if in.port != 0 {
 			d.ports.release(in.port)
 		}
+		d.stopNBDServer(context.WithoutCancel(ctx), nil, in)
 		d.stopGuest(context.WithoutCancel(ctx), dom, libvirt.DomainShutoffFailed, libvirt.DomainEventStoppedFailed, false)
 		return nil, nil, "", err
 	}
@@ -152,6 +170,14 @@ func (d *Driver) prepare(ctx context.Context, p migrateParams, flags libvirt.Dom
 	dom.mu.Lock()
 	r := dom.run
 	dom.mu.Unlock()
+	if flags&storageFlags != 0 && nbd != nil {
+		dom.mu.Lock()
+		live := dom.live
+		dom.mu.Unlock()
+		if _, err := d.startNBDServer(ctx, r, live, p, listen, in); err != nil {
+			return fail(err)
+		}
+	}
 	if err := r.mon.Execute(ctx, "migrate-incoming", map[string]string{"uri": "tcp:" + net.JoinHostPort(listen, strconv.Itoa(port))}, nil); err != nil {
 		return fail(monitorError(err))
 	}
@@ -219,6 +245,7 @@ func (d *Driver) dropIncoming(ctx context.Context, dom *domain, in *incoming) {
 	if in.port != 0 {
 		d.ports.release(in.port)
 	}
+	d.stopNBDServer(ctx, nil, in)
 	if in.offline {
 		if in.created {
 			if err := d.removeConfig(dom.name); err != nil {
@@ -293,12 +320,14 @@ func (d *Driver) finish(ctx context.Context, dom *domain, p migrateParams, flags
 	}
 	job := dom.jobs.begin(libvirt.DomainJobOperationStrMigrationIn, r.mon)
 	wctx, cancel := context.WithTimeout(ctx, incomingTimeout)
-	_, err := d.followMigration(wctx, r, job, false)
+	_, err := d.followMigration(wctx, r, job, false, migrationHooks{})
 	cancel()
 	if err != nil {
 		dom.jobs.end(job, false)
+		d.stopNBDServer(ctx, nil, in)
 		return fail(err)
 	}
+	d.stopNBDServer(ctx, r, in)
 	job.mu.Lock()
 	job.stats = stats
 	job.mu.Unlock()

@@ -46,6 +46,7 @@ func (d *Driver) abortJob(ctx context.Context, ref libvirt.Domain) error {
 	if j.mon == nil || j.op == libvirt.DomainJobOperationStrMigrationIn {
 		return virerror.New(libvirt.ErrOperationInvalid, virerror.FromQEMU, "cannot abort this job")
 	}
+	j.cancel()
 	if err := j.mon.Execute(ctx, "migrate_cancel", nil, nil); err != nil {
 		return monitorError(err)
 	}

@@ -17,7 +17,17 @@ import (
 // destination sees the very calls a client driving both hosts makes.
 
 // peerCallTimeout bounds each call to the destination: Prepare starts a QEMU.
-const peerCallTimeout = 2 * time.Minute
+// peerCancelTimeout bounds the Finish that cancels a failed migration there: the
+// network may be what failed, and the destination cleans up on its own when its
+// keepalive finds this connection dead.
+const (
+	peerCallTimeout   = 2 * time.Minute
+	peerCancelTimeout = 15 * time.Second
+)
+
+// featureProgramKeepalive asks the destination's server to probe this connection
+// (VIR_DRV_FEATURE_PROGRAM_KEEPALIVE), as libvirt's remote driver does on open.
+const featureProgramKeepalive = 10
 
 func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, params []libvirt.TypedParam, p migrateParams, flags libvirt.DomainMigrateFlags) error {
 	dctx, cancel := context.WithTimeout(ctx, peerCallTimeout)
@@ -27,10 +37,15 @@ func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, p
 		return virerror.Wrap(err, libvirt.ErrOperationFailed, virerror.FromQEMU, "Failed to connect to remote libvirt URI %s: %s", dconnuri, err.Error())
 	}
 	defer peer.Close()
-	call := func(proc remote.Proc, args, ret any) error {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), peerCallTimeout)
+	callWithin := func(limit time.Duration, proc remote.Proc, args, ret any) error {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 		defer cancel()
 		return peer.Call(cctx, remote.Program, int32(proc), args, ret)
+	}
+	call := func(proc remote.Proc, args, ret any) error { return callWithin(peerCallTimeout, proc, args, ret) }
+	// The destination drops what it prepared when this connection dies.
+	if _, err := remote.SupportsFeature(ctx, peer, featureProgramKeepalive); err != nil {
+		return err
 	}
 	for _, f := range []int32{featureMigrationV3, featureMigrationParams} {
 		if ok, err := remote.SupportsFeature(ctx, peer, f); err != nil {
@@ -68,10 +83,14 @@ func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, p
 			d.confirm(context.WithoutCancel(ctx), dom, flags, true)
 		} else {
 			p.uri = prep.UriOut[0]
-			cookie3, perr = d.perform(ctx, dom, p, flags)
+			pctx, stop := watchPeer(ctx, peer)
+			cookie3, perr = d.perform(pctx, dom, p, flags, prep.CookieOut)
+			if lost := stop(); lost != nil && perr != nil {
+				perr = lost
+			}
 		}
 	} else {
-		cookie3, perr = d.perform(ctx, dom, p, flags)
+		cookie3, perr = d.perform(ctx, dom, p, flags, nil)
 	}
 	name := p.destName
 	if name == "" {
@@ -81,8 +100,12 @@ func (d *Driver) migrateP2P(ctx context.Context, dom *domain, dconnuri string, p
 	if perr != nil {
 		cancelled = 1
 	}
+	limit := peerCallTimeout
+	if perr != nil {
+		limit = peerCancelTimeout
+	}
 	var fin libvirt.DomainMigrateFinish3ParamsRet
-	ferr := call(remote.DomainMigrateFinish3Params, libvirt.DomainMigrateFinish3ParamsArgs{
+	ferr := callWithin(limit, remote.DomainMigrateFinish3Params, libvirt.DomainMigrateFinish3ParamsArgs{
 		Params: withParam(params, paramDestName, name), CookieIn: cookie3, Flags: uint32(flags), Cancelled: cancelled}, &fin)
 	if perr != nil {
 		return perr // the migration is over here already, the guest runs on
@@ -102,4 +125,58 @@ func withParam(params []libvirt.TypedParam, name, value string) []libvirt.TypedP
 		}
 	}
 	return append(out, rpc.Param(name, value))
+}
+
+// The destination's liveness while the guest streams there, as libvirt's keepalive
+// on its connection (interval 5 s, 5 unanswered probes): a destination that stops
+// answering cancels the migration instead of leaving it to the network's timeouts.
+const (
+	peerProbeInterval = 5 * time.Second
+	peerProbeTimeout  = 25 * time.Second
+)
+
+// watchPeer returns ctx cancelled once the destination is lost, and a stop that ends
+// the watch and returns libvirt's error if the destination was lost.
+func watchPeer(ctx context.Context, peer *rpc.Peer) (context.Context, func() error) {
+	lost := virerror.New(libvirt.ErrOperationFailed, virerror.FromQEMU, "Lost connection to destination host")
+	wctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(peerProbeInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-peer.Done():
+				cancel(lost)
+				return
+			case <-t.C:
+			}
+			pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), peerProbeTimeout)
+			_, err := remote.SupportsFeature(pctx, peer, featureMigrationV3)
+			pcancel()
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err != nil {
+				// As libvirt's keepalive does: the dead connection is closed, and
+				// the calls still to come fail at once.
+				cancel(lost)
+				peer.Close()
+				return
+			}
+		}
+	}()
+	return wctx, func() error {
+		close(done)
+		err := context.Cause(wctx)
+		cancel(nil)
+		if err == lost {
+			return lost
+		}
+		return nil
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
@@ -53,7 +54,7 @@ func (d *Driver) begin(ctx context.Context, dom *domain, p migrateParams, flags 
 	defer dom.job.Unlock()
 	dom.mu.Lock()
 	gone, busy := dom.gone, dom.migOut != nil || dom.migIn != nil
-	def := dom.live
+	def, live, r := dom.live, dom.live, dom.run
 	if flags&libvirt.MigrateOffline != 0 && dom.def != nil {
 		def = dom.def
 	}
@@ -76,12 +77,21 @@ func (d *Driver) begin(ctx context.Context, dom *domain, p migrateParams, flags 
 	if err != nil {
 		return "", nil, nil, err
 	}
+	var nbd *cookieNBD
+	if flags&storageFlags != 0 && flags&libvirt.MigrateOffline == 0 {
+		if r == nil || live == nil {
+			return "", nil, nil, errNotRunning()
+		}
+		if nbd, err = storageCookie(ctx, r, live, p.migrateDisks); err != nil {
+			return "", nil, nil, err
+		}
+	}
 	out := &outgoing{flags: flags, phase: phaseBegun}
 	dom.mu.Lock()
 	dom.migOut = out
 	dom.mu.Unlock()
 	d.log.Info("outgoing migration begun", "domain", dom.name, "flags", uint32(flags))
-	return xml, d.cookieFor(dom, nil), out, nil
+	return xml, d.cookieWith(dom, nil, nbd), out, nil
 }
 
 // abandonOutgoing ends a migration whose client left before Confirm. A guest the
@@ -115,13 +125,13 @@ func (d *Driver) DomainMigratePerform3Params(ctx context.Context, a libvirt.Doma
 		}
 		return libvirt.DomainMigratePerform3ParamsRet{}, d.migrateP2P(ctx, dom, a.Dconnuri[0], a.Params, p, a.Flags)
 	}
-	cookie, err := d.perform(ctx, dom, p, a.Flags)
+	cookie, err := d.perform(ctx, dom, p, a.Flags, a.CookieIn)
 	return libvirt.DomainMigratePerform3ParamsRet{CookieOut: cookie}, err
 }
 
 // perform streams a begun migration to the destination's QEMU and returns the
 // cookie with the statistics. On failure the migration is over and the guest runs on.
-func (d *Driver) perform(ctx context.Context, dom *domain, p migrateParams, flags libvirt.DomainMigrateFlags) ([]byte, error) {
+func (d *Driver) perform(ctx context.Context, dom *domain, p migrateParams, flags libvirt.DomainMigrateFlags, cookieIn []byte) ([]byte, error) {
 	dom.job.Lock()
 	defer dom.job.Unlock()
 	dom.mu.Lock()
@@ -146,18 +156,32 @@ func (d *Driver) perform(ctx context.Context, dom *domain, p migrateParams, flag
 		return fail(errNotRunning())
 	}
 	out.phase = phasePerforming
-	stats, err := d.streamOut(ctx, dom, r, p, flags)
+	var nbd *cookieNBD
+	if flags&storageFlags != 0 {
+		c, err := d.parseCookie(cookieIn)
+		if err != nil {
+			return fail(err)
+		}
+		nbd = c.NBD
+	}
+	stats, err := d.streamOut(ctx, dom, r, p, flags, nbd)
 	if err != nil {
 		d.log.Warn("outgoing migration failed", "domain", dom.name, "err", err)
 		return fail(err)
 	}
 	out.phase, out.stats = phasePerformed, stats
+	if nbd != nil {
+		// The <nbd> in the cookie tells a libvirt destination's Finish to stop its
+		// NBD server (qemuMigrationDstStopNBDServer): without it the exports stay and
+		// block the guest's next migration (bdrv_inactivate_all fails).
+		return d.cookieWith(dom, stats, &cookieNBD{}), nil
+	}
 	return d.cookieFor(dom, stats), nil
 }
 
 // streamOut runs QEMU's migration to the destination's QEMU at p.uri: the daemon
 // connects and hands QEMU the socket, as libvirt does, and follows the job to its end.
-func (d *Driver) streamOut(ctx context.Context, dom *domain, r *running, p migrateParams, flags libvirt.DomainMigrateFlags) (*cookieStats, error) {
+func (d *Driver) streamOut(ctx context.Context, dom *domain, r *running, p migrateParams, flags libvirt.DomainMigrateFlags, nbd *cookieNBD) (*cookieStats, error) {
 	host, port, err := migrationHostPort(p.uri)
 	if err != nil {
 		return nil, err
@@ -165,9 +189,24 @@ func (d *Driver) streamOut(ctx context.Context, dom *domain, r *running, p migra
 	if port == 0 {
 		return nil, virerror.New(libvirt.ErrInvalidArg, virerror.FromQEMU, "missing port in migration URI: %s", p.uri)
 	}
+	dom.mu.Lock()
+	live := dom.live
+	dom.mu.Unlock()
+	var copied []*libvirtxml.DomainDisk
+	nbdHost, nbdPort := "", 0
+	if flags&storageFlags != 0 && live != nil {
+		if copied, err = copiedDisks(live, p.migrateDisks); err != nil {
+			return nil, err
+		}
+		if len(copied) > 0 {
+			if nbdHost, nbdPort, err = storageTarget(p, host, nbd); err != nil {
+				return nil, err
+			}
+		}
+	}
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-	conn, err := (&net.Dialer{}).DialContext(dctx, "tcp", addr)
+	conn, err := (&net.Dialer{KeepAlive: -1, Control: boundedStream}).DialContext(dctx, "tcp", addr)
 	cancel()
 	if err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrOperationFailed, virerror.FromQEMU, "Failed to connect to remote migration destination %s: %s", addr, virerror.Strerror(err))
@@ -211,27 +250,46 @@ func (d *Driver) streamOut(ctx context.Context, dom *domain, r *running, p migra
 		resume()
 		return nil, monitorError(err)
 	}
-	caps := []map[string]any{{"capability": "auto-converge", "state": flags&libvirt.MigrateAutoConverge != 0}}
+	// With a storage copy, QEMU stops before it sends the devices' state, for the
+	// mirrors to end while the vCPUs stand still (libvirt's pause-before-switchover).
+	caps := []map[string]any{{"capability": "auto-converge", "state": flags&libvirt.MigrateAutoConverge != 0},
+		{"capability": "pause-before-switchover", "state": len(copied) > 0}}
 	if err := r.mon.Execute(ctx, "migrate-set-capabilities", map[string]any{"capabilities": caps}, nil); err != nil {
 		resume()
 		return nil, monitorError(err)
 	}
 	job := dom.jobs.begin(libvirt.DomainJobOperationStrMigrationOut, r.mon)
-	if err := r.mon.SendFile(ctx, "migrate", f); err != nil {
-		dom.jobs.end(job, false)
-		resume()
-		return nil, monitorError(err)
-	}
-	if err := r.mon.Execute(ctx, "migrate", map[string]any{"uri": "fd:migrate"}, nil); err != nil {
-		dom.jobs.end(job, false)
-		resume()
-		return nil, monitorError(err)
-	}
-	m, err := d.followMigration(ctx, r, job, true)
-	if err != nil {
+	var mirrored *mirrors
+	failed := func(err error) (*cookieStats, error) {
+		mirrored.abort(ctx)
 		dom.jobs.end(job, false)
 		resume()
 		return nil, err
+	}
+	var hooks migrationHooks
+	if len(copied) > 0 {
+		if mirrored, err = startMirrors(ctx, r, live, p.migrateDisks, nbdHost, nbdPort, speed, flags&libvirt.MigrateNonSharedInc != 0); err != nil {
+			return failed(err)
+		}
+		if err := mirrored.waitReady(ctx, job, r.exited); err != nil {
+			return failed(err)
+		}
+		d.log.Info("disk mirrors ready", "domain", dom.name, "disks", len(copied))
+		hooks.poll = mirrored.check
+		hooks.preSwitchover = mirrored.complete
+	}
+	if job.isCancelled() {
+		return failed(virerror.New(libvirt.ErrOperationAborted, virerror.FromQEMU, "%s: canceled by client", migrationJobName(true)))
+	}
+	if err := r.mon.SendFile(ctx, "migrate", f); err != nil {
+		return failed(monitorError(err))
+	}
+	if err := r.mon.Execute(ctx, "migrate", map[string]any{"uri": "fd:migrate"}, nil); err != nil {
+		return failed(monitorError(err))
+	}
+	m, err := d.followMigration(ctx, r, job, true, hooks)
+	if err != nil {
+		return failed(err)
 	}
 	dom.jobs.end(job, true)
 	if st, reason := dom.getState(); st != libvirt.DomainPaused || reason != int32(libvirt.DomainPausedMigration) {
@@ -245,11 +303,18 @@ func (d *Driver) streamOut(ctx context.Context, dom *domain, r *running, p migra
 	return m.cookieStats(job.started, ended), nil
 }
 
+// migrationHooks are what a storage copy adds to following the migration: a check
+// at every poll, and the end of the mirrors at pre-switchover.
+type migrationHooks struct {
+	poll, preSwitchover func(context.Context) error
+}
+
 // followMigration polls QEMU's migration (out, or in on the destination) until it
 // completes or fails, keeping the job's figures current. A call whose client went
 // away cancels an outgoing migration.
-func (d *Driver) followMigration(ctx context.Context, r *running, job *jobProgress, out bool) (*migrateStatus, error) {
-	cancelled := false
+func (d *Driver) followMigration(ctx context.Context, r *running, job *jobProgress, out bool, hooks migrationHooks) (*migrateStatus, error) {
+	cancelled, switched := false, false
+	var hookErr error
 	for {
 		var m migrateStatus
 		if err := r.mon.Execute(context.WithoutCancel(ctx), "query-migrate", nil, &m); err != nil {
@@ -260,7 +325,32 @@ func (d *Driver) followMigration(ctx context.Context, r *running, job *jobProgre
 		case "completed":
 			return &m, nil
 		case "failed", "cancelled":
+			if hookErr != nil {
+				return nil, hookErr
+			}
 			return nil, migrationFailed(out, &m)
+		case "pre-switchover":
+			if !switched && !cancelled {
+				switched = true
+				if hooks.preSwitchover != nil {
+					hookErr = hooks.preSwitchover(ctx)
+				}
+				if hookErr != nil {
+					r.mon.Execute(context.WithoutCancel(ctx), "migrate_cancel", nil, nil)
+					cancelled = true
+				} else if err := r.mon.Execute(context.WithoutCancel(ctx), "migrate-continue", map[string]string{"state": "pre-switchover"}, nil); err != nil {
+					hookErr = monitorError(err)
+					r.mon.Execute(context.WithoutCancel(ctx), "migrate_cancel", nil, nil)
+					cancelled = true
+				}
+			}
+		default:
+			if hooks.poll != nil && !cancelled {
+				if hookErr = hooks.poll(ctx); hookErr != nil {
+					r.mon.Execute(context.WithoutCancel(ctx), "migrate_cancel", nil, nil)
+					cancelled = true
+				}
+			}
 		}
 		if !cancelled && ctx.Err() != nil {
 			if !out {

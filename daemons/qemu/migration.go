@@ -22,7 +22,8 @@ import (
 // streams it there with QMP migrate, the destination's Finish lets it run, and the
 // source's Confirm stops its QEMU. A client drives the five steps (direct migration),
 // or the source daemon drives them itself over RPC (peer-to-peer). Disks are shared
-// storage: the same paths on both hosts.
+// storage (the same paths on both hosts), or with --copy-storage-all/-inc copied
+// through QEMU's block mirror (migrate_storage.go).
 
 // The virDrvFeature numbers a migrating driver answers for.
 const (
@@ -48,7 +49,8 @@ func (d *Driver) SupportsMigrationFeature(feature int32) bool {
 // migrateFlags are the VIR_MIGRATE_* flags this driver honours.
 const migrateFlags = libvirt.MigrateLive | libvirt.MigratePeer2peer | libvirt.MigratePersistDest |
 	libvirt.MigrateUndefineSource | libvirt.MigratePaused | libvirt.MigrateChangeProtection |
-	libvirt.MigrateUnsafe | libvirt.MigrateOffline | libvirt.MigrateAbortOnError | libvirt.MigrateAutoConverge
+	libvirt.MigrateUnsafe | libvirt.MigrateOffline | libvirt.MigrateAbortOnError | libvirt.MigrateAutoConverge |
+	libvirt.MigrateNonSharedDisk | libvirt.MigrateNonSharedInc
 
 // The VIR_MIGRATE_PARAM_* names this driver reads.
 const (
@@ -58,12 +60,20 @@ const (
 	paramPersistXML    = "persistent_xml"
 	paramBandwidth     = "bandwidth"
 	paramListenAddress = "listen_address"
+	paramMigrateDisks  = "migrate_disks"
+	paramDisksPort     = "disks_port"
+	paramDisksURI      = "disks_uri"
 )
 
 // migrateParams are a call's typed parameters, by name.
 type migrateParams struct {
 	uri, destName, destXML, persistXML, listen string
 	bandwidth                                  uint64 // MiB/s; 0 = the guest's own setting
+	// migrateDisks are the targets of the disks to copy (empty: libvirt's choice);
+	// disksPort and disksURI where the destination's NBD server listens.
+	migrateDisks []string
+	disksPort    int32
+	disksURI     string
 }
 
 func parseMigrateParams(ps []libvirt.TypedParam) (migrateParams, error) {
@@ -71,7 +81,7 @@ func parseMigrateParams(ps []libvirt.TypedParam) (migrateParams, error) {
 	for _, tp := range ps {
 		s, isString := tp.Value.I.(string)
 		switch tp.Field {
-		case paramURI, paramDestName, paramDestXML, paramPersistXML, paramListenAddress:
+		case paramURI, paramDestName, paramDestXML, paramPersistXML, paramListenAddress, paramMigrateDisks, paramDisksURI:
 			if !isString {
 				return p, virerror.New(libvirt.ErrInvalidArg, virerror.FromQEMU, "invalid type for parameter '%s'", tp.Field)
 			}
@@ -86,6 +96,10 @@ func parseMigrateParams(ps []libvirt.TypedParam) (migrateParams, error) {
 				p.persistXML = s
 			case paramListenAddress:
 				p.listen = s
+			case paramMigrateDisks:
+				p.migrateDisks = append(p.migrateDisks, s)
+			case paramDisksURI:
+				p.disksURI = s
 			}
 		case paramBandwidth:
 			v, ok := tp.Value.I.(uint64)
@@ -93,9 +107,15 @@ func parseMigrateParams(ps []libvirt.TypedParam) (migrateParams, error) {
 				return p, virerror.New(libvirt.ErrInvalidArg, virerror.FromQEMU, "invalid type for parameter '%s'", tp.Field)
 			}
 			p.bandwidth = v
-		case "graphics_uri", "migrate_disks", "disks_port", "compression", "auto_converge.initial",
-			"auto_converge.increment", "parallel.connections", "tls.destination", "disks_uri":
-			// Known to libvirt and harmless to ignore for shared storage.
+		case paramDisksPort:
+			v, ok := tp.Value.I.(int32)
+			if !ok {
+				return p, virerror.New(libvirt.ErrInvalidArg, virerror.FromQEMU, "invalid type for parameter '%s'", tp.Field)
+			}
+			p.disksPort = v
+		case "graphics_uri", "compression", "auto_converge.initial",
+			"auto_converge.increment", "parallel.connections", "tls.destination":
+			// Known to libvirt and harmless to ignore here.
 		default:
 			return p, virerror.New(libvirt.ErrArgumentUnsupported, virerror.FromQEMU, "parameter '%s' not supported", tp.Field)
 		}
@@ -112,6 +132,12 @@ func checkMigrateFlags(flags libvirt.DomainMigrateFlags, fn string) error {
 	if flags&libvirt.MigrateOffline != 0 && flags&libvirt.MigratePersistDest == 0 {
 		return virerror.New(libvirt.ErrOperationInvalid, virerror.FromQEMU, "offline migration must be specified with the persistent flag set")
 	}
+	if flags&libvirt.MigrateOffline != 0 && flags&storageFlags != 0 {
+		return virerror.New(libvirt.ErrOperationInvalid, virerror.FromQEMU, "offline migration cannot handle non-shared storage")
+	}
+	if flags&libvirt.MigrateNonSharedDisk != 0 && flags&libvirt.MigrateNonSharedInc != 0 {
+		return virerror.New(libvirt.ErrInvalidArg, virerror.FromQEMU, "Flags 'VIR_MIGRATE_NON_SHARED_DISK' and 'VIR_MIGRATE_NON_SHARED_INC' are mutually exclusive")
+	}
 	return nil
 }
 
@@ -124,6 +150,20 @@ type migrationCookie struct {
 	Hostname string       `xml:"hostname"`
 	HostUUID string       `xml:"hostuuid"`
 	Stats    *cookieStats `xml:"statistics,omitempty"`
+	// NBD is the storage copy: the source lists the disks it copies with their
+	// sizes, the destination answers the port of its NBD server.
+	NBD *cookieNBD `xml:"nbd,omitempty"`
+}
+
+// cookieNBD is the cookie's <nbd port='N'><disk target='vda' capacity='BYTES'/></nbd>.
+type cookieNBD struct {
+	Port  int             `xml:"port,attr,omitempty"`
+	Disks []cookieNBDDisk `xml:"disk"`
+}
+
+type cookieNBDDisk struct {
+	Target   string `xml:"target,attr"`
+	Capacity uint64 `xml:"capacity,attr"`
 }
 
 // cookieStats is the cookie's <statistics>: the completed job, in libvirt's names.
@@ -148,8 +188,13 @@ type cookieStats struct {
 
 // cookieFor is this host's cookie for dom, with stats when given.
 func (d *Driver) cookieFor(dom *domain, stats *cookieStats) []byte {
+	return d.cookieWith(dom, stats, nil)
+}
+
+// cookieWith is cookieFor with the storage copy's <nbd> element.
+func (d *Driver) cookieWith(dom *domain, stats *cookieStats, nbd *cookieNBD) []byte {
 	host, _ := d.env.Host.Hostname()
-	c := migrationCookie{Name: dom.name, UUID: formatUUID(dom.uuid), Hostname: host, HostUUID: d.env.Host.UUID(), Stats: stats}
+	c := migrationCookie{Name: dom.name, UUID: formatUUID(dom.uuid), Hostname: host, HostUUID: d.env.Host.UUID(), Stats: stats, NBD: nbd}
 	out, err := xml.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return nil
@@ -231,6 +276,11 @@ type incoming struct {
 	offline bool
 	created bool // the domain did not exist here before Prepare
 	started time.Time
+	// nbdPort is the port of the NBD server a storage copy writes through;
+	// nbdOwned when this host took it from the migration range.
+	nbdPort  int
+	nbdOwned bool
+	nbd      bool
 }
 
 // migrationPorts hands out the destination's listening ports from qemu.conf's

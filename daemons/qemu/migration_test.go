@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -268,4 +270,312 @@ func TestMigration(t *testing.T) {
 			t.Errorf("the destination's definition:\n%s", out)
 		}
 	})
+
+	// Non-shared disks: each host's /var/lib/libvirt/images is its own. A pattern
+	// written into the image before the start, and one the guest's QEMU writes on
+	// the destination, must be in the copies.
+	imagesOf := func(t *testing.T, h *migrationHost) string {
+		t.Helper()
+		dir := filepath.Join(h.d.Dir, "system", "lib", "images")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	storeDisk := func(name, format, dev, bus string) string {
+		return fmt.Sprintf(`<disk type='file' device='disk'><driver name='qemu' type='%s'/><source file='/var/lib/libvirt/images/%s'/><target dev='%s' bus='%s'/></disk>`, format, name, dev, bus)
+	}
+	t.Run("copy-storage", func(t *testing.T) {
+		daemontest.RequireTool(t, "qemu-io")
+		aImg, bImg := filepath.Join(imagesOf(t, a), "store.qcow2"), filepath.Join(imagesOf(t, b), "store.qcow2")
+		qemuImg(t, "create", "-q", "-f", "qcow2", aImg, "8M")
+		qemuImg(t, "create", "-q", "-f", "qcow2", bImg, "8M")
+		qemuIO(t, aImg, "write -P 0xab 1M 1M")
+		define(t, a.d, domainXML("store", storeDisk("store.qcow2", "qcow2", "hda", "ide")))
+		a.d.Virsh(t, "start", "store")
+		a.mustVirsh(t, "migrate", "--live", "--p2p", "--copy-storage-all", "--persistent", "--undefinesource", "store", b.URI())
+		wantState(t, b.d, "store", "running (migrated)")
+		if left := hostHas(a, "store"); len(left) > 0 {
+			t.Errorf("the source kept %v", left)
+		}
+		job := b.d.Virsh(t, "domjobinfo", "--completed", "store")
+		wantMatch(t, "destination's completed job", job, `Operation:\s+Incoming migration`)
+		// The guest's QEMU writes on the destination (through the IDE disk's own
+		// block backend); the copy back is incremental and direct, through the client.
+		out := b.d.Virsh(t, "qemu-monitor-command", "--hmp", "store", `qemu-io -d ide0-0-0 "write -P 0xcd 2M 1M"`)
+		if strings.Contains(out, "rror") {
+			t.Fatalf("qemu-io in the guest's QEMU: %s", out)
+		}
+		b.mustVirsh(t, "migrate", "--live", "--copy-storage-inc", "store", a.URI(), "--migrateuri", "tcp://"+a.addr)
+		wantState(t, a.d, "store", "running (migrated)")
+		wantState(t, b.d, "store", "shut off (migrated)")
+		a.d.Virsh(t, "destroy", "store")
+		qemuIO(t, aImg, "read -P 0xab 1M 1M")
+		qemuIO(t, aImg, "read -P 0xcd 2M 1M")
+		qemuImg(t, "compare", "-q", aImg, bImg)
+		if left := hostHas(b, "store"); len(left) > 0 {
+			t.Errorf("the first destination kept %v", left)
+		}
+	})
+
+	t.Run("copy-storage-precreate", func(t *testing.T) {
+		// The image is missing on the destination: refused in the storage
+		// driver's words without a pool there, precreated in the pool with one.
+		aImg := filepath.Join(imagesOf(t, a), "fresh.raw")
+		bImg := filepath.Join(imagesOf(t, b), "fresh.raw")
+		qemuImg(t, "create", "-q", "-f", "raw", aImg, "4M")
+		qemuIO(t, aImg, "write -P 0x5a 0 64k")
+		define(t, a.d, domainXML("fresh", storeDisk("fresh.raw", "raw", "vda", "virtio")))
+		a.d.Virsh(t, "start", "fresh")
+		pid := qemuPid(a.d, "fresh")
+		_, errOut, err := a.virsh("migrate", "--live", "--p2p", "--copy-storage-all", "fresh", b.URI())
+		if err == nil || !strings.Contains(errOut, "no storage pool with matching target path '/var/lib/libvirt/images'") {
+			t.Errorf("copy to a missing image without a pool: %v %s", err, errOut)
+		}
+		wantState(t, a.d, "fresh", "running (booted)")
+		if got := qemuPid(a.d, "fresh"); got != pid {
+			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
+		}
+		if left := hostHas(b, "fresh"); len(left) > 0 {
+			t.Errorf("the destination kept %v", left)
+		}
+		_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--copy-storage-inc", "fresh", b.URI())
+		if err == nil || !strings.Contains(errOut, "pre-creation of storage targets for incremental storage migration is not supported") {
+			t.Errorf("incremental copy to a missing image: %v %s", err, errOut)
+		}
+		_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--copy-storage-all", "--migrate-disks", "vdz", "fresh", b.URI())
+		if err == nil || !strings.Contains(errOut, "disk target vdz not found") {
+			t.Errorf("--migrate-disks naming no disk: %v %s", err, errOut)
+		}
+		b.d.Virsh(t, "pool-define-as", "images", "dir", "--target", "/var/lib/libvirt/images")
+		b.d.Virsh(t, "pool-start", "images")
+		a.mustVirsh(t, "migrate", "--live", "--p2p", "--copy-storage-all", "--migrate-disks", "vda", "fresh", b.URI())
+		wantState(t, b.d, "fresh", "running (migrated)")
+		wantContains(t, "the precreated volume", b.d.Virsh(t, "vol-info", "--pool", "images", "fresh.raw"), "4.00 MiB")
+		b.d.Virsh(t, "destroy", "fresh")
+		qemuIO(t, bImg, "read -P 0x5a 0 64k")
+		b.d.Virsh(t, "pool-destroy", "images")
+		b.d.Virsh(t, "pool-undefine", "images")
+	})
+
+	t.Run("copy-storage-abort", func(t *testing.T) {
+		// domjobabort while the mirror copies: the source's guest and image stay,
+		// the destination keeps nothing.
+		aImg := filepath.Join(imagesOf(t, a), "slow.raw")
+		qemuImg(t, "create", "-q", "-f", "raw", aImg, "32M")
+		qemuImg(t, "create", "-q", "-f", "raw", filepath.Join(imagesOf(t, b), "slow.raw"), "32M")
+		qemuIO(t, aImg, "write -P 0x11 0 16M")
+		define(t, a.d, domainXML("slow", storeDisk("slow.raw", "raw", "vda", "virtio")))
+		a.d.Virsh(t, "start", "slow")
+		pid := qemuPid(a.d, "slow")
+		done := make(chan error, 1)
+		var errOut string
+		go func() {
+			var err error
+			_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--copy-storage-all", "--bandwidth", "1", "slow", b.URI())
+			done <- err
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(a.d.Virsh(t, "domjobinfo", "slow"), "Unbounded") {
+			if time.Now().After(deadline) {
+				t.Fatal("domjobinfo never showed the migration")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(time.Second)
+		wantMatch(t, "domjobinfo during the copy", a.d.Virsh(t, "domjobinfo", "slow"), `File total:\s+32\.000 MiB`)
+		a.d.Virsh(t, "domjobabort", "slow")
+		if err := <-done; err == nil || !strings.Contains(errOut, "operation aborted: migration out: canceled by client") {
+			t.Errorf("aborted storage copy: %v %s", err, errOut)
+		}
+		wantState(t, a.d, "slow", "running (booted)")
+		if got := qemuPid(a.d, "slow"); got != pid {
+			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
+		}
+		if out := a.d.Virsh(t, "qemu-monitor-command", "slow", `{"execute":"query-block-jobs"}`); !strings.Contains(out, `"return":[]`) {
+			t.Errorf("block jobs left on the source: %s", out)
+		}
+		if left := hostHas(b, "slow"); len(left) > 0 {
+			t.Errorf("the destination kept %v", left)
+		}
+		a.d.Virsh(t, "destroy", "slow")
+		a.d.Virsh(t, "undefine", "slow")
+		qemuIO(t, aImg, "read -P 0x11 0 16M")
+	})
+
+	t.Run("timeout", func(t *testing.T) {
+		// Post-copy is not supported: --timeout-postcopy (which needs --postcopy)
+		// is refused for the flag.
+		_, errOut, err := a.virsh("migrate", "--live", "--p2p", "--postcopy", "--timeout", "1", "--timeout-postcopy", "mig", b.URI())
+		if err == nil || !strings.Contains(errOut, "unsupported flags (0x8000)") {
+			t.Errorf("--timeout-postcopy: %v %s", err, errOut)
+		}
+		// virsh suspends the guest when the timeout passes (virDomainSuspend during
+		// the job); the migration then converges and the guest runs on there.
+		pid := qemuPid(a.d, "mig")
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--bandwidth", "8", "--timeout", "2", "mig", b.URI())
+			done <- err
+		}()
+		sawPaused := false
+		for finished := false; !finished; {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("migrate --timeout: %v %s", err, errOut)
+				}
+				finished = true
+			case <-time.After(200 * time.Millisecond):
+				st, _, _ := a.d.VirshErr("domstate", "--reason", "mig")
+				job, _, _ := a.d.VirshErr("domjobinfo", "mig")
+				if strings.Contains(st, "paused (migrating)") && strings.Contains(job, "Unbounded") {
+					sawPaused = true
+				}
+			}
+		}
+		if !sawPaused {
+			t.Error("the guest was never paused while its migration ran")
+		}
+		wantState(t, b.d, "mig", "running (migrated)")
+		if pid == 0 || qemuPid(a.d, "mig") != 0 {
+			t.Errorf("the source's QEMU (pid %d) is still there", pid)
+		}
+		answers(t, b, 13)
+	})
+
+	t.Run("network-cut", func(t *testing.T) {
+		// The link to the destination goes down while the guest streams out: the
+		// stream's socket times out, the source's guest runs on in its unit, and
+		// the destination's keepalive drops what it prepared.
+		pid := qemuPid(b.d, "mig")
+		done := make(chan error, 1)
+		var errOut string
+		go func() {
+			var err error
+			_, errOut, err = b.virsh("migrate", "--live", "--p2p", "--bandwidth", "1", "mig", a.URI())
+			done <- err
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(b.d.Virsh(t, "domjobinfo", "mig"), "Unbounded") {
+			if time.Now().After(deadline) {
+				t.Fatal("domjobinfo never showed the migration")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		for len(hostHas(a, "mig")) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+		a.ns.MustRun(t, "ip", "link", "set", "vumig0", "down")
+		cut := time.Now()
+		linkUp := func() { a.ns.MustRun(t, "ip", "link", "set", "vumig0", "up") }
+		select {
+		case err := <-done:
+			// Whichever sees it first: the probes of the destination, or the
+			// stream's socket.
+			if err == nil || !cutError.MatchString(errOut) {
+				t.Errorf("migration over a cut link: %v %s", err, errOut)
+			}
+			t.Logf("the migration failed %v after the cut: %s", time.Since(cut).Round(time.Second), strings.TrimSpace(errOut))
+		case <-time.After(2 * time.Minute):
+			linkUp()
+			t.Fatal("the migration over a cut link did not end within 2 minutes")
+		}
+		if st := state(t, b.d, "mig"); !strings.HasPrefix(st, "running") {
+			t.Errorf("the source's guest after the cut: %s", st)
+		}
+		if got := qemuPid(b.d, "mig"); got != pid || got == 0 {
+			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
+		}
+		wantContains(t, "domjobinfo after the cut", b.d.Virsh(t, "domjobinfo", "mig"), "None")
+		// The destination notices alone, the link still down.
+		deadline = time.Now().Add(time.Minute)
+		for len(hostHas(a, "mig")) > 0 || strings.TrimSpace(a.d.Virsh(t, "list", "--name")) != "" {
+			if time.Now().After(deadline) {
+				linkUp()
+				t.Fatalf("the destination kept %v: %s", hostHas(a, "mig"), a.d.Virsh(t, "list", "--name"))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Logf("the destination was clean %v after the cut", time.Since(cut).Round(time.Second))
+		linkUp()
+		answers(t, b, 15)
+	})
+
+	t.Run("network-cut-storage", func(t *testing.T) {
+		// The link goes down while a disk is mirrored: the source notices the
+		// destination is gone, ends the mirror and runs on; the destination drops
+		// what it prepared.
+		aImg := filepath.Join(imagesOf(t, a), "cut.raw")
+		qemuImg(t, "create", "-q", "-f", "raw", aImg, "32M")
+		qemuImg(t, "create", "-q", "-f", "raw", filepath.Join(imagesOf(t, b), "cut.raw"), "32M")
+		qemuIO(t, aImg, "write -P 0x22 0 16M")
+		define(t, a.d, domainXML("cut", storeDisk("cut.raw", "raw", "vda", "virtio")))
+		a.d.Virsh(t, "start", "cut")
+		pid := qemuPid(a.d, "cut")
+		done := make(chan error, 1)
+		var errOut string
+		go func() {
+			var err error
+			_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--copy-storage-all", "--bandwidth", "1", "cut", b.URI())
+			done <- err
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(a.d.Virsh(t, "domjobinfo", "cut"), "File total") {
+			if time.Now().After(deadline) {
+				t.Fatal("domjobinfo never showed the storage copy")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		b.ns.MustRun(t, "ip", "link", "set", "vumig1", "down")
+		cut := time.Now()
+		linkUp := func() { b.ns.MustRun(t, "ip", "link", "set", "vumig1", "up") }
+		defer linkUp()
+		select {
+		case err := <-done:
+			if err == nil || !cutError.MatchString(errOut) {
+				t.Errorf("storage copy over a cut link: %v %s", err, errOut)
+			}
+			t.Logf("the storage copy failed %v after the cut: %s", time.Since(cut).Round(time.Second), strings.TrimSpace(errOut))
+		case <-time.After(3 * time.Minute):
+			t.Fatal("the storage copy over a cut link did not end within 3 minutes")
+		}
+		wantState(t, a.d, "cut", "running (booted)")
+		if got := qemuPid(a.d, "cut"); got != pid {
+			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
+		}
+		deadline = time.Now().Add(time.Minute)
+		for len(hostHas(b, "cut")) > 0 || strings.Contains(b.d.Virsh(t, "list", "--all", "--name"), "cut") {
+			if time.Now().After(deadline) {
+				t.Fatalf("the destination kept %v", hostHas(b, "cut"))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if out := a.d.Virsh(t, "qemu-monitor-command", "cut", `{"execute":"query-block-jobs"}`); !strings.Contains(out, `"return":[]`) {
+			t.Errorf("block jobs left on the source: %s", out)
+		}
+		a.d.Virsh(t, "destroy", "cut")
+		a.d.Virsh(t, "undefine", "cut")
+		qemuIO(t, aImg, "read -P 0x22 0 16M")
+	})
+
+}
+
+// cutError is how a migration over a cut link fails: the destination stopped
+// answering (libvirt's words), or the stream's or a mirror's socket timed out.
+var cutError = regexp.MustCompile(`operation failed: (Lost connection to destination host|migration out: Unable to write to socket|migration of disk \w+ failed)`)
+
+// qemuIO runs one qemu-io command on an image and fails the test on an error,
+// a pattern mismatch included.
+func qemuIO(t *testing.T, image, command string) {
+	t.Helper()
+	format := "raw"
+	if strings.HasSuffix(image, ".qcow2") {
+		format = "qcow2"
+	}
+	out, err := exec.Command("qemu-io", "-f", format, "-c", command, image).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "Pattern verification failed") || strings.Contains(string(out), "failed") {
+		t.Fatalf("qemu-io -c %q %s: %v\n%s", command, image, err, out)
+	}
 }
