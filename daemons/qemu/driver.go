@@ -112,7 +112,7 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 	if _, err := d.emulators.get(ctx, defaultEmulator); err != nil {
 		d.log.Warn("cannot probe the default emulator", "emulator", defaultEmulator, "err", err)
 	}
-	d.loadConfigs(ctx)
+	d.loadConfigs()
 	d.loadRunning()
 	d.awaitReconnects(reconnectWait)
 	d.wg.Add(1)
