@@ -102,6 +102,9 @@ func TestReadSmall(t *testing.T) {
 	if err != nil || !strings.Contains(got, ") ") {
 		t.Errorf("/proc/self/stat: %q, %v", got, err)
 	}
+	if !processAlive(os.Getpid()) {
+		t.Error("processAlive says this process is not alive")
+	}
 }
 
 // TestStoredDefinitions: start-up registers every definition from its head; the first
