@@ -99,27 +99,17 @@ func scanHead(text string) (name, uuid string, err error) {
 // quickHead finds <name> and <uuid> as the first children of <domain>, in either
 // order, with text that needs no unescaping; ok is false for anything else.
 func quickHead(text string) (name, uuid string, ok bool) {
-	rest := text
 	// The comment libvirt puts first, and an XML declaration.
-	for {
-		rest = strings.TrimLeft(rest, " \t\r\n")
-		switch {
-		case strings.HasPrefix(rest, "<!--"):
-			end := strings.Index(rest, "-->")
-			if end < 0 {
-				return "", "", false
-			}
-			rest = rest[end+3:]
-			continue
-		case strings.HasPrefix(rest, "<?"):
-			end := strings.Index(rest, "?>")
-			if end < 0 {
-				return "", "", false
-			}
-			rest = rest[end+2:]
+	rest := strings.TrimLeft(text, " \t\r\n")
+	for _, skip := range [][2]string{{"<?", "?>"}, {"<!--", "-->"}, {"<?", "?>"}} {
+		if !strings.HasPrefix(rest, skip[0]) {
 			continue
 		}
-		break
+		end := strings.Index(rest, skip[1])
+		if end < 0 {
+			return "", "", false
+		}
+		rest = strings.TrimLeft(rest[end+len(skip[1]):], " \t\r\n")
 	}
 	if !strings.HasPrefix(rest, "<domain") || len(rest) < 8 || !strings.ContainsRune(" \t\r\n>", rune(rest[7])) {
 		return "", "", false
