@@ -69,6 +69,9 @@ func (d *Driver) loaded(dom *domain) error {
 		dom.mu.Unlock()
 		return nil
 	}
+	// A running guest stays, transient, as if its status file alone had been read;
+	// that file is not rewritten here (that takes the job), and a next start-up
+	// comes to the same end by decoding the file again.
 	active := dom.activeLocked()
 	if active {
 		dom.persistent, dom.autostart = false, false
@@ -76,7 +79,6 @@ func (d *Driver) loaded(dom *domain) error {
 	dom.mu.Unlock()
 	d.log.Error("skipping domain config that cannot be loaded", "file", s.path, "err", err)
 	if active {
-		d.saveStatusLogged(dom)
 		return nil
 	}
 	d.doms.remove(dom)
