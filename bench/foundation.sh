@@ -26,6 +26,7 @@ DAEMONS=(virtunit)
 declare -A BIN=([virtunit]="$TMP/bin/libvirtd" [libvirtd-9.0]=/usr/sbin/libvirtd)
 [ -x /usr/sbin/libvirtd ] && DAEMONS+=(libvirtd-9.0)
 for d in "${DAEMONS[@]}"; do makens "$d"; done
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # `virsh list` needs the QEMU driver; until a build has one, probe with `hostname`.
 probe=list
@@ -93,3 +94,4 @@ done
 } | column -t | tee "$TMP/results"
 awk 'NR==2 {c=$2; f=$3; r=$4; q=$5; l=$6} NR==3 && $2+0 > 0 {
 	printf "ratios (virtunit/libvirtd): cold start %.2f, first call %.2f, RSS %.2f, GetVersion calls/s %.2f, ListAllDomains calls/s %.2f\n", c/$2, f/$3, r/$4, q/$5, l/$6 }' "$TMP/results"
+echo "load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/scale.sh - virtunit's libvirtd beside Debian's libvirtd 9.0 at scale (issue 17):
-#   * 1000 defined domains: `virsh list --all` (median of 5), and daemon exec to the
-#     first answered ConnectListAllDomains (bench/firstcall, median of 3)
+#   * 1000 defined domains: `virsh list --all` (median of 5) with the CPU the daemon
+#     spent answering it (all its threads, from /proc/PID/task/*/schedstat) and the CPU
+#     virsh spent itself, and daemon exec to the first answered ConnectListAllDomains
+#     (bench/firstcall, median of 3)
 #   * 100 running guests (the minimal TCG guest of bench/cycle, 32 MiB): wall time of
 #     100 concurrent `virsh start`, daemon RSS with them running, and after a SIGKILL
 #     of the daemon, exec of a new one until a client sees all 100 listed running
@@ -20,18 +22,25 @@ command -v tini >/dev/null || { echo "tini is not installed" >&2; exit 1; }
 CGO_ENABLED=0 go build -o "$TMP/bin/" ./cmd/libvirtd ./bench/cycle ./bench/firstcall || exit 1
 cyc() { "$TMP/bin/cycle" -socket "$SOCK" -mem 32 "$@"; }
 vsh() { virsh -q -c "qemu:///system?socket=$SOCK" "$@"; }
+# cpu_ns PID: CPU time of all of the process's threads, in ns.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'; }
 
-# measure NAME BIN: prints "NAME list_all_ms first_call_ms concurrent_start_ms rss_kib restart_listed_ms"
+# measure NAME BIN: prints "NAME list_all_ms daemon_cpu_ms virsh_cpu_ms first_call_ms
+# concurrent_start_ms rss_kib restart_listed_ms"
 measure() {
-	local name=$1 bin=$2 lists=() firsts=() t0 t1 cs rss rl
+	local name=$1 bin=$2 lists=() dcpu=() vcpu=() firsts=() t0 t1 c0 c1 cs rss rl
 	start "$name" "$bin"
 	waitsock || { echo "$name did not start" >&2; return; }
 	cyc -n "$DEFINED" -prefix def define || echo "$name: defining $DEFINED domains failed" >&2
 	for _ in 1 2 3 4 5; do
+		c0=$(cpu_ns "$DPID")
 		t0=$(now_us)
-		vsh list --all >/dev/null
+		/usr/bin/time -f '%U %S' -o "$TMP/vtime" virsh -q -c "qemu:///system?socket=$SOCK" list --all >/dev/null
 		t1=$(now_us)
+		c1=$(cpu_ns "$DPID")
 		lists+=("$(( (t1 - t0) / 1000 ))")
+		dcpu+=("$(( (c1 - c0) / 1000000 ))")
+		vcpu+=("$(awk '{printf "%d\n", ($1 + $2) * 1000}' "$TMP/vtime")")
 	done
 	stop
 	for _ in 1 2 3; do
@@ -62,7 +71,8 @@ measure() {
 	rl=$(( (t1 - t0) / 1000 ))
 	cyc -prefix run cleanup
 	stop
-	printf '%s %s %s %s %s %s\n' "$name" "$(printf '%s\n' "${lists[@]}" | median)" \
+	printf '%s %s %s %s %s %s %s %s\n' "$name" "$(printf '%s\n' "${lists[@]}" | median)" \
+		"$(printf '%s\n' "${dcpu[@]}" | median)" "$(printf '%s\n' "${vcpu[@]}" | median)" \
 		"$(printf '%s\n' "${firsts[@]}" | median)" "$cs" "$rss" "$rl"
 }
 
@@ -70,14 +80,14 @@ makens virtunit
 [ -x /usr/sbin/libvirtd ] && makens libvirtd-9.0
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 {
-	echo "daemon list_all_${DEFINED}_ms first_call_${DEFINED}_ms start_${RUNNING}_concurrent_ms rss_${RUNNING}_running_kib sigkill_to_${RUNNING}_listed_ms"
+	echo "daemon list_all_${DEFINED}_ms list_daemon_cpu_ms list_virsh_cpu_ms first_call_${DEFINED}_ms start_${RUNNING}_concurrent_ms rss_${RUNNING}_running_kib sigkill_to_${RUNNING}_listed_ms"
 	measure virtunit "$TMP/bin/libvirtd"
 	if [ -x /usr/sbin/libvirtd ]; then
 		measure libvirtd-9.0 /usr/sbin/libvirtd
 	else
-		echo "libvirtd-9.0 not-installed - - - - -"
+		echo "libvirtd-9.0 not-installed - - - - - - -"
 	fi
 } | column -t | tee "$TMP/results"
-awk 'NR==2 {l=$2; f=$3; s=$4; r=$5; k=$6} NR==3 && $2+0 > 0 {
-	printf "ratios (virtunit/libvirtd): list --all %.2f, first call %.2f, concurrent starts %.2f, RSS %.2f, restart until listed %.2f\n", l/$2, f/$3, s/$4, r/$5, k/$6 }' "$TMP/results"
+awk 'NR==2 {l=$2; dc=$3; f=$5; s=$6; r=$7; k=$8} NR==3 && $2+0 > 0 {
+	printf "ratios (virtunit/libvirtd): list --all %.2f (daemon CPU %.2f), first call %.2f, concurrent starts %.2f, RSS %.2f, restart until listed %.2f\n", l/$2, ($3 > 0 ? dc/$3 : 0), f/$5, s/$6, r/$7, k/$8 }' "$TMP/results"
 echo "load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"

@@ -177,8 +177,10 @@ func (d *Driver) watch(src ueventSource, stop *os.File) {
 }
 
 // enumerationDelay is how long a daemon's start waits before enumerating devices no
-// call has asked for yet.
-const enumerationDelay = 200 * time.Millisecond
+// call has asked for yet. Long enough to stay out of the daemon's start-up, when the
+// drivers read their state and the first clients are answered on one thread: a call
+// that needs the devices starts the enumeration at once anyway.
+const enumerationDelay = 2 * time.Second
 
 // NodeDevicesKnown starts the initial enumeration if it has not started, and waits for it.
 func (d *Driver) NodeDevicesKnown(ctx context.Context) error {

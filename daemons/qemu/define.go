@@ -40,7 +40,7 @@ func (d *Driver) define(ctx context.Context, text string) (libvirt.Domain, error
 	defer dom.job.Unlock()
 	dom.mu.Lock()
 	oldDef, wasPersistent := dom.def, dom.persistent
-	dom.def, dom.persistent = def, true
+	dom.def, dom.stored, dom.persistent = def, nil, true
 	dom.mu.Unlock()
 	if err := d.saveConfig(def); err != nil {
 		if created {
@@ -67,6 +67,11 @@ func (d *Driver) define(ctx context.Context, text string) (libvirt.Domain, error
 func (d *Driver) claim(uuid libvirt.UUID, def *libvirtxml.Domain, persistent bool) (*domain, bool, error) {
 	for {
 		if dom := d.doms.byUUIDOf(uuid); dom != nil && dom.name == def.Name {
+			// The old definition is needed (to roll back to, and to say whether this
+			// one adds or updates); one that does not decode takes the domain away.
+			if d.loaded(dom) != nil {
+				continue
+			}
 			dom.job.Lock()
 			dom.mu.Lock()
 			gone := dom.gone
@@ -182,7 +187,7 @@ func nvramPath(def *libvirtxml.Domain) string {
 }
 
 func (d *Driver) DomainGetAutostart(ctx context.Context, a libvirt.DomainGetAutostartArgs) (libvirt.DomainGetAutostartRet, error) {
-	dom, err := d.get(a.Dom)
+	dom, err := d.find(a.Dom)
 	if err != nil {
 		return libvirt.DomainGetAutostartRet{}, err
 	}

@@ -18,8 +18,12 @@ type domain struct {
 
 	job sync.Mutex
 
-	mu         sync.Mutex
-	def        *libvirtxml.Domain // the persistent definition; nil for a transient guest
+	mu  sync.Mutex
+	def *libvirtxml.Domain // the persistent definition; nil for a transient guest
+	// stored is the persistent definition as read at start-up, not parsed yet: the
+	// listing calls need only name, UUID and state, so each file is decoded the first
+	// time a call needs its definition (Driver.loaded). def is nil while stored is set.
+	stored     *storedDef
 	live       *libvirtxml.Domain // the running definition; nil when inactive
 	persistent bool
 	autostart  bool

@@ -112,9 +112,14 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 	if _, err := d.emulators.get(ctx, defaultEmulator); err != nil {
 		d.log.Warn("cannot probe the default emulator", "emulator", defaultEmulator, "err", err)
 	}
-	d.loadConfigs(ctx)
-	d.loadRunning()
-	d.awaitReconnects(reconnectWait)
+	d.loadConfigs()
+	gone := d.loadRunning()
+	if d.hooks.Present(hook.QEMU) {
+		// A host with hook scripts gets every guest's reconnect hook before the
+		// daemon's start hook, as when start-up waited for all reconnects.
+		gone = &d.reconnecting
+	}
+	d.awaitReconnects(gone, reconnectWait)
 	d.wg.Add(1)
 	go d.rotateLogs()
 	d.wg.Add(1)
@@ -138,14 +143,14 @@ func (d *Driver) Close() error {
 // Schemes says the driver is the hypervisor of qemu:// connections.
 func (d *Driver) Schemes() []string { return []string{"qemu"} }
 
-// reconnectWait bounds how long start-up waits for running guests to be reconnected;
-// one that takes longer finishes in the background, its calls waiting for it.
+// reconnectWait bounds how long start-up waits for the guests whose QEMU is gone to be
+// shut off; one that takes longer finishes in the background, its calls waiting for it.
 const reconnectWait = 10 * time.Second
 
-func (d *Driver) awaitReconnects(limit time.Duration) {
+func (d *Driver) awaitReconnects(gone *sync.WaitGroup, limit time.Duration) {
 	done := make(chan struct{})
 	go func() {
-		d.reconnecting.Wait()
+		gone.Wait()
 		close(done)
 	}()
 	select {

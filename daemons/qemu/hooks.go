@@ -27,6 +27,11 @@ func (d *Driver) callHook(ctx context.Context, op string, def *libvirtxml.Domain
 	if op == hookStopped || op == hookRelease {
 		subop = "end"
 	}
+	// Formatting the definition costs more than looking for a script; most hosts
+	// have none (and every adopted guest calls reconnect's hook).
+	if !d.hooks.Present(hook.QEMU) {
+		return nil
+	}
 	xml, err := formatDefinition(def)
 	if err != nil {
 		return err

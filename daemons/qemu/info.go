@@ -59,7 +59,7 @@ func (d *Driver) DomainGetState(ctx context.Context, a libvirt.DomainGetStateArg
 	if err := checkFlags(uint32(a.Flags), 0, "qemuDomainGetState"); err != nil {
 		return libvirt.DomainGetStateRet{}, err
 	}
-	dom, err := d.get(a.Dom)
+	dom, err := d.find(a.Dom)
 	if err != nil {
 		return libvirt.DomainGetStateRet{}, err
 	}
@@ -88,7 +88,7 @@ func (d *Driver) DomainGetMaxMemory(ctx context.Context, a libvirt.DomainGetMaxM
 }
 
 func (d *Driver) DomainIsActive(ctx context.Context, a libvirt.DomainIsActiveArgs) (libvirt.DomainIsActiveRet, error) {
-	dom, err := d.get(a.Dom)
+	dom, err := d.find(a.Dom)
 	if err != nil {
 		return libvirt.DomainIsActiveRet{}, err
 	}
@@ -96,7 +96,7 @@ func (d *Driver) DomainIsActive(ctx context.Context, a libvirt.DomainIsActiveArg
 }
 
 func (d *Driver) DomainIsPersistent(ctx context.Context, a libvirt.DomainIsPersistentArgs) (libvirt.DomainIsPersistentRet, error) {
-	dom, err := d.get(a.Dom)
+	dom, err := d.find(a.Dom)
 	if err != nil {
 		return libvirt.DomainIsPersistentRet{}, err
 	}
@@ -108,7 +108,7 @@ func (d *Driver) DomainIsPersistent(ctx context.Context, a libvirt.DomainIsPersi
 // DomainIsUpdated: live changes that differ from the persistent definition are not made
 // here (no device hotplug yet), so a running guest is never "updated".
 func (d *Driver) DomainIsUpdated(ctx context.Context, a libvirt.DomainIsUpdatedArgs) (libvirt.DomainIsUpdatedRet, error) {
-	if _, err := d.get(a.Dom); err != nil {
+	if _, err := d.find(a.Dom); err != nil {
 		return libvirt.DomainIsUpdatedRet{}, err
 	}
 	return libvirt.DomainIsUpdatedRet{}, nil

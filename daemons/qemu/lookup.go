@@ -8,9 +8,24 @@ import (
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
-// get finds the domain a call names. Calls carry a whole remote_nonnull_domain; like
-// libvirt's qemuDomainObjFromDomain it is found by UUID alone.
+// get finds the domain a call names, its persistent definition decoded. Calls carry a
+// whole remote_nonnull_domain; like libvirt's qemuDomainObjFromDomain it is found by
+// UUID alone.
 func (d *Driver) get(ref libvirt.Domain) (*domain, error) {
+	dom, err := d.find(ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.loaded(dom); err != nil {
+		return nil, err
+	}
+	return dom, nil
+}
+
+// find is get for the calls that read only what the registry holds of every domain
+// (name, UUID, id, state, persistence, autostart), not its definition: the ones a
+// listing makes for each domain.
+func (d *Driver) find(ref libvirt.Domain) (*domain, error) {
 	if dom := d.doms.byUUIDOf(ref.UUID); dom != nil {
 		return dom, nil
 	}

@@ -214,7 +214,7 @@ func (d *Driver) persist(dom *domain, def *libvirtxml.Domain, created bool) erro
 		return virerror.Wrap(err, libvirt.ErrMigratePersistFailed, virerror.FromQEMU, "%v", err)
 	}
 	dom.mu.Lock()
-	dom.def, dom.persistent = cp, true
+	dom.def, dom.stored, dom.persistent = cp, nil, true
 	dom.mu.Unlock()
 	detail := libvirt.DomainEventDefinedUpdated
 	if created || !wasPersistent {

@@ -1,7 +1,6 @@
 package qemu
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -76,8 +75,9 @@ func (d *Driver) setAutostartLink(name string, on bool) error {
 
 // loadConfigs reads every persistent definition. A file that does not parse, does not
 // check, or whose name does not match its file is logged and skipped: it stays on disk
-// for a person to mend, and the other domains load.
-func (d *Driver) loadConfigs(ctx context.Context) {
+// for a person to mend, and the other domains load. Only each file's name and UUID are
+// read now; the rest is decoded when a call first needs it (storedDef).
+func (d *Driver) loadConfigs() {
 	ents, err := os.ReadDir(d.dirs.config)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
@@ -85,38 +85,46 @@ func (d *Driver) loadConfigs(ctx context.Context) {
 		}
 		return
 	}
+	// One read of the autostart directory instead of a look for each domain's link.
+	autostart := map[string]bool{}
+	if links, err := os.ReadDir(d.dirs.autostart); err == nil {
+		for _, l := range links {
+			autostart[l.Name()] = true
+		}
+	}
 	for _, e := range ents {
 		name, ok := strings.CutSuffix(e.Name(), ".xml")
 		if !ok || e.IsDir() || strings.HasPrefix(name, ".") {
 			continue
 		}
 		path := filepath.Join(d.dirs.config, e.Name())
-		if err := d.loadConfig(ctx, path, name); err != nil {
+		if err := d.loadConfig(path, name, autostart[e.Name()]); err != nil {
 			d.log.Error("skipping domain config that cannot be loaded", "file", path, "err", err)
 		}
 	}
 }
 
-func (d *Driver) loadConfig(ctx context.Context, path, name string) error {
-	data, err := os.ReadFile(path)
+func (d *Driver) loadConfig(path, name string, autostart bool) error {
+	text, err := readSmall(path)
 	if err != nil {
 		return err
 	}
-	def, err := decodeDomain(string(data))
+	defName, uuidText, err := scanHead(text)
 	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if defName != name {
+		return fmt.Errorf("domain name '%s' does not match file name '%s'", defName, name)
+	}
+	if err := checkName(defName); err != nil {
 		return err
 	}
-	if def.Name != name {
-		return fmt.Errorf("domain name '%s' does not match file name '%s'", def.Name, name)
-	}
-	uuid, err := completeStored(def)
+	uuid, err := parseUUID(uuidText)
 	if err != nil {
-		return err
+		return fmt.Errorf("domain '%s': %w", name, err)
 	}
-	dom := newDomain(uuid, def.Name)
-	dom.def, dom.persistent = def, true
-	_, err = os.Lstat(d.dirs.autostartLink(name))
-	dom.autostart = err == nil
+	dom := newDomain(uuid, name)
+	dom.stored, dom.persistent, dom.autostart = &storedDef{path: path, text: text}, true, autostart
 	return d.doms.add(dom)
 }
 

@@ -4,21 +4,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 )
 
 // loadRunning brings back the guests a previous daemon left running, with the id and
-// state their status files record. For each, in parallel, the driver adopts the unit
-// and reconnects the monitor, holding the guest's job meanwhile so calls on it wait; a
-// guest whose QEMU died while no daemon watched is then shut off. New waits for all of
-// that (up to reconnectWait), so the first client sees the truth.
-func (d *Driver) loadRunning() {
+// state their status files record. For each, a few at a time, the driver adopts the
+// unit and reconnects the monitor, holding the guest's job meanwhile so calls on it
+// wait; a guest whose QEMU died while no daemon watched is then shut off. As with
+// libvirt's qemuProcessReconnect threads, a guest whose QEMU process is still there is
+// listed as its status file says while that goes on. It returns the reconnects of the
+// guests whose process is gone, which start-up waits for (up to reconnectWait) so
+// that no client sees those running.
+func (d *Driver) loadRunning() *sync.WaitGroup {
+	gone := &sync.WaitGroup{}
+	slots := make(chan struct{}, reconnectSlots)
 	known := map[string]bool{}
 	defer func() {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
+			// Looking at every guest unit is background work: it waits until the
+			// reconnects, which clients wait for, are done.
+			d.reconnecting.Wait()
 			d.reportOrphans(d.ctx, known)
 		}()
 	}()
@@ -51,13 +61,50 @@ func (d *Driver) loadRunning() {
 		d.env.Inhibit(true)
 		d.wg.Add(1)
 		d.reconnecting.Add(1)
+		alive := processAlive(r.pid)
+		if !alive {
+			gone.Add(1)
+		}
 		go func() {
 			defer d.wg.Done()
 			defer d.reconnecting.Done()
 			defer dom.job.Unlock()
+			slots <- struct{}{}
 			d.reconnect(dom, r)
+			<-slots
+			if !alive {
+				gone.Done()
+			}
 		}()
 	}
+	return gone
+}
+
+// reconnectSlots bounds the guests reconnected at once. The daemon runs on one
+// thread (GOMAXPROCS=1), whose run queue every runnable goroutine shares: with a
+// hundred reconnects in it, each step of a client's call waits behind all of them.
+// A few at a time keep the monitor handshakes overlapping and the clients answered.
+const reconnectSlots = 4
+
+// processAlive tells whether a process of that pid exists and has not exited (a
+// zombie not reaped yet has). It may be another process that reused the pid:
+// reconnecting finds that out (the unit's identity, the monitor) and shuts the guest
+// off then.
+func processAlive(pid int) bool {
+	stat, err := readSmall(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: comm may hold anything, so the state follows the last ')'.
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		return false
+	}
+	switch stat[i+2] {
+	case 'Z', 'X', 'x':
+		return false
+	}
+	return true
 }
 
 // reconnect adopts a running guest's unit and monitor, as libvirt's qemuProcessReconnect:
@@ -81,11 +128,12 @@ func (d *Driver) reconnect(dom *domain, r *running) {
 		d.finishStop(dom, r, libvirt.DomainShutoffCrashed, libvirt.DomainEventStoppedFailed, !isNotFound(err))
 		return
 	}
-	if st.MainPID != 0 && st.MainPID != r.pid {
+	pidChanged := st.MainPID != 0 && st.MainPID != r.pid
+	if pidChanged {
 		d.log.Warn("guest unit has another main pid than recorded", "domain", dom.name, "recorded", r.pid, "now", st.MainPID)
 		r.pid = st.MainPID
 	}
-	err = d.reattach(ctx, dom, r)
+	err = d.reattach(ctx, dom, r, pidChanged)
 	if err == nil {
 		// As libvirt, a reconnect hook that fails has the guest killed.
 		dom.mu.Lock()
@@ -117,7 +165,7 @@ func (d *Driver) reconnect(dom *domain, r *running) {
 
 // reattach connects the monitor of an adopted guest and brings its state up to date
 // with what QEMU says: a guest that powered off meanwhile gets its on_poweroff now.
-func (d *Driver) reattach(ctx context.Context, dom *domain, r *running) error {
+func (d *Driver) reattach(ctx context.Context, dom *domain, r *running, pidChanged bool) error {
 	wctx, evs, err := d.connectMonitor(ctx, r)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errNoMonitor, err)
@@ -128,25 +176,32 @@ func (d *Driver) reattach(ctx context.Context, dom *domain, r *running) error {
 	if err := r.mon.Execute(ctx, "query-status", nil, &qs); err != nil {
 		return err
 	}
+	// The status file is written again only when it no longer says what is so.
+	changed := pidChanged
 	switch qs.Status {
 	case "running":
 		if st, _ := dom.getState(); st != libvirt.DomainRunning {
 			dom.setState(libvirt.DomainRunning, int32(libvirt.DomainRunningUnpaused))
+			changed = true
 		}
 	case "paused":
 		if st, _ := dom.getState(); st != libvirt.DomainPaused {
 			dom.setState(libvirt.DomainPaused, int32(libvirt.DomainPausedUnknown))
+			changed = true
 		}
 	case "prelaunch":
 		// Never let run: started with --paused. (A start the daemon did not finish
 		// left no status file, so it is not adopted at all.)
 		if st, _ := dom.getState(); st != libvirt.DomainPaused {
 			dom.setState(libvirt.DomainPaused, int32(libvirt.DomainPausedUser))
+			changed = true
 		}
 	case "shutdown":
 		r.set(func(r *running) { r.gotShutdown = true })
 	}
-	d.saveStatusLogged(dom)
+	if changed {
+		d.saveStatusLogged(dom)
+	}
 	d.wg.Add(1)
 	go d.watchGuest(wctx, dom, r, evs)
 	if qs.Status == "shutdown" {

@@ -355,7 +355,7 @@ func (d *Driver) DomainHasManagedSaveImage(ctx context.Context, a libvirt.Domain
 	if err := checkFlags(a.Flags, 0, "qemuDomainHasManagedSaveImage"); err != nil {
 		return libvirt.DomainHasManagedSaveImageRet{}, err
 	}
-	dom, err := d.get(a.Dom)
+	dom, err := d.find(a.Dom)
 	if err != nil {
 		return libvirt.DomainHasManagedSaveImageRet{}, err
 	}

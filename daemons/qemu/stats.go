@@ -73,13 +73,13 @@ func (d *Driver) ConnectGetAllDomainStats(ctx context.Context, a libvirt.Connect
 	var doms []*domain
 	if len(a.Doms) > 0 {
 		for _, ref := range a.Doms {
-			if dom := d.doms.byUUIDOf(ref.UUID); dom != nil {
+			if dom := d.doms.byUUIDOf(ref.UUID); dom != nil && d.loaded(dom) == nil {
 				doms = append(doms, dom)
 			}
 		}
 	} else {
 		for _, dom := range d.doms.all() {
-			if d.matches(dom, libvirt.ConnectListAllDomainsFlags(a.Flags&statsFilters)) {
+			if d.matches(dom, libvirt.ConnectListAllDomainsFlags(a.Flags&statsFilters)) && d.loaded(dom) == nil {
 				doms = append(doms, dom)
 			}
 		}

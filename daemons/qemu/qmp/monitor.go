@@ -22,6 +22,9 @@ const DefaultTimeout = 30 * time.Second
 // few hundred KiB; the bound only keeps a broken peer from exhausting memory.
 const maxLine = 64 << 20
 
+// readBuffer is the size of the monitor reader's buffer (see ConnectContext).
+const readBuffer = 2 << 10
+
 // ErrClosed reports a command on a monitor whose connection is gone.
 var ErrClosed = errors.New("QEMU monitor connection is closed")
 
@@ -95,7 +98,10 @@ func (m *Monitor) ConnectContext(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("connect to monitor %s: %w", m.path, err)
 	}
-	br := bufio.NewReaderSize(conn, 64<<10)
+	// A guest's reader lives as long as its monitor and holds its buffer all along:
+	// a small one, as nearly every message (events, replies) fits; readLine joins the
+	// few that do not.
+	br := bufio.NewReaderSize(conn, readBuffer)
 	greeting := make(chan error, 1)
 	go func() {
 		line, err := readLine(br)
