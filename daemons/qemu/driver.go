@@ -123,6 +123,8 @@ func New(ctx context.Context, env *driver.Env) (driver.Driver, error) {
 	d.wg.Add(1)
 	go d.rotateLogs()
 	d.wg.Add(1)
+	go d.checkStored(checkStoredDelay)
+	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
 		d.reconnecting.Wait() // autostart must not start a guest being adopted

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 	"unsafe"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -50,7 +51,12 @@ func (s *storedDef) decode(name string, uuid libvirt.UUID) (*libvirtxml.Domain, 
 // dom.def. A file that turns out not to decode is what start-up would have skipped
 // had it decoded every file: it is logged and left on disk, and the domain goes (or,
 // while it runs, stays as a transient guest); the call then finds no such domain.
-func (d *Driver) loaded(dom *domain) error {
+func (d *Driver) loaded(dom *domain) error { return d.decodeStored(dom, true) }
+
+// decodeStored decodes dom's stored definition, if it still has one. keep publishes
+// what decodes as dom.def; without it only a file that does not decode has an effect
+// (checkStored). The error is loaded's.
+func (d *Driver) decodeStored(dom *domain, keep bool) error {
 	dom.mu.Lock()
 	s := dom.stored
 	dom.mu.Unlock()
@@ -58,6 +64,9 @@ func (d *Driver) loaded(dom *domain) error {
 		return nil
 	}
 	def, err := s.decode(dom.name, dom.uuid)
+	if err == nil && !keep {
+		return nil
+	}
 	dom.mu.Lock()
 	if dom.stored != s { // decoded, replaced or undefined meanwhile
 		dom.mu.Unlock()
@@ -84,6 +93,30 @@ func (d *Driver) loaded(dom *domain) error {
 	d.doms.remove(dom)
 	return virerror.New(libvirt.ErrNoDomain, virerror.FromQEMU,
 		"no domain with matching uuid '%s' (%s)", formatUUID(dom.uuid), dom.name)
+}
+
+// checkStoredDelay is how long after start-up checkStored begins: past the first
+// calls, which a start with many domains answers before decoding any of them.
+const checkStoredDelay = 3 * time.Second
+
+// checkStored decodes, soon after start-up, every definition still undecoded, so that
+// a file that does not decode goes (logged) within seconds, as when start-up decoded
+// every file, rather than whenever a call first needs it; until then it is listed.
+// What decodes is not kept: most domains are only ever listed, and their text is what
+// memory holds of them.
+func (d *Driver) checkStored(delay time.Duration) {
+	defer d.wg.Done()
+	select {
+	case <-time.After(delay):
+	case <-d.ctx.Done():
+		return
+	}
+	for _, dom := range d.doms.all() {
+		if d.ctx.Err() != nil {
+			return
+		}
+		d.decodeStored(dom, false)
+	}
 }
 
 // scanHead reads the name and UUID of a domain definition from the root element's

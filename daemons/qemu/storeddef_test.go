@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -179,5 +180,43 @@ func TestStoredDefinitions(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "half.xml")); err != nil {
 		t.Errorf("undecodable file removed: %v", err)
+	}
+}
+
+// TestCheckStored checks the decode soon after start-up: an undecodable file goes,
+// logged, and a good definition stays stored, undecoded.
+func TestCheckStored(t *testing.T) {
+	dir := t.TempDir()
+	var logs bytes.Buffer
+	d := &Driver{doms: newRegistry(), log: slog.New(slog.NewTextHandler(&logs, nil))}
+	d.ctx, d.cancel = context.WithCancel(t.Context())
+	defer d.cancel()
+	d.dirs.config, d.dirs.autostart = dir, filepath.Join(dir, "autostart")
+	good, err := os.ReadFile("testdata/virtinst/import-generic.defined")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "gen.xml"), good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	half := "<domain type='qemu'><name>half</name><uuid>5f6c1c6e-5d1e-4f3a-9d55-0a7b1c2d3e4f</uuid></domain>"
+	if err := os.WriteFile(filepath.Join(dir, "half.xml"), []byte(half), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.loadConfigs()
+	if d.doms.byNameOf("half") == nil || d.doms.byNameOf("gen") == nil {
+		t.Fatal("definitions not registered at start")
+	}
+	d.wg.Add(1)
+	d.checkStored(0)
+	if d.doms.byNameOf("half") != nil {
+		t.Error("undecodable definition still registered after the check")
+	}
+	if !strings.Contains(logs.String(), "half.xml") {
+		t.Errorf("log lacks the skipped file:\n%s", logs.String())
+	}
+	g := d.doms.byNameOf("gen")
+	if g == nil || g.stored == nil || g.def != nil {
+		t.Errorf("good definition after the check: %+v", g)
 	}
 }
