@@ -5,8 +5,6 @@ package main
 import (
 	"context"
 	"os"
-	"runtime/pprof"
-	"time"
 
 	"github.com/virtunit/virtunit/daemons/daemon"
 	"github.com/virtunit/virtunit/daemons/driver"
@@ -20,11 +18,6 @@ import (
 )
 
 func main() {
-	if f := os.Getenv("XPROF"); f != "" {
-		w, _ := os.Create(f)
-		pprof.StartCPUProfile(w)
-		go func() { time.Sleep(15 * time.Second); pprof.StopCPUProfile(); w.Close() }()
-	}
 	d := daemon.Daemon{
 		Name:         "libvirtd",
 		SocketPrefix: "libvirt",
