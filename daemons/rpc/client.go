@@ -37,10 +37,11 @@ type Client struct {
 	idMu          sync.Mutex
 	identity      Identity
 
-	rd      *msgReader      // nil when the transport cannot carry descriptors
-	raw     syscall.RawConn // for writes that must not wait; nil if the transport has none
-	slots   chan struct{}
-	pending sync.WaitGroup
+	rd         *msgReader      // nil when the transport cannot carry descriptors
+	raw        syscall.RawConn // for writes that must not wait; nil if the transport has none
+	sndbufOnce sync.Once       // the send buffer grown for stream data (sockbuf.go)
+	slots      chan struct{}
+	pending    sync.WaitGroup
 
 	closeOnce  sync.Once
 	closed     chan struct{}

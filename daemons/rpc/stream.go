@@ -188,6 +188,7 @@ func (s *DataStream) Write(p []byte) (int, error) {
 	case <-s.done:
 		return 0, io.ErrClosedPipe
 	}
+	s.c.growSendBuffer()
 	n := 0
 	for len(p) > 0 {
 		chunk := p[:min(len(p), MaxStreamChunk)]
@@ -295,6 +296,7 @@ func (s *DataStream) SendFrom(r io.ReaderAt, off int64, n int) (int, error) {
 	case <-s.done:
 		return 0, io.ErrClosedPipe
 	}
+	s.c.growSendBuffer()
 	n = min(n, MaxStreamChunk)
 	pkt := packetBuf(lenSize + HeaderSize + n)
 	got, err := r.ReadAt(pkt[lenSize+HeaderSize:], off)
