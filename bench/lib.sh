@@ -106,3 +106,34 @@ stop() {
 }
 # waitsock: until the daemon's socket exists.
 waitsock() { for _ in $(seq 5000); do [ -S "$SOCK" ] && return 0; sleep 0.002; done; return 1; }
+
+# joinhosts A B IF: a veth pair IF0/IF1 between two hosts' namespaces, A=198.51.100.2,
+# B=.3, for the benchmarks with two hosts. nsenter execs sleep: its pid is a process
+# inside B's network namespace, which is checked before anything is made (never the
+# host's).
+joinhosts() {
+	nsenter --net="$TMP/ns/$2/net" -- sleep 100000 </dev/null >/dev/null 2>&1 &
+	local holder=$!
+	for _ in $(seq 500); do
+		[ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+		sleep 0.01
+	done
+	if [ "$(readlink /proc/$holder/ns/net)" = "$(readlink /proc/self/ns/net)" ]; then
+		echo "the veth holder is not in $2's namespace" >&2; kill $holder; exit 1
+	fi
+	inns "$1" ip link add "${3}0" type veth peer name "${3}1" netns $holder || { kill $holder; exit 1; }
+	inns "$1" ip addr add 198.51.100.2/24 dev "${3}0" && inns "$1" ip link set "${3}0" up
+	inns "$2" ip addr add 198.51.100.3/24 dev "${3}1" && inns "$2" ip link set "${3}1" up
+	kill $holder
+}
+# startlisten NS BIN: `BIN -l` (libvirtd with its TCP/TLS listeners) under tini in NS,
+# waited for on its TCP port; its output goes to $TMP/out.NS.
+startlisten() {
+	nsenter --mount="$TMP/ns/$1/mnt" --net="$TMP/ns/$1/net" -- tini -s -- "$2" -l -f /etc/libvirt/libvirtd.conf >>"$TMP/out.$1" 2>&1 &
+	echo $! >"$TMP/$1.pid"
+	for _ in $(seq 3000); do
+		inns "$1" virsh -q -c qemu+tcp://127.0.0.1/system uri >/dev/null 2>&1 && return 0
+		sleep 0.01
+	done
+	echo "$2 did not start in $1" >&2; cat "$TMP/out.$1" >&2; exit 1
+}

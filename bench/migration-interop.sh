@@ -24,36 +24,11 @@ host_uuid = \"$3\"
 CONF
 echo 'migration_host = \"$2\"' >>/etc/libvirt/qemu.conf"
 }
-join() { # A B: a veth pair, A=.2, B=.3
-	# nsenter execs sleep: $! is a process inside B's network namespace.
-	nsenter --net="$TMP/ns/$2/net" -- sleep 100000 </dev/null >/dev/null 2>&1 &
-	local holder=$!
-	for _ in $(seq 500); do
-		[ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-		sleep 0.01
-	done
-	if [ "$(readlink /proc/$holder/ns/net)" = "$(readlink /proc/self/ns/net)" ]; then
-		echo "the veth holder is not in $2's namespace" >&2; kill $holder; exit 1
-	fi
-	inns "$1" ip link add vio0 type veth peer name vio1 netns $holder || { kill $holder; exit 1; }
-	inns "$1" ip addr add 198.51.100.2/24 dev vio0 && inns "$1" ip link set vio0 up
-	inns "$2" ip addr add 198.51.100.3/24 dev vio1 && inns "$2" ip link set vio1 up
-	kill $holder
-}
-startl() { # NS BIN
-	nsenter --mount="$TMP/ns/$1/mnt" --net="$TMP/ns/$1/net" -- tini -s -- "$2" -l -f /etc/libvirt/libvirtd.conf >>"$TMP/out.$1" 2>&1 &
-	echo $! >"$TMP/$1.pid"
-	for _ in $(seq 3000); do
-		inns "$1" virsh -q -c qemu+tcp://127.0.0.1/system uri >/dev/null 2>&1 && return 0
-		sleep 0.01
-	done
-	echo "$2 did not start in $1" >&2; cat "$TMP/out.$1" >&2; exit 1
-}
 host vu 198.51.100.2 7d3c0c1e-0000-4000-8000-00000000000a
 host lv 198.51.100.3 7d3c0c1e-0000-4000-8000-00000000000b
-join vu lv
-startl vu "$TMP/bin/libvirtd"
-startl lv /usr/sbin/libvirtd
+joinhosts vu lv vio
+startlisten vu "$TMP/bin/libvirtd"
+startlisten lv /usr/sbin/libvirtd
 VU=qemu+tcp://198.51.100.2/system LV=qemu+tcp://198.51.100.3/system
 failed=0
 step() { echo "== $*"; "$@" 2>&1 | sed 's/^/   /'; local rc=${PIPESTATUS[0]}; echo "   -> exit $rc"; [ "$rc" = 0 ] || failed=1; }

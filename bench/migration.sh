@@ -55,46 +55,16 @@ host_uuid = \"$3\"
 CONF
 echo 'migration_host = \"$2\"' >>/etc/libvirt/qemu.conf"
 }
-# join A B: a veth pair between two hosts' namespaces, A=.2, B=.3.
-join() {
-	# nsenter execs sleep: $! is a process inside B's network namespace, which
-	# is checked before anything is made (never the host's).
-	nsenter --net="$TMP/ns/$2/net" -- sleep 100000 </dev/null >/dev/null 2>&1 &
-	local holder=$!
-	for _ in $(seq 500); do
-		[ "$(readlink /proc/$holder/ns/net)" = "$(readlink "$TMP/ns/$2/net" 2>/dev/null || stat -L -c 'net:[%i]' "$TMP/ns/$2/net")" ] && break
-		sleep 0.01
-	done
-	if [ "$(readlink /proc/$holder/ns/net)" = "$(readlink /proc/self/ns/net)" ]; then
-		echo "the veth holder is not in $2's namespace" >&2; kill $holder; exit 1
-	fi
-	inns "$1" ip link add vbm0 type veth peer name vbm1 netns $holder || { kill $holder; exit 1; }
-	inns "$1" ip addr add 198.51.100.2/24 dev vbm0 && inns "$1" ip link set vbm0 up
-	inns "$2" ip addr add 198.51.100.3/24 dev vbm1 && inns "$2" ip link set vbm1 up
-	kill $holder
-}
-# startl NS BIN: libvirtd -l under tini in NS, waited for on its TCP port.
-startl() {
-	nsenter --mount="$TMP/ns/$1/mnt" --net="$TMP/ns/$1/net" -- tini -s -- "$2" -l -f /etc/libvirt/libvirtd.conf >>"$TMP/out" 2>&1 &
-	echo $! >"$TMP/$1.pid"
-	for _ in $(seq 2000); do
-		inns "$1" virsh -q -c qemu+tcp://127.0.0.1/system uri >/dev/null 2>&1 && return 0
-		sleep 0.01
-	done
-	echo "$2 did not start in $1" >&2
-	cat "$TMP/out" >&2
-	exit 1
-}
 host vu-a 198.51.100.2 7d3c0c1e-0000-4000-8000-000000000001
 host vu-b 198.51.100.3 7d3c0c1e-0000-4000-8000-000000000002
 host lv-a 198.51.100.2 7d3c0c1e-0000-4000-8000-000000000003
 host lv-b 198.51.100.3 7d3c0c1e-0000-4000-8000-000000000004
-join vu-a vu-b
-join lv-a lv-b
-startl vu-a "$TMP/bin/libvirtd"
-startl vu-b "$TMP/bin/libvirtd"
-startl lv-a /usr/sbin/libvirtd
-startl lv-b /usr/sbin/libvirtd
+joinhosts vu-a vu-b vbm
+joinhosts lv-a lv-b vbm
+startlisten vu-a "$TMP/bin/libvirtd"
+startlisten vu-b "$TMP/bin/libvirtd"
+startlisten lv-a /usr/sbin/libvirtd
+startlisten lv-b /usr/sbin/libvirtd
 
 cat >"$TMP/idle.xml" <<'XML'
 <domain type='qemu'>
