@@ -43,23 +43,12 @@ func authFile(t *testing.T, dir, user, password string) string {
 // shows in virt-admin client-info.
 func TestSASLOverTLS(t *testing.T) {
 	h := newRemoteHost(t)
-	db := filepath.Join(h.dir, "passwd.db")
-	saslUsers(t, db, map[string]string{"fred": "secret123", "bob": "bobpw"})
-	conf := filepath.Join(h.etc, "sasl2", "libvirt.conf")
-	os.MkdirAll(filepath.Dir(conf), 0o755)
-	if err := os.WriteFile(conf, []byte("mech_list: scram-sha-256\nsasldb_path: "+db+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	saslSetup(t, h, "scram-sha-256")
 	d := daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: h.a.Name, Etc: h.etc, Args: []string{"-l"},
 		Config: "auth_tls = \"sasl\"\nsasl_allowed_username_list = [\"fred\"]\n"})
 	uri := tlsURI(h.pkis["client1"])
 	virsh := func(user, pw string, args ...string) (string, string, error) {
-		cmd := exec.Command("ip", append([]string{"netns", "exec", h.b.Name, "virsh", "-q", "-c", uri}, args...)...)
-		cmd.Env = append(os.Environ(), "LIBVIRT_AUTH_FILE="+authFile(t, h.dir, user, pw))
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		return out.String(), errb.String(), err
+		return h.virshAs(t, uri, user, pw, args...)
 	}
 	if out, errOut, err := virsh("fred", "secret123", "hostname"); err != nil || strings.TrimSpace(out) == "" {
 		t.Fatalf("fred with his password: %v %q %s\n%s", err, out, errOut, d.Log())
@@ -97,23 +86,12 @@ func TestSASLOverTLS(t *testing.T) {
 // refused with libvirtd 9.0's "authentication failed: authentication failed".
 func TestSASLOverTCP(t *testing.T) {
 	h := newRemoteHost(t)
-	db := filepath.Join(h.dir, "passwd.db")
-	saslUsers(t, db, map[string]string{"fred": "secret123", "bob": "bobpw"})
-	conf := filepath.Join(h.etc, "sasl2", "libvirt.conf")
-	os.MkdirAll(filepath.Dir(conf), 0o755)
-	if err := os.WriteFile(conf, []byte("mech_list: digest-md5\nsasldb_path: "+db+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	saslSetup(t, h, "digest-md5")
 	d := daemontest.Start(t, "libvirtd", daemontest.Options{System: true, NetNS: h.a.Name, Etc: h.etc, Args: []string{"-l"},
 		Config: "listen_tcp = 1\nauth_tcp = \"sasl\"\nauth_tls = \"sasl\"\nsasl_allowed_username_list = [\"fred\"]\nlog_level = 2\n"})
 	uri := tcpURI("")
 	virsh := func(user, pw string, args ...string) (string, string, error) {
-		cmd := exec.Command("ip", append([]string{"netns", "exec", h.b.Name, "virsh", "-q", "-c", uri}, args...)...)
-		cmd.Env = append(os.Environ(), "LIBVIRT_AUTH_FILE="+authFile(t, h.dir, user, pw), "LIBVIRT_AUTOSTART=0")
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		return out.String(), errb.String(), err
+		return h.virshAs(t, uri, user, pw, args...)
 	}
 	if out, errOut, err := virsh("fred", "secret123", "hostname"); err != nil || strings.TrimSpace(out) == "" {
 		t.Fatalf("fred with his password: %v %q %s\n%s", err, out, errOut, d.Log())
@@ -204,4 +182,28 @@ print(conn.getHostname(), len(caps), "<host>" in caps, len(conn.listAllDomains()
 		}
 		t.Logf("%s/%s refused in %v: %s", c.user, c.pw, time.Since(start), strings.TrimSpace(errOut))
 	}
+}
+
+// saslSetup gives the host a SASL DB with fred (on the tests' allowed list) and bob,
+// and a libvirt SASL config offering mech.
+func saslSetup(t *testing.T, h *remoteHost, mech string) {
+	t.Helper()
+	db := filepath.Join(h.dir, "passwd.db")
+	saslUsers(t, db, map[string]string{"fred": "secret123", "bob": "bobpw"})
+	conf := filepath.Join(h.etc, "sasl2", "libvirt.conf")
+	os.MkdirAll(filepath.Dir(conf), 0o755)
+	if err := os.WriteFile(conf, []byte("mech_list: "+mech+"\nsasldb_path: "+db+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// virshAs runs stock virsh on the client side of the host against uri, answering
+// SASL's questions with user and pw through an auth file.
+func (h *remoteHost) virshAs(t *testing.T, uri, user, pw string, args ...string) (string, string, error) {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", h.b.Name, "virsh", "-q", "-c", uri}, args...)...)
+	cmd.Env = append(os.Environ(), "LIBVIRT_AUTH_FILE="+authFile(t, h.dir, user, pw), "LIBVIRT_AUTOSTART=0")
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return out.String(), errb.String(), err
 }
