@@ -274,17 +274,6 @@ func TestMigration(t *testing.T) {
 	// Non-shared disks: each host's /var/lib/libvirt/images is its own. A pattern
 	// written into the image before the start, and one the guest's QEMU writes on
 	// the destination, must be in the copies.
-	imagesOf := func(t *testing.T, h *migrationHost) string {
-		t.Helper()
-		dir := filepath.Join(h.d.Dir, "system", "lib", "images")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
-	storeDisk := func(name, format, dev, bus string) string {
-		return fmt.Sprintf(`<disk type='file' device='disk'><driver name='qemu' type='%s'/><source file='/var/lib/libvirt/images/%s'/><target dev='%s' bus='%s'/></disk>`, format, name, dev, bus)
-	}
 	t.Run("copy-storage", func(t *testing.T) {
 		daemontest.RequireTool(t, "qemu-io")
 		aImg, bImg := filepath.Join(imagesOf(t, a), "store.qcow2"), filepath.Join(imagesOf(t, b), "store.qcow2")
@@ -361,46 +350,17 @@ func TestMigration(t *testing.T) {
 	t.Run("copy-storage-abort", func(t *testing.T) {
 		// domjobabort while the mirror copies: the source's guest and image stay,
 		// the destination keeps nothing.
-		aImg := filepath.Join(imagesOf(t, a), "slow.raw")
-		qemuImg(t, "create", "-q", "-f", "raw", aImg, "32M")
-		qemuImg(t, "create", "-q", "-f", "raw", filepath.Join(imagesOf(t, b), "slow.raw"), "32M")
-		qemuIO(t, aImg, "write -P 0x11 0 16M")
-		define(t, a.d, domainXML("slow", storeDisk("slow.raw", "raw", "vda", "virtio")))
-		a.d.Virsh(t, "start", "slow")
-		pid := qemuPid(a.d, "slow")
-		done := make(chan error, 1)
-		var errOut string
-		go func() {
-			var err error
-			_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--copy-storage-all", "--bandwidth", "1", "slow", b.URI())
-			done <- err
-		}()
-		deadline := time.Now().Add(30 * time.Second)
-		for !strings.Contains(a.d.Virsh(t, "domjobinfo", "slow"), "Unbounded") {
-			if time.Now().After(deadline) {
-				t.Fatal("domjobinfo never showed the migration")
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		m := startSlowStorageCopy(t, a, b, "slow", 0x11)
 		time.Sleep(time.Second)
 		wantMatch(t, "domjobinfo during the copy", a.d.Virsh(t, "domjobinfo", "slow"), `File total:\s+32\.000 MiB`)
 		a.d.Virsh(t, "domjobabort", "slow")
-		if err := <-done; err == nil || !strings.Contains(errOut, "operation aborted: migration out: canceled by client") {
-			t.Errorf("aborted storage copy: %v %s", err, errOut)
-		}
-		wantState(t, a.d, "slow", "running (booted)")
-		if got := qemuPid(a.d, "slow"); got != pid {
-			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
-		}
-		if out := a.d.Virsh(t, "qemu-monitor-command", "slow", `{"execute":"query-block-jobs"}`); !strings.Contains(out, `"return":[]`) {
-			t.Errorf("block jobs left on the source: %s", out)
+		if err := <-m.done; err == nil || !strings.Contains(m.errOut, "operation aborted: migration out: canceled by client") {
+			t.Errorf("aborted storage copy: %v %s", err, m.errOut)
 		}
 		if left := hostHas(b, "slow"); len(left) > 0 {
 			t.Errorf("the destination kept %v", left)
 		}
-		a.d.Virsh(t, "destroy", "slow")
-		a.d.Virsh(t, "undefine", "slow")
-		qemuIO(t, aImg, "read -P 0x11 0 16M")
+		m.sourceIntact(t)
 	})
 
 	t.Run("timeout", func(t *testing.T) {
@@ -507,59 +467,101 @@ func TestMigration(t *testing.T) {
 		// The link goes down while a disk is mirrored: the source notices the
 		// destination is gone, ends the mirror and runs on; the destination drops
 		// what it prepared.
-		aImg := filepath.Join(imagesOf(t, a), "cut.raw")
-		qemuImg(t, "create", "-q", "-f", "raw", aImg, "32M")
-		qemuImg(t, "create", "-q", "-f", "raw", filepath.Join(imagesOf(t, b), "cut.raw"), "32M")
-		qemuIO(t, aImg, "write -P 0x22 0 16M")
-		define(t, a.d, domainXML("cut", storeDisk("cut.raw", "raw", "vda", "virtio")))
-		a.d.Virsh(t, "start", "cut")
-		pid := qemuPid(a.d, "cut")
-		done := make(chan error, 1)
-		var errOut string
-		go func() {
-			var err error
-			_, errOut, err = a.virsh("migrate", "--live", "--p2p", "--copy-storage-all", "--bandwidth", "1", "cut", b.URI())
-			done <- err
-		}()
-		deadline := time.Now().Add(30 * time.Second)
-		for !strings.Contains(a.d.Virsh(t, "domjobinfo", "cut"), "File total") {
-			if time.Now().After(deadline) {
-				t.Fatal("domjobinfo never showed the storage copy")
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		m := startSlowStorageCopy(t, a, b, "cut", 0x22)
 		b.ns.MustRun(t, "ip", "link", "set", "vumig1", "down")
 		cut := time.Now()
 		linkUp := func() { b.ns.MustRun(t, "ip", "link", "set", "vumig1", "up") }
 		defer linkUp()
 		select {
-		case err := <-done:
-			if err == nil || !cutError.MatchString(errOut) {
-				t.Errorf("storage copy over a cut link: %v %s", err, errOut)
+		case err := <-m.done:
+			if err == nil || !cutError.MatchString(m.errOut) {
+				t.Errorf("storage copy over a cut link: %v %s", err, m.errOut)
 			}
-			t.Logf("the storage copy failed %v after the cut: %s", time.Since(cut).Round(time.Second), strings.TrimSpace(errOut))
+			t.Logf("the storage copy failed %v after the cut: %s", time.Since(cut).Round(time.Second), strings.TrimSpace(m.errOut))
 		case <-time.After(3 * time.Minute):
 			t.Fatal("the storage copy over a cut link did not end within 3 minutes")
 		}
-		wantState(t, a.d, "cut", "running (booted)")
-		if got := qemuPid(a.d, "cut"); got != pid {
-			t.Errorf("the source's QEMU changed from %d to %d", pid, got)
-		}
-		deadline = time.Now().Add(time.Minute)
+		deadline := time.Now().Add(time.Minute)
 		for len(hostHas(b, "cut")) > 0 || strings.Contains(b.d.Virsh(t, "list", "--all", "--name"), "cut") {
 			if time.Now().After(deadline) {
 				t.Fatalf("the destination kept %v", hostHas(b, "cut"))
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		if out := a.d.Virsh(t, "qemu-monitor-command", "cut", `{"execute":"query-block-jobs"}`); !strings.Contains(out, `"return":[]`) {
-			t.Errorf("block jobs left on the source: %s", out)
-		}
-		a.d.Virsh(t, "destroy", "cut")
-		a.d.Virsh(t, "undefine", "cut")
-		qemuIO(t, aImg, "read -P 0x22 0 16M")
+		m.sourceIntact(t)
 	})
 
+}
+
+// slowStorageCopy is a --copy-storage-all migration at 1 MiB/s of a guest whose
+// 32 MiB raw disk holds pattern in its first 16 MiB, for the tests that break one
+// off mid-copy.
+type slowStorageCopy struct {
+	a       *migrationHost
+	name    string
+	img     string
+	pattern byte
+	pid     int
+	done    chan error
+	errOut  string // virsh's stderr, once done has delivered
+}
+
+// startSlowStorageCopy starts the guest and its migration to b, and returns once
+// domjobinfo shows the disk being copied.
+func startSlowStorageCopy(t *testing.T, a, b *migrationHost, name string, pattern byte) *slowStorageCopy {
+	t.Helper()
+	m := &slowStorageCopy{a: a, name: name, img: filepath.Join(imagesOf(t, a), name+".raw"), pattern: pattern, done: make(chan error, 1)}
+	qemuImg(t, "create", "-q", "-f", "raw", m.img, "32M")
+	qemuImg(t, "create", "-q", "-f", "raw", filepath.Join(imagesOf(t, b), name+".raw"), "32M")
+	qemuIO(t, m.img, fmt.Sprintf("write -P 0x%02x 0 16M", pattern))
+	define(t, a.d, domainXML(name, storeDisk(name+".raw", "raw", "vda", "virtio")))
+	a.d.Virsh(t, "start", name)
+	m.pid = qemuPid(a.d, name)
+	go func() {
+		var err error
+		_, m.errOut, err = a.virsh("migrate", "--live", "--p2p", "--copy-storage-all", "--bandwidth", "1", name, b.URI())
+		m.done <- err
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(a.d.Virsh(t, "domjobinfo", name), "File total") {
+		if time.Now().After(deadline) {
+			t.Fatal("domjobinfo never showed the storage copy")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return m
+}
+
+// sourceIntact checks, after the copy failed, that the source's guest runs on in
+// the same QEMU without block jobs and its image kept its data; then removes it.
+func (m *slowStorageCopy) sourceIntact(t *testing.T) {
+	t.Helper()
+	d := m.a.d
+	wantState(t, d, m.name, "running (booted)")
+	if got := qemuPid(d, m.name); got != m.pid {
+		t.Errorf("the source's QEMU changed from %d to %d", m.pid, got)
+	}
+	if out := d.Virsh(t, "qemu-monitor-command", m.name, `{"execute":"query-block-jobs"}`); !strings.Contains(out, `"return":[]`) {
+		t.Errorf("block jobs left on the source: %s", out)
+	}
+	d.Virsh(t, "destroy", m.name)
+	d.Virsh(t, "undefine", m.name)
+	qemuIO(t, m.img, fmt.Sprintf("read -P 0x%02x 0 16M", m.pattern))
+}
+
+// imagesOf is the host's own /var/lib/libvirt/images, as seen from outside it.
+func imagesOf(t *testing.T, h *migrationHost) string {
+	t.Helper()
+	dir := filepath.Join(h.d.Dir, "system", "lib", "images")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// storeDisk is a file disk in /var/lib/libvirt/images.
+func storeDisk(name, format, dev, bus string) string {
+	return fmt.Sprintf(`<disk type='file' device='disk'><driver name='qemu' type='%s'/><source file='/var/lib/libvirt/images/%s'/><target dev='%s' bus='%s'/></disk>`, format, name, dev, bus)
 }
 
 // cutError is how a migration over a cut link fails: the destination stopped
