@@ -37,9 +37,9 @@ func needsDnsmasq(n *netDef, ips []ipDef) bool {
 }
 
 // buildDnsmasq writes the files of networkDnsmasqConfContents for n, whose bridge name
-// is set, with its files in dir. It is pure: the definition in, the bytes out. Every
+// is set, with its files in dir and its PID in pidFile. It is pure: the definition in, the bytes out. Every
 // line it writes is checked to be one line, whatever validation let through.
-func buildDnsmasq(n *netDef, dir string) (dnsmasqFiles, error) {
+func buildDnsmasq(n *netDef, dir, pidFile string) (dnsmasqFiles, error) {
 	ips, err := ipDefs(n)
 	if err != nil {
 		return dnsmasqFiles{}, err
@@ -83,6 +83,7 @@ func buildDnsmasq(n *netDef, dir string) (dnsmasqFiles, error) {
 			c.line("local=//")
 		}
 	}
+	c.line("pid-file=%s", pidFile)
 	c.line("except-interface=lo")
 	c.line("bind-dynamic")
 	c.line("interface=%s", n.Bridge.Name)

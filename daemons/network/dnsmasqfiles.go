@@ -10,7 +10,7 @@ import (
 // writeDnsmasqFiles writes a network's dnsmasq config (0600, read by dnsmasq before it
 // drops privileges) and hosts files (0644, re-read after a SIGHUP as user dnsmasq).
 func (d *Driver) writeDnsmasqFiles(def *netDef, hostsOnly bool) error {
-	f, err := buildDnsmasq(def, d.paths.dnsmasq)
+	f, err := buildDnsmasq(def, d.paths.dnsmasq, d.paths.pidFile(def.Name))
 	if err != nil {
 		return err
 	}

@@ -130,11 +130,17 @@ func (d *Driver) startVirtual(ctx context.Context, live *netDef) error {
 	}
 	os.Remove(d.paths.logFile(live.Name))
 	for i, s := range specs {
-		if err := d.startUnit(ctx, s); err != nil {
-			for j := i - 1; j >= 0; j-- {
+		var err error
+		if s.Name == dnsmasqUnit(live.Name) {
+			err = d.startDnsmasq(ctx, live, s)
+		} else if err = d.startUnit(ctx, s); err != nil {
+			err = d.startError(live, s, err)
+		}
+		if err != nil {
+			for j := i; j >= 0; j-- {
 				d.stopUnit(context.WithoutCancel(ctx), specs[j].Name)
 			}
-			return d.startError(live, s, err)
+			return err
 		}
 	}
 	return nil
@@ -260,6 +266,7 @@ func (d *Driver) stopVirtual(ctx context.Context, live *netDef) error {
 	}
 	os.Remove(d.paths.planFile(live.Name))
 	os.Remove(d.paths.logFile(live.Name))
+	os.Remove(d.paths.pidFile(live.Name))
 	return errors.Join(errs...)
 }
 
@@ -290,8 +297,9 @@ func (d *Driver) restartDnsmasq(ctx context.Context, live *netDef, wasUp, nowUp 
 	if err != nil {
 		return err
 	}
-	if err := d.startUnit(ctx, specs[1]); err != nil {
-		return d.startError(live, specs[1], err)
+	if err := d.startDnsmasq(ctx, live, specs[1]); err != nil {
+		d.stopUnit(context.WithoutCancel(ctx), name)
+		return err
 	}
 	return nil
 }

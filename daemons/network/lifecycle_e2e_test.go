@@ -142,3 +142,46 @@ func TestListsAndXML(t *testing.T) {
 		t.Errorf("undefining a running network should make it transient; transient: %q", got)
 	}
 }
+
+// TestDnsmasqStart: net-start returns once dnsmasq runs and has written the pid file
+// its config names (libvirt's /run/libvirt/network/NAME.pid, never dnsmasq's compiled-in
+// default, which a host's own dnsmasq owns); a dnsmasq that cannot start fails net-start
+// with its own words and leaves nothing behind.
+func TestDnsmasqStart(t *testing.T) {
+	h := startHost(t)
+	h.Virsh(t, "net-define", file(t, netDef("up", "nat", "virbr31", "192.0.2.1", true)))
+	h.Virsh(t, "net-start", "up")
+	pidFile := filepath.Join(h.state, "run/libvirt/network/up.pid")
+	b, err := os.ReadFile(pidFile) // at once: the start waited for it
+	if err != nil {
+		t.Fatalf("after net-start: %v", err)
+	}
+	if got, want := strings.TrimSpace(string(b)), h.ns.dnsmasqPid(); got != want {
+		t.Errorf("pid file holds %q, dnsmasq runs as %q", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(h.state, "run/dnsmasq.pid")); err == nil {
+		t.Error("dnsmasq wrote its default pid file")
+	}
+	h.Virsh(t, "net-destroy", "up")
+	if _, err := os.Stat(pidFile); err == nil {
+		t.Error("net-destroy left the pid file")
+	}
+
+	links := h.ns.MustRun(t, "ip", "-br", "link")
+	bad := strings.Replace(netDef("bad", "nat", "virbr32", "198.51.100.1", true), "value='no-ping'", "value='no-such-option'", 1)
+	h.Virsh(t, "net-define", file(t, bad))
+	_, errOut, err := h.VirshErr("net-start", "bad")
+	if err == nil || !strings.Contains(errOut, "error: internal error: Child process (VIR_BRIDGE_NAME=virbr32 ") ||
+		!strings.Contains(errOut, "unexpected exit status 1: \ndnsmasq: bad option at line") {
+		t.Errorf("net-start of a network whose dnsmasq cannot start: %v %s", err, errOut)
+	}
+	if info := h.Virsh(t, "net-info", "bad"); !strings.Contains(info, "Active:         no") {
+		t.Errorf("failed network is active:\n%s", info)
+	}
+	if got := h.ns.MustRun(t, "ip", "-br", "link"); got != links {
+		t.Errorf("failed start left interfaces:\n%s\nwas:\n%s", got, links)
+	}
+	if p := h.ns.dnsmasqPid(); p != "" {
+		t.Errorf("dnsmasq %s still runs after the failed start", p)
+	}
+}

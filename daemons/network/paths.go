@@ -11,6 +11,7 @@ type paths struct {
 	config    string // persistent XML: /etc/libvirt/qemu/networks
 	autostart string // autostart links: .../networks/autostart
 	state     string // live status, plans, removal lists: /run/libvirt/network
+	pid       string // dnsmasq's pid files: /run/libvirt/network
 	dnsmasq   string // dnsmasq config, hosts and lease files: /var/lib/libvirt/dnsmasq
 }
 
@@ -19,9 +20,11 @@ func pathsFor(p driver.Paths) paths {
 	out := paths{config: config, autostart: filepath.Join(config, "autostart")}
 	if p.Privileged {
 		out.state = filepath.Join(p.RunDir, "network")
+		out.pid = out.state
 		out.dnsmasq = filepath.Join(p.StateDir, "dnsmasq")
 	} else {
 		out.state = filepath.Join(p.RunDir, "network", "lib")
+		out.pid = filepath.Join(p.RunDir, "network", "run")
 		out.dnsmasq = filepath.Join(p.RunDir, "dnsmasq", "lib")
 	}
 	return out
@@ -36,6 +39,11 @@ func (p paths) planFile(name string) string    { return filepath.Join(p.state, n
 func (p paths) removalFile(name string) string { return filepath.Join(p.state, name+".fw") }
 func (p paths) portDir(name string) string     { return filepath.Join(p.state, name) }
 func (p paths) firewallLock() string           { return filepath.Join(p.state, "firewall.lock") }
+
+// pidFile is where a network's dnsmasq records its PID (virPidFileBuildPath): the
+// config names it, so dnsmasq never writes its compiled-in default, which another
+// dnsmasq on the host may own.
+func (p paths) pidFile(name string) string { return filepath.Join(p.pid, name+".pid") }
 
 // leaseFile is libvirt's custom lease file, named after the bridge.
 func (p paths) leaseFile(bridge string) string {

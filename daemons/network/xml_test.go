@@ -122,7 +122,7 @@ func FuzzParseDef(f *testing.F) {
 		if virtual(n) {
 			normalizeDef(n)
 			n.Bridge.Name = "virbr0"
-			f, err := buildDnsmasq(n, "/d")
+			f, err := buildDnsmasq(n, "/d", "/p/x.pid")
 			if err != nil {
 				return
 			}
