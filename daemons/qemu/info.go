@@ -8,11 +8,14 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
+	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
+// DomainGetInfo reads memory and, for a running guest, QEMU's /proc/PID/stat: it may
+// run on the connection's reader once the definition is decoded.
 func (d *Driver) DomainGetInfo(ctx context.Context, a libvirt.DomainGetInfoArgs) (libvirt.DomainGetInfoRet, error) {
-	dom, err := d.get(a.Dom)
+	dom, err := d.getFor(ctx, a.Dom)
 	if err != nil {
 		return libvirt.DomainGetInfoRet{}, err
 	}
@@ -144,7 +147,9 @@ func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDes
 	if err := checkFlags(uint32(a.Flags), uint32(xmlFlags), "qemuDomainGetXMLDesc"); err != nil {
 		return libvirt.DomainGetXMLDescRet{}, err
 	}
-	dom, err := d.get(a.Dom)
+	// On the connection's reader (rpc.InlineFirst) only a document already built is
+	// answered; anything else is built on a worker.
+	dom, err := d.getFor(ctx, a.Dom)
 	if err != nil {
 		return libvirt.DomainGetXMLDescRet{}, err
 	}
@@ -162,6 +167,10 @@ func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDes
 	if out, ok := dom.dumpedLocked(key); ok {
 		dom.mu.Unlock()
 		return libvirt.DomainGetXMLDescRet{XML: out}, nil
+	}
+	if rpc.MustNotBlock(ctx) {
+		dom.mu.Unlock()
+		return libvirt.DomainGetXMLDescRet{}, rpc.ErrWouldBlock
 	}
 	cp := *def
 	cp.ID = nil

@@ -5,6 +5,7 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
+	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
@@ -18,6 +19,26 @@ func (d *Driver) get(ref libvirt.Domain) (*domain, error) {
 	}
 	if err := d.loaded(dom); err != nil {
 		return nil, err
+	}
+	return dom, nil
+}
+
+// getFor is get for a call that may run on its connection's reader (rpc.InlineFirst),
+// where reading a definition from disk would stall the connection: there a domain not
+// yet decoded is rpc.ErrWouldBlock, and the call goes to a worker.
+func (d *Driver) getFor(ctx context.Context, ref libvirt.Domain) (*domain, error) {
+	if !rpc.MustNotBlock(ctx) {
+		return d.get(ref)
+	}
+	dom, err := d.find(ref)
+	if err != nil {
+		return nil, err
+	}
+	dom.mu.Lock()
+	decoded := dom.stored == nil
+	dom.mu.Unlock()
+	if !decoded {
+		return nil, rpc.ErrWouldBlock
 	}
 	return dom, nil
 }

@@ -23,7 +23,7 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		rpc.Handle(ConnectListDefinedDomains, d.ConnectListDefinedDomains, ro, inline),
 		rpc.Handle(ConnectNumOfDefinedDomains, d.ConnectNumOfDefinedDomains, ro, inline),
 
-		rpc.Handle(DomainGetInfo, d.DomainGetInfo, ro, prio),
+		rpc.Handle(DomainGetInfo, d.DomainGetInfo, ro, prio, rpc.InlineFirst),
 		rpc.Handle(DomainGetState, d.DomainGetState, ro, inline),
 		rpc.Handle(DomainGetOsType, d.DomainGetOsType, ro, inline),
 		rpc.Handle(DomainGetMaxMemory, d.DomainGetMaxMemory, ro, inline),
@@ -39,8 +39,9 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		// probes it.
 		rpc.Handle(ConnectGetDomainCapabilities, d.ConnectGetDomainCapabilities, ro, inline),
 		rpc.Handle(DomainGetSecurityLabel, d.DomainGetSecurityLabel, ro),
+		// A document already built is answered on the reader, others on a worker.
 		rpc.Handle(DomainGetXMLDesc, secureForReadWrite(DomainGetXMLDesc, d.DomainGetXMLDesc,
-			func(a libvirt.DomainGetXMLDescArgs) uint32 { return uint32(a.Flags) }), ro),
+			func(a libvirt.DomainGetXMLDescArgs) uint32 { return uint32(a.Flags) }), ro, rpc.InlineFirst),
 
 		rpc.Handle(DomainDefineXML, d.DomainDefineXML),
 		rpc.Handle(DomainDefineXMLFlags, d.DomainDefineXMLFlags),

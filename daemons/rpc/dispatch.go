@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"errors"
 	"os"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -32,10 +33,10 @@ func (c *Client) call(h Header, payload []byte) bool {
 		return false
 	}
 	prog := c.srv.programs[h.Program]
-	var priority, inline bool
+	var priority, inline, inlineFirst bool
 	if prog != nil {
 		if p := prog.known(h.Procedure); p != nil {
-			priority, inline = p.priority, p.inline
+			priority, inline, inlineFirst = p.priority, p.inline, p.inlineFirst
 		}
 	}
 	c.pending.Add(1)
@@ -55,6 +56,13 @@ func (c *Client) call(h Header, payload []byte) bool {
 		run()
 		return true
 	}
+	if inlineFirst && len(c.slots) == 1 && files == nil {
+		ctx := context.WithValue(c.ctx, nonBlockingKey{}, true)
+		if ret, err := c.invoke(ctx, prog, h, payload, nil); !errors.Is(err, ErrWouldBlock) {
+			c.reply(h, ret, err, answered)
+			return true
+		}
+	}
 	if !c.srv.pool.submit(job{run: run, priority: priority}) {
 		answered()
 		closeFiles(files)
@@ -66,8 +74,13 @@ func (c *Client) call(h Header, payload []byte) bool {
 // dispatch runs one call and queues its reply; answered runs once the reply is
 // written.
 func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.File, answered func()) {
+	ret, err := c.invoke(c.ctx, prog, h, payload, files)
+	c.reply(h, ret, err, answered)
+}
+
+// reply queues the answer to call h: ret, or err.
+func (c *Client) reply(h Header, ret any, err error, answered func()) {
 	reply := Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}
-	ret, err := c.invoke(prog, h, payload, files)
 	var pkt []byte
 	if raw, ok := ret.(RawReply); ok && err == nil {
 		reply.Status = StatusOK
@@ -97,7 +110,8 @@ func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.F
 	c.callAnswered(h.Serial, reply.Status == StatusOK)
 }
 
-func (c *Client) invoke(prog *Program, h Header, payload []byte, files []*os.File) (any, error) {
+// invoke runs call h under ctx, the client's context or one derived from it.
+func (c *Client) invoke(ctx context.Context, prog *Program, h Header, payload []byte, files []*os.File) (any, error) {
 	switch {
 	case prog == nil:
 		return nil, rpcError("Cannot find program %d version %d", h.Program, h.Version)
@@ -117,7 +131,7 @@ func (c *Client) invoke(prog *Program, h Header, payload []byte, files []*os.Fil
 	if !p.readOnly && c.ReadOnly() {
 		return nil, virerror.New(libvirt.ErrOperationDenied, p.Domain, "read only access prevents %s", p.API)
 	}
-	ctx := context.WithValue(c.ctx, callKey{}, h)
+	ctx = context.WithValue(ctx, callKey{}, h)
 	if len(files) > 0 {
 		ctx = context.WithValue(ctx, filesKey{}, files)
 	}

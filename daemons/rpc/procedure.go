@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"errors"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
@@ -27,7 +28,10 @@ type Procedure struct {
 	noAuth   bool
 	priority bool
 	inline   bool
-	call     func(ctx context.Context, payload []byte) (any, error)
+	// inlineFirst: the reader tries the call itself, with a context that forbids
+	// blocking; a call that answers ErrWouldBlock goes to a worker.
+	inlineFirst bool
+	call        func(ctx context.Context, payload []byte) (any, error)
 	// direct, for a procedure built by Handle, calls its function with arguments that
 	// are already Go values, for callers in the same process (Program.Invoke).
 	direct func(ctx context.Context, args any, ret any) (bool, error)
@@ -54,6 +58,27 @@ func Priority(p *Procedure) { p.priority = true }
 // wait on I/O or on a lock held across slow work must not be Inline: while it runs,
 // its client's keepalive goes unanswered.
 func Inline(p *Procedure) { p.inline = true }
+
+// InlineFirst marks a procedure that usually answers from memory but sometimes has to
+// wait (a document not yet built, a definition not yet read from disk). The reader
+// runs it as it runs an Inline one, with a context for which MustNotBlock is true; a
+// call that cannot answer without blocking returns ErrWouldBlock before it changes
+// anything, and is then run again on a worker. So the common case saves the hand-off
+// and the rare one still never stalls the reader.
+func InlineFirst(p *Procedure) { p.inlineFirst = true }
+
+// ErrWouldBlock is what an InlineFirst procedure returns, when MustNotBlock(ctx), for
+// a call it could answer only by blocking.
+var ErrWouldBlock = errors.New("rpc: the call would block its connection's reader")
+
+type nonBlockingKey struct{}
+
+// MustNotBlock says whether the call of ctx runs on its connection's reader, where it
+// may not wait on I/O or on a lock held across slow work (see InlineFirst).
+func MustNotBlock(ctx context.Context) bool {
+	v, _ := ctx.Value(nonBlockingKey{}).(bool)
+	return v
+}
 
 // Handle builds a procedure whose arguments decode into A and whose result encodes
 // from R. Use struct{} for either when the wire payload is empty.

@@ -1,0 +1,66 @@
+package rpc
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"net"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// TestInlineFirst: an InlineFirst procedure runs on the reader with MustNotBlock set;
+// a call that answers ErrWouldBlock there runs again on a worker, without it, and only
+// that answer reaches the client.
+func TestInlineFirst(t *testing.T) {
+	var mu sync.Mutex
+	var runs []string
+	prog, err := NewProgram(testProgram, 1, []Procedure{
+		Handle(testProc(1), func(ctx context.Context, n uint32) (uint32, error) {
+			nb := MustNotBlock(ctx)
+			mu.Lock()
+			runs = append(runs, map[bool]string{true: "reader", false: "worker"}[nb])
+			mu.Unlock()
+			if n%2 == 1 && nb {
+				return 0, ErrWouldBlock
+			}
+			return n * 10, nil
+		}, InlineFirst),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(Config{Name: "test", Programs: []*Program{prog}})
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln, false)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	conn, err := net.Dial("unix", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	for _, c := range []struct {
+		n    uint32
+		runs []string
+	}{{2, []string{"reader"}}, {3, []string{"reader", "worker"}}} {
+		mu.Lock()
+		runs = nil
+		mu.Unlock()
+		send(t, conn, Header{Procedure: 1, Type: Call, Serial: c.n}, binary.BigEndian.AppendUint32(nil, c.n))
+		p := recv(t, conn, r)
+		if p.Serial != c.n || p.Status != StatusOK || len(p.Payload) != 4 || binary.BigEndian.Uint32(p.Payload) != c.n*10 {
+			t.Fatalf("call %d: reply serial %d status %d payload %x", c.n, p.Serial, p.Status, p.Payload)
+		}
+		mu.Lock()
+		got := append([]string(nil), runs...)
+		mu.Unlock()
+		if len(got) != len(c.runs) || got[0] != c.runs[0] || got[len(got)-1] != c.runs[len(c.runs)-1] {
+			t.Errorf("call %d ran on %v, want %v", c.n, got, c.runs)
+		}
+	}
+}
