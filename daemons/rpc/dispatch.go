@@ -2,12 +2,17 @@ package rpc
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
+
+// writevMin is the size from which a one-string reply is written from the string
+// itself rather than copied into its packet.
+const writevMin = 4 << 10
 
 // call hands one call to the pool; false means the client must be dropped.
 func (c *Client) call(h Header, payload []byte) bool {
@@ -81,7 +86,27 @@ func (c *Client) dispatch(prog *Program, h Header, payload []byte, files []*os.F
 // reply queues the answer to call h: ret, or err.
 func (c *Client) reply(h Header, ret any, err error, answered func()) {
 	reply := Header{Program: h.Program, Version: h.Version, Procedure: h.Procedure, Type: Reply, Serial: h.Serial}
+	closeAfter := c.closeAfter.Load()
+	layerOn := c.takeLayer()
+	written := func() {
+		if layerOn != nil {
+			layerOn()
+		}
+		answered()
+		if closeAfter {
+			c.Close()
+		}
+	}
 	var pkt []byte
+	if s, ok := soleString(ret); ok && err == nil && len(s) >= writevMin && lenSize+HeaderSize+xdrStringLen(s) <= lenSize+MaxMessage {
+		// A document: written from the string itself (postString).
+		reply.Status = StatusOK
+		head := binary.BigEndian.AppendUint32(newPacket(reply, 4), uint32(len(s)))
+		binary.BigEndian.PutUint32(head, uint32(lenSize+HeaderSize+xdrStringLen(s)))
+		c.postString(head, s, written)
+		c.callAnswered(h.Serial, true)
+		return
+	}
 	if raw, ok := ret.(RawReply); ok && err == nil {
 		reply.Status = StatusOK
 		pkt, err = EncodeRawPacket(reply, raw)
@@ -96,17 +121,7 @@ func (c *Client) reply(h Header, ret any, err error, answered func()) {
 		reply.Status = StatusError
 		pkt, _ = EncodePacket(reply, wireError(c.srv.log, err))
 	}
-	closeAfter := c.closeAfter.Load()
-	layerOn := c.takeLayer()
-	c.post(pkt, func() {
-		if layerOn != nil {
-			layerOn()
-		}
-		answered()
-		if closeAfter {
-			c.Close()
-		}
-	})
+	c.post(pkt, written)
 	c.callAnswered(h.Serial, reply.Status == StatusOK)
 }
 

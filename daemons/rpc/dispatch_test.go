@@ -64,3 +64,51 @@ func TestInlineFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentReplies: one-string replies large enough to be written from the string
+// (postString) arrive whole, whether the socket takes them at once or, past its
+// buffer, only in part.
+func TestDocumentReplies(t *testing.T) {
+	type doc struct{ XML string }
+	prog, err := NewProgram(testProgram, 1, []Procedure{
+		Handle(testProc(1), func(_ context.Context, n uint32) (doc, error) {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = 'a' + byte(i%26)
+			}
+			return doc{string(b)}, nil
+		}, Inline),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(Config{Name: "test", Programs: []*Program{prog}})
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln, false)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	conn, err := net.Dial("unix", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	for i, n := range []uint32{writevMin, writevMin + 3, 100 << 10, 3 << 20, writevMin + 1} {
+		send(t, conn, Header{Procedure: 1, Type: Call, Serial: uint32(i)}, binary.BigEndian.AppendUint32(nil, n))
+		p := recv(t, conn, r)
+		var got doc
+		if p.Serial != uint32(i) || p.Status != StatusOK {
+			t.Fatalf("%d bytes: reply serial %d status %d", n, p.Serial, p.Status)
+		}
+		if err := Decode(p.Payload, &got); err != nil || uint32(len(got.XML)) != n || len(p.Payload) != xdrStringLen(got.XML) {
+			t.Fatalf("%d bytes: payload of %d decodes to %d (%v)", n, len(p.Payload), len(got.XML), err)
+		}
+		for j := range got.XML {
+			if got.XML[j] != 'a'+byte(j%26) {
+				t.Fatalf("%d bytes: byte %d is %q", n, j, got.XML[j])
+			}
+		}
+	}
+}

@@ -122,8 +122,13 @@ func (c *Client) queueLocked(p outPacket) {
 	}
 	c.sending = true
 	c.qmu.Unlock()
-
 	n, err := c.tryWrite(p.data)
+	c.wrote(p, n, err)
+}
+
+// wrote finishes a direct write that took n bytes of p.data (c.sending held): the
+// rest, and whatever was queued meanwhile, goes to a writer goroutine.
+func (c *Client) wrote(p outPacket, n int, err error) {
 	if err != nil {
 		c.Close()
 	}
@@ -146,6 +151,76 @@ func (c *Client) queueLocked(p outPacket) {
 	if p.done != nil {
 		p.done()
 	}
+}
+
+// postString queues a packet of head followed by s as an XDR string, head's length
+// word covering both. A socket that is idle takes it in one writev from s itself: a
+// document of tens of KiB is then neither copied nor allocated again for each reply.
+// Only what the socket does not take at once is copied into a queued packet.
+func (c *Client) postString(head []byte, s string, done func()) {
+	c.qmu.Lock()
+	if c.sending || c.raw == nil {
+		c.qmu.Unlock()
+		c.post(joinString(head, s), done)
+		return
+	}
+	c.sending = true
+	c.qmu.Unlock()
+	n, err := c.tryWriteString(head, s)
+	p := outPacket{done: done}
+	if err == nil && n < len(head)+xdrStringLen(s)-4 {
+		p.data = joinString(head, s)[n:]
+		n = 0
+	}
+	c.wrote(p, n, err)
+}
+
+// joinString is the packet postString sends, in one slice.
+func joinString(head []byte, s string) []byte {
+	return appendString(append(make([]byte, 0, len(head)-4+xdrStringLen(s)), head[:len(head)-4]...), s)
+}
+
+// xdrStringLen is the size of s encoded: length word, bytes, padding.
+func xdrStringLen(s string) int { return 4 + len(s) + (4-len(s)%4)%4 }
+
+// tryWriteString is tryWrite of head, s and its padding, with writev.
+func (c *Client) tryWriteString(head []byte, s string) (int, error) {
+	var pad [3]byte
+	parts := [3][]byte{head, unsafe.Slice(unsafe.StringData(s), len(s)), pad[:(4-len(s)%4)%4]}
+	total := len(head) + len(parts[1]) + len(parts[2])
+	var n int
+	var werr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		for n < total {
+			var iov [3]syscall.Iovec
+			k, skip := 0, n
+			for _, b := range parts {
+				if skip >= len(b) {
+					skip -= len(b)
+					continue
+				}
+				iov[k].Base = &b[skip]
+				iov[k].SetLen(len(b) - skip)
+				k, skip = k+1, 0
+			}
+			r, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
+			switch {
+			case e == syscall.EINTR:
+			case e == syscall.EAGAIN:
+				return true // never wait for the socket here
+			case e != 0:
+				werr = e
+				return true
+			default:
+				n += int(r)
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, werr
 }
 
 // drain writes the queue until it is empty, blocking on the socket as it must.
