@@ -1,11 +1,8 @@
 package rpc
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
-	"net"
-	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -31,19 +28,7 @@ func TestInlineFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(Config{Name: "test", Programs: []*Program{prog}})
-	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln, false)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	conn, err := net.Dial("unix", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	r := bufio.NewReader(conn)
+	conn, r := serve(t, prog)
 	for _, c := range []struct {
 		n    uint32
 		runs []string
@@ -82,19 +67,7 @@ func TestDocumentReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(Config{Name: "test", Programs: []*Program{prog}})
-	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln, false)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	conn, err := net.Dial("unix", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	r := bufio.NewReader(conn)
+	conn, r := serve(t, prog)
 	for i, n := range []uint32{writevMin, writevMin + 3, 100 << 10, 3 << 20, writevMin + 1} {
 		send(t, conn, Header{Procedure: 1, Type: Call, Serial: uint32(i)}, binary.BigEndian.AppendUint32(nil, n))
 		p := recv(t, conn, r)

@@ -106,6 +106,13 @@ func streamServer(t *testing.T) (net.Conn, *bufio.Reader, chan *DataStream) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	conn, r := serve(t, prog)
+	return conn, r, opened
+}
+
+// serve serves prog on a fresh unix socket and returns a raw connection to it.
+func serve(t *testing.T, prog *Program) (net.Conn, *bufio.Reader) {
+	t.Helper()
 	srv := NewServer(Config{Name: "test", Programs: []*Program{prog}})
 	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
 	if err != nil {
@@ -118,7 +125,7 @@ func streamServer(t *testing.T) (net.Conn, *bufio.Reader, chan *DataStream) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return conn, bufio.NewReader(conn), opened
+	return conn, bufio.NewReader(conn)
 }
 
 // sums receives procSink's totals of data and hole bytes of each stream it confirmed.
