@@ -12,6 +12,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/virerror"
+	"github.com/virtunit/virtunit/internal/xmlscan"
 )
 
 // maxXML bounds a definition; libvirt's own limit on an XML string is the RPC
@@ -27,7 +28,7 @@ func decodeDomain(text string) (*libvirtxml.Domain, error) {
 		return nil, virerror.New(libvirt.ErrXMLError, virerror.FromXML, "domain XML of %d bytes is too large", len(text))
 	}
 	def := &libvirtxml.Domain{}
-	err := xml.Unmarshal([]byte(text), def)
+	err := xmlscan.Unmarshal(text, def)
 	// Only a document that fails to decode, or might have trailing garbage after
 	// its root element, is read again for libvirt's wording of the trouble.
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(text), "</domain>") {

@@ -15,6 +15,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/virerror"
+	"github.com/virtunit/virtunit/internal/xmlscan"
 	"github.com/virtunit/virtunit/units"
 )
 
@@ -302,7 +303,7 @@ func copyDefinition(def *libvirtxml.Domain) (*libvirtxml.Domain, error) {
 		return nil, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "copy definition: %v", err)
 	}
 	cp := &libvirtxml.Domain{}
-	if err := cp.Unmarshal(s); err != nil {
+	if err := xmlscan.Unmarshal(s, cp); err != nil {
 		return nil, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "copy definition: %v", err)
 	}
 	return cp, nil

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/virtunit/virtunit/internal/xmlscan"
 )
 
 // node is an element with its children. raw is its character data as written, which a
@@ -34,17 +36,14 @@ func (n *node) addText(chunk string) {
 }
 
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
-const maxDepth = 256
+const maxDepth = xmlscan.MaxDepth
 
 // Format re-indents an XML document in libvirt's style. Comments, processing
 // instructions and whitespace between elements are dropped; text in mixed content is
 // kept, trimmed, and the text of an element without children verbatim.
 func Format(in string) (string, error) {
-	if root, ok := parseSimple(in); ok {
-		var b bytes.Buffer
-		b.Grow(len(in))
-		write(&b, root, 0)
-		return b.String(), nil
+	if out, ok := formatPlain(in); ok {
+		return out, nil
 	}
 	return formatTokens(in)
 }
