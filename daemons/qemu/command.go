@@ -1,7 +1,6 @@
 package qemu
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -279,21 +278,54 @@ type prop struct {
 	val any
 }
 
-func (p props) String() string {
-	var b bytes.Buffer
-	b.WriteByte('{')
+func (p props) String() string { return string(p.appendJSON(make([]byte, 0, 64*len(p)))) }
+
+// appendJSON writes p as encoding/json would, byte for byte, without its reflection
+// for the plain strings, numbers and booleans a command line is made of: each guest
+// start and each define (which builds the command line to check it) writes hundreds.
+func (p props) appendJSON(b []byte) []byte {
+	b = append(b, '{')
 	for i, kv := range p {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		k, _ := json.Marshal(kv.key)
-		v, _ := json.Marshal(kv.val)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+		b = appendJSONString(b, kv.key)
+		b = append(b, ':')
+		switch v := kv.val.(type) {
+		case string:
+			b = appendJSONString(b, v)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case uint:
+			b = strconv.AppendUint(b, uint64(v), 10)
+		case uint64:
+			b = strconv.AppendUint(b, v, 10)
+		case props:
+			b = v.appendJSON(b)
+		default:
+			j, _ := json.Marshal(v)
+			b = append(b, j...)
+		}
 	}
-	b.WriteByte('}')
-	return b.String()
+	return append(b, '}')
+}
+
+// appendJSONString quotes s as json.Marshal does; only what it would escape ('"',
+// '\\', control characters, "<>&", non-ASCII) goes through it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			j, _ := json.Marshal(s)
+			return append(b, j...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // MarshalJSON keeps the order of a nested object ("cache":{"direct":...}).

@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -80,6 +81,23 @@ func TestDiskIndex(t *testing.T) {
 	for dev, want := range map[string]int{"vda": 0, "vdb": 1, "hdc": 2, "sdz": 25, "vdaa": 26, "xvdb": 1} {
 		if got := diskIndex(dev); got != want {
 			t.Errorf("diskIndex(%q) = %d, want %d", dev, got, want)
+		}
+	}
+}
+
+// TestPropsJSON: props write what encoding/json writes for each of its values, so a
+// command line reads as it did when every value went through json.Marshal.
+func TestPropsJSON(t *testing.T) {
+	vals := []any{"", "plain", `q"uote\`, "<&>", "tab\t", "é ü", "\u2028", "\xff", true, false,
+		0, -7, int64(-1 << 40), uint(3), uint64(1 << 63), uint32(9), 2.5, []string{"a"}, nil,
+		props{{"direct", true}, {"no-flush", false}}}
+	for _, v := range vals {
+		p := props{{"k<", v}, {"drive", "x"}}
+		k, _ := json.Marshal("k<")
+		j, _ := json.Marshal(v)
+		want := "{" + string(k) + ":" + string(j) + `,"drive":"x"}`
+		if got := p.String(); got != want {
+			t.Errorf("%#v: got %s, want %s", v, got, want)
 		}
 	}
 }
