@@ -1,7 +1,8 @@
 package nodedev
 
 import (
-	"strings"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -52,12 +53,33 @@ func TestParseConfigSpace(t *testing.T) {
 	}
 }
 
-func TestParsePCIIDs(t *testing.T) {
-	ven, dev := parsePCIIDs(strings.NewReader("# comment\n8086  Intel Corporation\n\t15bb  Ethernet Connection (7) I219-LM\n\t\t8086 0000  subsystem\n1af4  Red Hat, Inc.\n\t1042  Virtio 1.0 block device\nC 00  Unclassified device\n\t00  Non-VGA unclassified device\n"))
-	if ven[0x8086] != "Intel Corporation" || dev[0x8086<<16|0x15bb] != "Ethernet Connection (7) I219-LM" || dev[0x1af4<<16|0x1042] != "Virtio 1.0 block device" {
-		t.Fatalf("ven %v dev %v", ven, dev)
+func TestPCIIDs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pci.ids")
+	db := "# comment\n8086  Intel Corporation\n\t15bb  Ethernet Connection (7) I219-LM\n\t\t8086 0000  subsystem\n" +
+		"1af4  Red Hat, Inc.\n\t1042  Virtio 1.0 block device\n\t1043  Virtio 1.0 console\n" +
+		"C 00  Unclassified device\n\t00  Non-VGA unclassified device\nffff  Last vendor"
+	if err := os.WriteFile(path, []byte(db), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if len(dev) != 2 {
-		t.Errorf("class lines read as devices: %v", dev)
+	ids := findPCIIDs([]string{filepath.Join(t.TempDir(), "none"), path})
+	if ids == nil {
+		t.Fatal("pci.ids not found")
+	}
+	for _, c := range []struct {
+		vendor, device uint16
+		v, d           string
+	}{
+		{0x8086, 0x15bb, "Intel Corporation", "Ethernet Connection (7) I219-LM"},
+		{0x1af4, 0x1042, "Red Hat, Inc.", "Virtio 1.0 block device"},
+		{0x1af4, 0x1043, "Red Hat, Inc.", "Virtio 1.0 console"},
+		{0x1af4, 0x0000, "Red Hat, Inc.", ""}, // the class section's "00" is no device of it
+		{0x8086, 0x0000, "Intel Corporation", ""},
+		{0xffff, 0x0001, "Last vendor", ""},
+		{0x1234, 0x0001, "", ""},
+		{0x1af4, 0x1042, "Red Hat, Inc.", "Virtio 1.0 block device"}, // again, from what was found
+	} {
+		if v, d := ids.names(c.vendor, c.device); v != c.v || d != c.d {
+			t.Errorf("%04x:%04x: %q, %q; want %q, %q", c.vendor, c.device, v, d, c.v, c.d)
+		}
 	}
 }
