@@ -1,10 +1,14 @@
 package units
 
-import "sync"
+import (
+	"sync"
 
-// Watch is one subscriber's stream of events. Its queue is unbounded, so a slow reader
-// delays neither the realizer nor other watchers; events are few (a handful per unit
-// life), so memory is not a concern.
+	"github.com/virtunit/virtunit/internal/mailbox"
+)
+
+// Watch is one subscriber's stream of events. A slow reader delays neither the
+// realizer nor other watchers: what it has not taken waits in a queue without bound;
+// events are few (a handful per unit life), so memory is not a concern.
 type Watch struct {
 	// C delivers the events in order. It is closed after Close, or when the realizer
 	// closes.
@@ -12,53 +16,20 @@ type Watch struct {
 
 	pattern string
 	hub     *Hub
-	mu      sync.Mutex
-	queue   []Event
-	wake    chan struct{} // cap 1: the queue has grown
-	done    chan struct{} // closed by Close
-	once    sync.Once
+	box     *mailbox.Box[Event]
 }
+
+// watchBuffer is how many events a watch holds before it queues them: enough for a
+// unit's start or stop, so the queue's goroutine is rare.
+const watchBuffer = 8
 
 // Close ends the subscription; C is closed soon after. It is safe to call twice.
 func (w *Watch) Close() {
-	w.once.Do(func() {
-		w.hub.remove(w)
-		close(w.done)
-	})
+	w.hub.remove(w)
+	w.box.Abort()
 }
 
-func (w *Watch) push(ev Event) {
-	w.mu.Lock()
-	w.queue = append(w.queue, ev)
-	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
-
-// pump moves queued events to C until Close.
-func (w *Watch) pump(out chan<- Event) {
-	defer close(out)
-	for {
-		w.mu.Lock()
-		q := w.queue
-		w.queue = nil
-		w.mu.Unlock()
-		for _, ev := range q {
-			select {
-			case out <- ev:
-			case <-w.done:
-				return
-			}
-		}
-		select {
-		case <-w.wake:
-		case <-w.done:
-			return
-		}
-	}
-}
+func (w *Watch) push(ev Event) { w.box.Put(ev) }
 
 // Hub fans events out to Watches by unit-name pattern. Realizers embed one; its zero
 // value is ready to use.
@@ -70,8 +41,8 @@ type Hub struct {
 
 // Watch subscribes to the units whose names match pattern (see Match).
 func (h *Hub) Watch(pattern string) (*Watch, error) {
-	out := make(chan Event)
-	w := &Watch{C: out, pattern: pattern, hub: h, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	box := mailbox.New[Event](watchBuffer, 0)
+	w := &Watch{C: box.C(), pattern: pattern, hub: h, box: box}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -81,7 +52,6 @@ func (h *Hub) Watch(pattern string) (*Watch, error) {
 		h.watches = map[*Watch]struct{}{}
 	}
 	h.watches[w] = struct{}{}
-	go w.pump(out)
 	return w, nil
 }
 
