@@ -40,6 +40,28 @@ cgroup_controllers = [ ]
 stdio_handler = "file"
 CONF
 
+# settle [MAX_S]: waits, at most MAX_S (default 120) seconds, until the machine's CPU
+# use has come down to a plateau: two 1 s windows in a row that differ by less than 3
+# points, below 50% busy. Freshly started guests run their firmware for a while, and a
+# figure taken meanwhile measures them, not the daemon; idle TCG guests keep some load
+# of their own, hence a plateau rather than idle. Prints the seconds waited and the
+# last window's busy share in %.
+settle() {
+	local max=${1:-120} t0=$SECONDS prev=-100 busy a b
+	while :; do
+		a=$(awk '$1 == "cpu" {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat)
+		sleep 1
+		b=$(awk '$1 == "cpu" {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat)
+		busy=$(echo "$a $b" | awk '{printf "%d\n", 100 - 100 * ($3 - $1) / ($4 - $2)}')
+		if [ "$busy" -lt 50 ] && [ $((busy - prev)) -lt 3 ] && [ $((prev - busy)) -lt 3 ]; then
+			break
+		fi
+		prev=$busy
+		[ $((SECONDS - t0)) -ge "$max" ] && break
+	done
+	echo "$((SECONDS - t0)) s, ${busy}% busy"
+}
+
 now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 median() { sort -g | awk '{v[NR]=$1} END {n=NR; if (n%2) print v[(n+1)/2]; else print (v[n/2]+v[n/2+1])/2}'; }
 

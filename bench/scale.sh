@@ -6,12 +6,16 @@
 #     (bench/firstcall, median of 3)
 #   * 100 running guests (the minimal TCG guest of bench/cycle, 32 MiB): wall time of
 #     100 concurrent `virsh start`, daemon RSS with them running, and after a SIGKILL
-#     of the daemon, exec of a new one until a client sees all 100 listed running
+#     of the daemon, exec of a new one until a client sees all 100 listed running; both
+#     once the machine is quiet again (the guests' firmware has run: `settle`)
 # The daemons run one after the other (each test holds the whole machine), both under
 # `tini -s` in namespaces of their own (bench/lib.sh); the machine's load is printed.
 #
 #   usage: sudo bench/scale.sh        (from the project root)
-#   BENCH_DEFINED (default 1000), BENCH_RUNNING (default 100)
+#   BENCH_DEFINED (default 1000), BENCH_RUNNING (default 100), BENCH_SMAPS (a path:
+#   the daemons' /proc/PID/smaps with the guests running are copied to PATH.NAME),
+#   BENCH_PPROF (a directory: virtunit's heap profile then, from a -tags pprof build),
+#   BENCH_ONLY=virtunit (libvirtd is left out: for profiling, never for a ratio)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
@@ -19,7 +23,11 @@ REAPER=1
 DEFINED=${BENCH_DEFINED:-1000}
 RUNNING=${BENCH_RUNNING:-100}
 command -v tini >/dev/null || { echo "tini is not installed" >&2; exit 1; }
-CGO_ENABLED=0 go build -o "$TMP/bin/" ./cmd/libvirtd ./bench/cycle ./bench/firstcall || exit 1
+# BENCH_PPROF=DIR: virtunit's daemon is built with -tags pprof and leaves a heap
+# profile in DIR (daemons/daemon/profile.go) where its RSS is read.
+tags=()
+[ -n "${BENCH_PPROF:-}" ] && tags=(-tags pprof) && export VIRTUNIT_PPROF_DIR=$BENCH_PPROF
+CGO_ENABLED=0 go build "${tags[@]}" -o "$TMP/bin/" ./cmd/libvirtd ./bench/cycle ./bench/firstcall || exit 1
 cyc() { "$TMP/bin/cycle" -socket "$SOCK" -mem 32 "$@"; }
 vsh() { virsh -q -c "qemu:///system?socket=$SOCK" "$@"; }
 # cpu_ns PID: CPU time of all of the process's threads, in ns.
@@ -60,8 +68,15 @@ measure() {
 	t1=$(now_us)
 	cs=$(( (t1 - t0) / 1000 ))
 	cyc -n "$RUNNING" -timeout 120s wait >/dev/null || echo "$name: $RUNNING guests not running" >&2
+	echo "$name: the machine settled after $(settle)" >&2
 	sleep 3
 	rss=$(ps -o rss= -p "$DPID")
+	# What the RSS is made of: anonymous memory, and pages of files (the binary, libraries).
+	awk -v n="$name" '$1 == "Rss:" {r = $2} $1 == "Anonymous:" {a = $2}
+		END {printf "%s: RSS %d KiB = %d anonymous + %d of files\n", n, r, a, r - a}' \
+		/proc/"$DPID"/smaps_rollup >&2
+	[ -n "${BENCH_SMAPS:-}" ] && cp /proc/"$DPID"/smaps "$BENCH_SMAPS.$name"
+	[ -n "${BENCH_PPROF:-}" ] && [ "$name" = virtunit ] && kill -USR1 "$DPID" && sleep 0.5
 	kill -KILL "$DPID"
 	wait "$PID" 2>/dev/null
 	t0=$(now_us)
@@ -82,7 +97,9 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 {
 	echo "daemon list_all_${DEFINED}_ms list_daemon_cpu_ms list_virsh_cpu_ms first_call_${DEFINED}_ms start_${RUNNING}_concurrent_ms rss_${RUNNING}_running_kib sigkill_to_${RUNNING}_listed_ms"
 	measure virtunit "$TMP/bin/libvirtd"
-	if [ -x /usr/sbin/libvirtd ]; then
+	if [ "${BENCH_ONLY:-}" = virtunit ]; then
+		echo "libvirtd-9.0 not-measured - - - - - - -"
+	elif [ -x /usr/sbin/libvirtd ]; then
 		measure libvirtd-9.0 /usr/sbin/libvirtd
 	else
 		echo "libvirtd-9.0 not-installed - - - - - - -"

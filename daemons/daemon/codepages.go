@@ -9,13 +9,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dropStartupCode unmaps the pages of the daemon's own executable that start-up
+// dropCodePages unmaps the pages of the daemon's own executable that the work so far
 // touched: its code and read-only data (never the writable data). The kernel maps a
-// file's pages around every page fault, so by the time a daemon is up nearly all of its
-// executable is resident, though an idle daemon runs a small part of it; afterwards
-// only what runs again is faulted back, one page at a time (MADV_RANDOM), from the
-// page cache. Errors are ignored: this only saves memory.
-func dropStartupCode() {
+// file's pages around every page fault, 64 KiB at a time, and reflection over
+// libvirt's XML types reads type data all over the binary, so after start-up or a
+// burst of work nearly all of the executable is resident, though an idle daemon runs a
+// small part of it. Afterwards what runs again is faulted back from the page cache,
+// without reading ahead (MADV_RANDOM): the pages stay in memory as the kernel's cache
+// of the file, which it can reclaim, rather than pinned as mapped executable pages,
+// which it protects. Errors are ignored: this only saves memory.
+func dropCodePages() {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
 		return

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"syscall"
@@ -211,7 +210,9 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	rt.log.Info("daemon started", "version", virtunit.Version(), "socket_activation", socks.activated, "sockets", sockDir,
 		"tcp", listenerAddrs(socks.TCP), "tls", listenerAddrs(socks.TLS))
 	rt.daemonHook(ctx, "start", "-", "start")
-	go settle()
+	memCtx, stopMem := context.WithCancel(ctx)
+	defer stopMem()
+	go daemonReturns.returnMemory(memCtx, func() {})
 
 	err = rt.loop(sigs, fatal)
 	sddaemon.SdNotify(false, "STOPPING=1\nSTATUS=Shutting down")
@@ -358,16 +359,6 @@ func monotonicUsec() int64 {
 		return 0
 	}
 	return ts.Nano() / 1000
-}
-
-// settle hands back to the kernel the memory start-up used and no longer needs (driver
-// loading, enumeration), once things are quiet: a daemon idles most of its life, and
-// its resident size is what a host pays for it. The runtime's scavenger would return it
-// too, but only over minutes.
-func settle() {
-	time.Sleep(500 * time.Millisecond)
-	debug.FreeOSMemory()
-	dropStartupCode()
 }
 
 // daemonHook runs the daemon hook scripts as libvirt does ("- start - start",
