@@ -40,6 +40,8 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
 echo "== go vet"
 go vet ./...
+# The benchmarks' profiling build (daemons/daemon/profile.go) is checked too.
+go vet -tags pprof ./daemons/daemon
 
 echo "== staticcheck"
 go install honnef.co/go/tools/cmd/staticcheck@v0.7.0
