@@ -26,7 +26,7 @@ type returnPolicy struct {
 	burst, quiet uint64
 }
 
-var daemonReturns = returnPolicy{settle: 500 * time.Millisecond, check: 2 * time.Second, burst: 8 << 20, quiet: 256 << 10}
+var daemonReturns = returnPolicy{settle: 500 * time.Millisecond, check: time.Second, burst: 8 << 20, quiet: 128 << 10}
 
 // returnMemory returns start-up's memory, and then each burst's once the daemon is
 // quiet again, until ctx ends; released is told of each return. Reading the

@@ -12,6 +12,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/internal/atomicfile"
+	"github.com/virtunit/virtunit/internal/xmlscan"
 	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
@@ -126,7 +127,9 @@ func readStatus(path, name string) (*status, error) {
 		return nil, err
 	}
 	var st status
-	if err := xml.Unmarshal(data, &st); err != nil {
+	// A daemon restarted with a hundred guests running reads a hundred of these
+	// before its first answer; the scanner's path is the faster one.
+	if err := xmlscan.Unmarshal(string(data), &st); err != nil {
 		return nil, err
 	}
 	if st.Domain == nil || st.Domain.Name != name {
