@@ -41,20 +41,24 @@ stdio_handler = "file"
 CONF
 
 # settle [MAX_S]: waits, at most MAX_S (default 120) seconds, until the machine's CPU
-# use has come down to a plateau: two 1 s windows in a row that differ by less than 3
-# points, below 50% busy. Freshly started guests run their firmware for a while, and a
+# use has come down to a plateau: six 1 s windows in a row, each within 3 points of
+# the one before, below 50% busy (two in a row were seen to pass while guests still
+# booted). Freshly started guests run their firmware for a while, and a
 # figure taken meanwhile measures them, not the daemon; idle TCG guests keep some load
 # of their own, hence a plateau rather than idle. Prints the seconds waited and the
 # last window's busy share in %.
 settle() {
-	local max=${1:-120} t0=$SECONDS prev=-100 busy a b
+	local max=${1:-120} t0=$SECONDS prev=-100 busy a b steady=0
 	while :; do
 		a=$(awk '$1 == "cpu" {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat)
 		sleep 1
 		b=$(awk '$1 == "cpu" {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat)
 		busy=$(echo "$a $b" | awk '{printf "%d\n", 100 - 100 * ($3 - $1) / ($4 - $2)}')
 		if [ "$busy" -lt 50 ] && [ $((busy - prev)) -lt 3 ] && [ $((prev - busy)) -lt 3 ]; then
-			break
+			steady=$((steady + 1))
+			[ "$steady" -ge 5 ] && break
+		else
+			steady=0
 		fi
 		prev=$busy
 		[ $((SECONDS - t0)) -ge "$max" ] && break
