@@ -191,14 +191,9 @@ func completeMemory(def *libvirtxml.Domain) error {
 
 // toKiB scales a memory size by its unit (libvirt's virScaleInteger), rounding up.
 func toKiB(v uint, unit string) (uint, error) {
-	scale := map[string]uint64{
-		"b": 1, "bytes": 1, "": 1024, "k": 1024, "KiB": 1024, "KB": 1000,
-		"M": 1 << 20, "MiB": 1 << 20, "MB": 1e6, "G": 1 << 30, "GiB": 1 << 30, "GB": 1e9,
-		"T": 1 << 40, "TiB": 1 << 40, "TB": 1e12,
-	}
-	s, ok := scale[unit]
+	s, ok := unitScale(unit)
 	if !ok {
-		s, ok = scale[strings.ToUpper(unit[:1])+unit[1:]]
+		s, ok = unitScale(strings.ToUpper(unit[:1]) + unit[1:])
 	}
 	if !ok {
 		return 0, virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "unknown suffix '%s'", unit)
@@ -211,18 +206,52 @@ func toKiB(v uint, unit string) (uint, error) {
 	return uint(kib), nil
 }
 
+// unitScale is the bytes in one of unit. A switch rather than a map literal: every
+// definition read (a hundred status files at a restart) scales two sizes, and a
+// literal of this size is a fresh map each time.
+func unitScale(unit string) (uint64, bool) {
+	switch unit {
+	case "b", "bytes":
+		return 1, true
+	case "", "k", "KiB":
+		return 1 << 10, true
+	case "KB":
+		return 1e3, true
+	case "M", "MiB":
+		return 1 << 20, true
+	case "MB":
+		return 1e6, true
+	case "G", "GiB":
+		return 1 << 30, true
+	case "GB":
+		return 1e9, true
+	case "T", "TiB":
+		return 1 << 40, true
+	case "TB":
+		return 1e12, true
+	}
+	return 0, false
+}
+
 // checkActions accepts the on_* values libvirt's schema allows.
 func checkActions(def *libvirtxml.Domain) error {
-	valid := map[string]bool{"destroy": true, "restart": true, "preserve": true, "rename-restart": true}
-	for el, v := range map[string]string{"on_poweroff": def.OnPoweroff, "on_reboot": def.OnReboot} {
-		if !valid[v] {
-			return virerror.New(libvirt.ErrXMLError, virerror.FromDomain, "Invalid value '%s' for element or attribute './%s[1]'", v, el)
+	for _, a := range [...]struct{ el, v string }{{"on_poweroff", def.OnPoweroff}, {"on_reboot", def.OnReboot}} {
+		if !validAction(a.v) {
+			return virerror.New(libvirt.ErrXMLError, virerror.FromDomain, "Invalid value '%s' for element or attribute './%s[1]'", a.v, a.el)
 		}
 	}
-	if !valid[def.OnCrash] && def.OnCrash != "coredump-destroy" && def.OnCrash != "coredump-restart" {
+	if !validAction(def.OnCrash) && def.OnCrash != "coredump-destroy" && def.OnCrash != "coredump-restart" {
 		return virerror.New(libvirt.ErrXMLError, virerror.FromDomain, "Invalid value '%s' for element or attribute './on_crash[1]'", def.OnCrash)
 	}
 	return nil
+}
+
+func validAction(v string) bool {
+	switch v {
+	case "destroy", "restart", "preserve", "rename-restart":
+		return true
+	}
+	return false
 }
 
 // newMAC is a random address in QEMU's 52:54:00 range, as libvirt generates them.
