@@ -11,16 +11,15 @@ import (
 )
 
 // loadRunning brings back the guests a previous daemon left running, with the id and
-// state their status files record. For each, a few at a time, the driver adopts the
-// unit and reconnects the monitor, holding the guest's job meanwhile so calls on it
-// wait; a guest whose QEMU died while no daemon watched is then shut off. As with
-// libvirt's qemuProcessReconnect threads, a guest whose QEMU process is still there is
-// listed as its status file says while that goes on. It returns the reconnects of the
-// guests whose process is gone, which start-up waits for (up to reconnectWait) so
-// that no client sees those running.
+// state their status files record. For each, the driver adopts the unit and
+// reconnects the monitor, holding the guest's job meanwhile so calls on it wait; a
+// guest whose QEMU died while no daemon watched is then shut off. As with libvirt's
+// qemuProcessReconnect threads, a guest whose QEMU process is still there is listed
+// as its status file says while that goes on. It returns the reconnects of the guests
+// whose process is gone, which start-up waits for (up to reconnectWait) so that no
+// client sees those running: they are queued first.
 func (d *Driver) loadRunning() *sync.WaitGroup {
 	gone := &sync.WaitGroup{}
-	slots := make(chan struct{}, reconnectSlots)
 	known := map[string]bool{}
 	defer func() {
 		d.wg.Add(1)
@@ -32,6 +31,7 @@ func (d *Driver) loadRunning() *sync.WaitGroup {
 			d.reportOrphans(d.ctx, known)
 		}()
 	}()
+	var dead, alive []adoption
 	for _, st := range d.readStatuses() {
 		known[st.Unit.Name] = true
 		live := st.Domain
@@ -59,25 +59,56 @@ func (d *Driver) loadRunning() *sync.WaitGroup {
 		dom.mu.Unlock()
 		d.doms.seenID(id)
 		d.env.Inhibit(true)
-		d.wg.Add(1)
 		d.reconnecting.Add(1)
-		alive := processAlive(r.pid)
-		if !alive {
+		if a := (adoption{dom, r, gone}); processAlive(r.pid) {
+			a.gone = nil
+			alive = append(alive, a)
+		} else {
 			gone.Add(1)
+			dead = append(dead, a)
 		}
+	}
+	d.adopt(append(dead, alive...))
+	return gone
+}
+
+// adoption is a guest found running at start, its job held until it is reconnected.
+type adoption struct {
+	dom  *domain
+	r    *running
+	gone *sync.WaitGroup // the start-up's wait, for a guest whose process is gone
+}
+
+// adopt reconnects the guests in order, reconnectSlots at a time. A few workers
+// rather than a goroutine per guest: a hundred goroutines waiting for a slot would
+// each take a stack of fresh memory, and on the virtual machines the project runs on
+// a fresh page costs tens of microseconds before the first client is answered.
+func (d *Driver) adopt(queue []adoption) {
+	var next sync.Mutex
+	take := func() (adoption, bool) {
+		next.Lock()
+		defer next.Unlock()
+		if len(queue) == 0 {
+			return adoption{}, false
+		}
+		a := queue[0]
+		queue = queue[1:]
+		return a, true
+	}
+	for range min(reconnectSlots, len(queue)) {
+		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			defer d.reconnecting.Done()
-			defer dom.job.Unlock()
-			slots <- struct{}{}
-			d.reconnect(dom, r)
-			<-slots
-			if !alive {
-				gone.Done()
+			for a, ok := take(); ok; a, ok = take() {
+				d.reconnect(a.dom, a.r)
+				a.dom.job.Unlock()
+				d.reconnecting.Done()
+				if a.gone != nil {
+					a.gone.Done()
+				}
 			}
 		}()
 	}
-	return gone
 }
 
 // reconnectSlots bounds the guests reconnected at once. The daemon runs on one
