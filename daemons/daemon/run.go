@@ -49,6 +49,8 @@ type runtime struct {
 }
 
 func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status *statusPipe, stderr io.Writer) (int, error) {
+	restoreGC := collectOftenDuringStart()
+	defer restoreGC()
 	paths, err := pathsFor(d.Name, privileged)
 	if err != nil {
 		return 1, fmt.Errorf("Can't determine paths: %w", err)
@@ -187,6 +189,7 @@ func (d *Daemon) run(ctx context.Context, opts *options, privileged bool, status
 	serveAll(rt.log, fatal, rt.adm, rpc.Service{Listener: socks.Admin})
 	drivers, err := d.startDrivers(ctx, env)
 	defer closeDrivers(drivers, rt.log)
+	restoreGC()
 	if err == nil {
 		// Ready before the first driver call is answered, as libvirt notifies before
 		// its event loop serves anyone: a client that got an answer finds the
