@@ -110,20 +110,29 @@ inns() { local ns=$1; shift; nsenter --mount="$TMP/ns/$ns/mnt" --net="$TMP/ns/$n
 # (the daemon) and SOCK. With REAPER=1 the daemon runs under `tini -s`, a subreaper that
 # reaps at once as systemd would: libvirtd's QEMUs are re-parented and polled for.
 start() {
+	launch "$@"
+	findpid "$2"
+	echo "$DPID" >"$TMP/$1.pid"
+}
+# launch NS BIN: start without looking for the daemon's pid, for a timed restart: the
+# look is a pgrep every 2 ms over a /proc with a hundred QEMUs in it, work on the
+# machine's two CPUs that is neither daemon's. Sets PID and SOCK; call findpid after.
+launch() {
 	local reaper=()
 	[ "${REAPER:-0}" = 1 ] && reaper=(tini -s --)
 	nsenter --mount="$TMP/ns/$1/mnt" --net="$TMP/ns/$1/net" -- \
 		"${reaper[@]}" "$2" -f /etc/libvirt/libvirtd.conf >>"$TMP/out" 2>&1 &
 	PID=$!
-	DPID=$PID
-	if [ ${#reaper[@]} -gt 0 ]; then # the daemon is a child of tini
-		for _ in $(seq 500); do
-			DPID=$(pgrep -n -x -f "$2 -f /etc/libvirt/libvirtd.conf") && break
-			sleep 0.002
-		done
-	fi
-	echo "$DPID" >"$TMP/$1.pid"
 	SOCK=/proc/$PID/root/run/libvirt/libvirt-sock
+}
+# findpid BIN: sets DPID, the daemon that launch started (a child of tini with REAPER=1).
+findpid() {
+	DPID=$PID
+	[ "${REAPER:-0}" = 1 ] || return 0
+	for _ in $(seq 500); do
+		DPID=$(pgrep -n -x -f "$1 -f /etc/libvirt/libvirtd.conf") && break
+		sleep 0.002
+	done
 }
 # stop: SIGTERM the daemon and wait for it.
 stop() {

@@ -4,7 +4,8 @@
 # bench/scale.sh measures once beside libvirtd: virtunit's libvirtd only, with 100
 # running guests (bench/cycle's minimal TCG guest) once the machine has settled
 # (bench/lib.sh), then BENCH_RESTARTS times: SIGKILL of the daemon, exec of a new one,
-# a client polling over new connections until all are listed running. Prints each
+# a client polling over new connections until all are listed running (the daemon's
+# pid is looked for only after that: bench/lib.sh's launch). Prints each
 # restart with the CPU the new daemon had used by then, the median, the spread and
 # the machine's load.
 #
@@ -37,9 +38,11 @@ for r in $(seq "$RESTARTS"); do
 	kill -KILL "$DPID"
 	wait "$PID" 2>/dev/null
 	t0=$(now_us)
-	start virtunit "$TMP/bin/libvirtd"
+	launch virtunit "$TMP/bin/libvirtd"
 	cyc -n "$RUNNING" -timeout 120s wait >/dev/null || echo "restart $r: not all listed" >&2
 	t1=$(now_us)
+	findpid "$TMP/bin/libvirtd"
+	echo "$DPID" >"$TMP/virtunit.pid"
 	times+=("$(( (t1 - t0) / 1000 ))")
 	echo "restart $r: ${times[-1]} ms (the daemon's CPU so far: $(awk '{print ($14 + $15) * 10}' /proc/"$DPID"/stat) ms)"
 done

@@ -80,9 +80,11 @@ measure() {
 	kill -KILL "$DPID"
 	wait "$PID" 2>/dev/null
 	t0=$(now_us)
-	start "$name" "$bin"
+	launch "$name" "$bin"
 	cyc -n "$RUNNING" -timeout 120s wait >/dev/null
 	t1=$(now_us)
+	findpid "$bin"
+	echo "$DPID" >"$TMP/$name.pid"
 	rl=$(( (t1 - t0) / 1000 ))
 	cyc -prefix run cleanup
 	stop
