@@ -60,15 +60,14 @@ func (d *Driver) loadRunning() *sync.WaitGroup {
 		d.doms.seenID(id)
 		d.env.Inhibit(true)
 		d.reconnecting.Add(1)
-		if a := (adoption{dom, r, gone}); processAlive(r.pid) {
-			a.gone = nil
-			alive = append(alive, a)
+		if processAlive(r.pid) {
+			alive = append(alive, adoption{dom: dom, r: r})
 		} else {
 			gone.Add(1)
-			dead = append(dead, a)
+			dead = append(dead, adoption{dom: dom, r: r, dead: true})
 		}
 	}
-	d.adopt(append(dead, alive...))
+	d.adopt(append(dead, alive...), gone)
 	return gone
 }
 
@@ -76,35 +75,30 @@ func (d *Driver) loadRunning() *sync.WaitGroup {
 type adoption struct {
 	dom  *domain
 	r    *running
-	gone *sync.WaitGroup // the start-up's wait, for a guest whose process is gone
+	dead bool // its process was gone: start-up waits for it
 }
 
-// adopt reconnects the guests in order, reconnectSlots at a time. A few workers
-// rather than a goroutine per guest: a hundred goroutines waiting for a slot would
-// each take a stack of fresh memory, and on the virtual machines the project runs on
-// a fresh page costs tens of microseconds before the first client is answered.
-func (d *Driver) adopt(queue []adoption) {
-	var next sync.Mutex
-	take := func() (adoption, bool) {
-		next.Lock()
-		defer next.Unlock()
-		if len(queue) == 0 {
-			return adoption{}, false
-		}
-		a := queue[0]
-		queue = queue[1:]
-		return a, true
+// adopt reconnects the guests in order, reconnectSlots at a time, and marks each dead
+// one done in gone. A few workers rather than a goroutine per guest: a hundred
+// goroutines waiting for a slot would each take a stack of fresh memory, and on the
+// virtual machines the project runs on a fresh page costs tens of microseconds before
+// the first client is answered.
+func (d *Driver) adopt(list []adoption, gone *sync.WaitGroup) {
+	queue := make(chan adoption, len(list))
+	for _, a := range list {
+		queue <- a
 	}
-	for range min(reconnectSlots, len(queue)) {
+	close(queue)
+	for range min(reconnectSlots, len(list)) {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			for a, ok := take(); ok; a, ok = take() {
+			for a := range queue {
 				d.reconnect(a.dom, a.r)
 				a.dom.job.Unlock()
 				d.reconnecting.Done()
-				if a.gone != nil {
-					a.gone.Done()
+				if a.dead {
+					gone.Done()
 				}
 			}
 		}()
