@@ -111,8 +111,7 @@ inns() { local ns=$1; shift; nsenter --mount="$TMP/ns/$ns/mnt" --net="$TMP/ns/$n
 # reaps at once as systemd would: libvirtd's QEMUs are re-parented and polled for.
 start() {
 	launch "$@"
-	findpid "$2"
-	echo "$DPID" >"$TMP/$1.pid"
+	findpid "$@"
 }
 # launch NS BIN: start without looking for the daemon's pid, for a timed restart: the
 # look is a pgrep every 2 ms over a /proc with a hundred QEMUs in it, work on the
@@ -125,14 +124,17 @@ launch() {
 	PID=$!
 	SOCK=/proc/$PID/root/run/libvirt/libvirt-sock
 }
-# findpid BIN: sets DPID, the daemon that launch started (a child of tini with REAPER=1).
+# findpid NS BIN: sets DPID, the daemon that launch started (a child of tini with
+# REAPER=1), and records it for cleanup.
 findpid() {
 	DPID=$PID
-	[ "${REAPER:-0}" = 1 ] || return 0
-	for _ in $(seq 500); do
-		DPID=$(pgrep -n -x -f "$1 -f /etc/libvirt/libvirtd.conf") && break
-		sleep 0.002
-	done
+	if [ "${REAPER:-0}" = 1 ]; then
+		for _ in $(seq 500); do
+			DPID=$(pgrep -n -x -f "$2 -f /etc/libvirt/libvirtd.conf") && break
+			sleep 0.002
+		done
+	fi
+	echo "$DPID" >"$TMP/$1.pid"
 }
 # stop: SIGTERM the daemon and wait for it.
 stop() {

@@ -41,8 +41,7 @@ for r in $(seq "$RESTARTS"); do
 	launch virtunit "$TMP/bin/libvirtd"
 	cyc -n "$RUNNING" -timeout 120s wait >/dev/null || echo "restart $r: not all listed" >&2
 	t1=$(now_us)
-	findpid "$TMP/bin/libvirtd"
-	echo "$DPID" >"$TMP/virtunit.pid"
+	findpid virtunit "$TMP/bin/libvirtd"
 	times+=("$(( (t1 - t0) / 1000 ))")
 	echo "restart $r: ${times[-1]} ms (the daemon's CPU so far: $(awk '{print ($14 + $15) * 10}' /proc/"$DPID"/stat) ms)"
 done

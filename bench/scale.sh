@@ -83,8 +83,7 @@ measure() {
 	launch "$name" "$bin"
 	cyc -n "$RUNNING" -timeout 120s wait >/dev/null
 	t1=$(now_us)
-	findpid "$bin"
-	echo "$DPID" >"$TMP/$name.pid"
+	findpid "$name" "$bin"
 	rl=$(( (t1 - t0) / 1000 ))
 	cyc -prefix run cleanup
 	stop
