@@ -26,10 +26,10 @@ func tuneRuntime() {
 // decodes every status file and definition it finds, mostly garbage once read, and
 // with the default target none of it is collected before the heap reaches 4 MiB: each
 // of those pages is memory the process touches for the first time. On the virtual
-// machines the project is tested on such a page costs 20-60 us (the host backs it
-// only then), against well under 1 ms for one collection of start-up's small heap.
-// Measured restarting with 100 guests running: 1510-1560 page faults before the first
-// answer instead of 1750-1890.
+// machines the project is tested on such a page costs 1.5-60 us, depending on the
+// host (where it backs the page only then), against well under 1 ms for one
+// collection of start-up's small heap. Measured restarting with 100 guests running:
+// 1510-1560 page faults before the first answer instead of 1750-1890.
 const startupGCPercent = 25
 
 // collectOftenDuringStart lowers the collector's target for start-up and returns the

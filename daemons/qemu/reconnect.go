@@ -80,9 +80,9 @@ type adoption struct {
 
 // adopt reconnects the guests in order, reconnectSlots at a time, and marks each dead
 // one done in gone. A few workers rather than a goroutine per guest: a hundred
-// goroutines waiting for a slot would each take a stack of fresh memory, and on the
-// virtual machines the project runs on a fresh page costs tens of microseconds before
-// the first client is answered.
+// goroutines waiting for a slot would each take a stack of fresh memory, and on some
+// of the virtual machines the project runs on a fresh page costs tens of microseconds
+// before the first client is answered.
 func (d *Driver) adopt(list []adoption, gone *sync.WaitGroup) {
 	queue := make(chan adoption, len(list))
 	for _, a := range list {
