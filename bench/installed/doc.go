@@ -9,6 +9,9 @@
 //     all 10 running;
 //   - for reference, virsh list against the running daemon: most of a first call is
 //     virsh's own start, the same on both sides.
+//   - the first call's phases, from systemd's timestamps: when the manager forked the
+//     daemon and when it sent READY=1, so the daemon's part (fork to answer) shows
+//     apart from virsh's start-up and systemd's reaction, which both sides share.
 //
 // Run it as root from the project's root:
 //
