@@ -125,6 +125,19 @@ func bootHosts(b *testing.B) ([]*side, error) {
 	return sides, nil
 }
 
+// interleave calls f for each side n times, alternating which side goes first.
+func interleave(n int, sides []*side, f func(*side)) {
+	for i := 0; i < n; i++ {
+		order := sides
+		if i%2 == 1 {
+			order = []*side{sides[1], sides[0]}
+		}
+		for _, s := range order {
+			f(s)
+		}
+	}
+}
+
 // timed runs script in a side's container and returns the microseconds it printed.
 func (s *side) timed(b *testing.B, script string) time.Duration {
 	out, err := s.c.Run(context.Background(), nil, "/bin/bash", "-c", script, "bash", s.service)
@@ -205,15 +218,7 @@ func compare(b *testing.B, sides []*side, script, prepare string) {
 	}
 	load, _ := os.ReadFile("/proc/loadavg")
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		order := sides
-		if i%2 == 1 {
-			order = []*side{sides[1], sides[0]}
-		}
-		for _, s := range order {
-			times[s.name] = append(times[s.name], s.timed(b, script))
-		}
-	}
+	interleave(b.N, sides, func(s *side) { times[s.name] = append(times[s.name], s.timed(b, script)) })
 	b.StopTimer()
 	med := map[string]float64{}
 	for name, ts := range times {

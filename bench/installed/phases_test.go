@@ -31,23 +31,17 @@ func BenchmarkFirstCallPhases(b *testing.B) {
 	sides := boot(b)
 	phases := map[string][3][]time.Duration{}
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		order := sides
-		if i%2 == 1 {
-			order = []*side{sides[1], sides[0]}
+	interleave(b.N, sides, func(s *side) {
+		p, err := s.phases()
+		if err != nil {
+			b.Fatal(err)
 		}
-		for _, s := range order {
-			p, err := s.phases()
-			if err != nil {
-				b.Fatal(err)
-			}
-			all := phases[s.name]
-			for k := range all {
-				all[k] = append(all[k], p[k])
-			}
-			phases[s.name] = all
+		all := phases[s.name]
+		for k := range all {
+			all[k] = append(all[k], p[k])
 		}
-	}
+		phases[s.name] = all
+	})
 	b.StopTimer()
 	for _, s := range sides {
 		var med [3]float64
