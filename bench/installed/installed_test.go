@@ -140,16 +140,34 @@ func interleave(n int, sides []*side, f func(*side)) {
 
 // timed runs script in a side's container and returns the microseconds it printed.
 func (s *side) timed(b *testing.B, script string) time.Duration {
+	t, err := s.times(script, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return t[0]
+}
+
+// times runs script in a side's container and returns the n microsecond counts its
+// last line holds.
+func (s *side) times(script string, n int) ([]time.Duration, error) {
 	out, err := s.c.Run(context.Background(), nil, "/bin/bash", "-c", script, "bash", s.service)
 	if err != nil {
-		b.Fatalf("%s: %v\n%s", s.name, err, out)
+		return nil, fmt.Errorf("%s: %v\n%s", s.name, err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	us, err := strconv.Atoi(lines[len(lines)-1])
-	if err != nil {
-		b.Fatalf("%s: no time in %q", s.name, out)
+	f := strings.Fields(lines[len(lines)-1])
+	if len(f) != n {
+		return nil, fmt.Errorf("%s: no %d times in %q", s.name, n, out)
 	}
-	return time.Duration(us) * time.Microsecond
+	t := make([]time.Duration, n)
+	for k := range f {
+		us, err := strconv.Atoi(f[k])
+		if err != nil {
+			return nil, fmt.Errorf("%s: no %d times in %q", s.name, n, out)
+		}
+		t[k] = time.Duration(us) * time.Microsecond
+	}
+	return t, nil
 }
 
 // now is in microseconds; bash's EPOCHREALTIME costs no process.
