@@ -170,6 +170,13 @@ func (s *side) times(script string, n int) ([]time.Duration, error) {
 	return t, nil
 }
 
+// medianMS sorts ts and returns its median in milliseconds (the upper one of an even
+// count), the statistic every benchmark here reports.
+func medianMS(ts []time.Duration) float64 {
+	slices.Sort(ts)
+	return float64(ts[len(ts)/2].Microseconds()) / 1000
+}
+
 // now is in microseconds; bash's EPOCHREALTIME costs no process.
 const clock = `now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 `
@@ -240,8 +247,7 @@ func compare(b *testing.B, sides []*side, script, prepare string) {
 	b.StopTimer()
 	med := map[string]float64{}
 	for name, ts := range times {
-		slices.Sort(ts)
-		med[name] = float64(ts[len(ts)/2].Microseconds()) / 1000
+		med[name] = medianMS(ts)
 		b.ReportMetric(med[name], name+"-ms")
 	}
 	b.ReportMetric(med["virtunit"]/med["libvirtd"], "ratio")

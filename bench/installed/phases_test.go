@@ -1,7 +1,6 @@
 package installed
 
 import (
-	"slices"
 	"testing"
 	"time"
 )
@@ -46,8 +45,7 @@ func BenchmarkFirstCallPhases(b *testing.B) {
 	for _, s := range sides {
 		var med [4]float64
 		for k, ts := range phases[s.name] {
-			slices.Sort(ts)
-			med[k] = float64(ts[len(ts)/2].Microseconds()) / 1000
+			med[k] = medianMS(ts)
 		}
 		b.ReportMetric(med[daemon], s.name+"-daemon-ms")
 		b.Logf("%s, medians of %d rounds after virsh started: fork %.1f ms, READY=1 %.1f ms, answered %.1f ms; fork to answer %.1f ms",
