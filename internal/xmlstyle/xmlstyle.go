@@ -139,8 +139,13 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "
 
 func escape(s string) string { return escaper.Replace(s) }
 
-// Marshal formats what a libvirtxml document marshals to.
+// Marshal formats what a libvirtxml document marshals to. Every libvirtxml document's
+// Marshal is xml.MarshalIndent of itself, which encode writes in one pass where it
+// can; the rest take that Marshal and Format.
 func Marshal(doc interface{ Marshal() (string, error) }) (string, error) {
+	if out, ok := encode(doc); ok {
+		return out, nil
+	}
 	s, err := doc.Marshal()
 	if err != nil {
 		return "", err
