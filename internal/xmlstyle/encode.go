@@ -2,16 +2,15 @@ package xmlstyle
 
 import (
 	"bytes"
-	"encoding"
 	"encoding/xml"
 	"errors"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/virtunit/virtunit/internal/xmlscan"
+	"github.com/virtunit/virtunit/internal/xmltags"
 )
 
 // encode writes v, a pointer to a struct, as Format(xml.MarshalIndent(v)) would: the
@@ -65,11 +64,11 @@ func (s *start) add(name, value string) {
 // addressable, which decides whether a pointer receiver's MarshalXML is called: a
 // value reached through a pointer is, a copy that libvirtxml's marshalers pass on is
 // not.
-func (e *encoder) element(v reflect.Value, f *fieldPlan, s *start, addr bool) error {
+func (e *encoder) element(v reflect.Value, f *xmltags.Field, s *start, addr bool) error {
 	if !v.IsValid() {
 		return nil
 	}
-	if f != nil && f.omitEmpty && isEmptyValue(v) {
+	if f != nil && f.OmitEmpty && isEmptyValue(v) {
 		return nil
 	}
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
@@ -82,8 +81,8 @@ func (e *encoder) element(v reflect.Value, f *fieldPlan, s *start, addr bool) er
 		v, addr = v.Elem(), true
 	}
 	t := v.Type()
-	p := planFor(t)
-	if p.marshaler || addr && p.ptrMarshaler {
+	p := xmltags.For(t)
+	if p.Marshaler || addr && p.PtrMarshaler {
 		st, err := defaultStart(t, f, s)
 		if err != nil {
 			return err
@@ -93,7 +92,7 @@ func (e *encoder) element(v reflect.Value, f *fieldPlan, s *start, addr bool) er
 		}
 		return e.viaEncodingXML(v, st, addr)
 	}
-	if p.textMarshaler || addr && p.ptrTextMarshaler {
+	if p.TextMarshaler || addr && p.PtrTextMarshaler {
 		return errFallback
 	}
 	if k := v.Kind(); (k == reflect.Slice || k == reflect.Array) && t.Elem().Kind() != reflect.Uint8 {
@@ -105,26 +104,26 @@ func (e *encoder) element(v reflect.Value, f *fieldPlan, s *start, addr bool) er
 		}
 		return nil
 	}
-	if p.err != nil {
+	if p.Err != nil {
 		return errFallback
 	}
 	var name string
 	switch {
 	case s != nil:
 		name = s.name
-	case p.nameFromValue:
+	case p.NameFromValue:
 		return errFallback
-	case p.name != "":
-		if p.xmlns != "" {
+	case p.Name != "":
+		if p.XMLNS != "" {
 			return errFallback
 		}
-		name = p.name
+		name = p.Name
 	}
 	if name == "" && f != nil {
-		if f.xmlns != "" {
+		if f.XMLNS != "" {
 			return errFallback
 		}
-		name = f.name
+		name = f.Name
 	}
 	if name == "" {
 		name = t.Name()
@@ -170,16 +169,16 @@ func (e *encoder) element(v reflect.Value, f *fieldPlan, s *start, addr bool) er
 // around pointers to their pieces (addr true). Parts whose names would collide are
 // left to encoding/xml, which resolves them by embedding depth.
 func (e *encoder) plain(s start, addr bool, parts ...reflect.Value) error {
-	var buf [3]*typePlan
+	var buf [3]*xmltags.Type
 	plans := buf[:0]
 	for i, part := range parts {
 		plans = append(plans, nil)
-		plans[i] = planFor(part.Type())
-		if plans[i].err != nil || plans[i].marshaler {
+		plans[i] = xmltags.For(part.Type())
+		if plans[i].Err != nil || plans[i].Marshaler {
 			return errFallback
 		}
 		for _, prev := range plans[:i] {
-			if collide(prev, plans[i]) {
+			if xmltags.Collide(prev, plans[i]) {
 				return errFallback
 			}
 		}
@@ -252,11 +251,11 @@ func (e *encoder) text(s string) error {
 }
 
 // attrs writes v's attribute fields, as encoding/xml's marshalValue does.
-func (e *encoder) attrs(v reflect.Value, p *typePlan, addr bool) error {
-	for i := range p.attrs {
-		f := &p.attrs[i]
-		fv, faddr := fieldValue(v, f.index, addr)
-		if !fv.IsValid() || f.omitEmpty && isEmptyValue(fv) {
+func (e *encoder) attrs(v reflect.Value, p *xmltags.Type, addr bool) error {
+	for i := range p.Attrs {
+		f := &p.Attrs[i]
+		fv, faddr := fieldValue(v, f.Index, addr)
+		if !fv.IsValid() || f.OmitEmpty && isEmptyValue(fv) {
 			continue
 		}
 		if fv.Kind() == reflect.Interface && fv.IsNil() {
@@ -270,8 +269,8 @@ func (e *encoder) attrs(v reflect.Value, p *typePlan, addr bool) error {
 }
 
 // attr writes one attribute as encoding/xml's marshalAttr does.
-func (e *encoder) attr(f *fieldPlan, v reflect.Value, addr bool) error {
-	if p := planFor(v.Type()); p.attrMarshaler || addr && p.ptrAttrMarshaler {
+func (e *encoder) attr(f *xmltags.Field, v reflect.Value, addr bool) error {
+	if p := xmltags.For(v.Type()); p.AttrMarshaler || addr && p.PtrAttrMarshaler {
 		return errFallback
 	}
 	switch v.Kind() {
@@ -294,20 +293,20 @@ func (e *encoder) attr(f *fieldPlan, v reflect.Value, addr bool) error {
 		}
 		return nil
 	}
-	if f.xmlns != "" || v.Type() == attrType {
+	if f.XMLNS != "" || xmltags.IsAttrType(v.Type()) {
 		return errFallback
 	}
 	s, ok := simple(v)
 	if !ok || !plainString(s) {
 		return errFallback
 	}
-	e.w.attr("", f.name, s)
+	e.w.attr("", f.Name, s)
 	return nil
 }
 
 // content writes v's character data, inner XML and child elements, as encoding/xml's
 // marshalStruct does.
-func (e *encoder) content(v reflect.Value, p *typePlan, addr bool) error {
+func (e *encoder) content(v reflect.Value, p *xmltags.Type, addr bool) error {
 	var parents []string
 	if err := e.fields(v, p, addr, &parents); err != nil {
 		return err
@@ -316,17 +315,17 @@ func (e *encoder) content(v reflect.Value, p *typePlan, addr bool) error {
 	return nil
 }
 
-func (e *encoder) fields(v reflect.Value, p *typePlan, addr bool, parents *[]string) error {
-	for i := range p.content {
-		f := &p.content[i]
-		fv, faddr := fieldValue(v, f.index, addr)
+func (e *encoder) fields(v reflect.Value, p *xmltags.Type, addr bool, parents *[]string) error {
+	for i := range p.Content {
+		f := &p.Content[i]
+		fv, faddr := fieldValue(v, f.Index, addr)
 		if !fv.IsValid() {
 			continue
 		}
-		switch f.mode {
-		case modeCharData:
+		switch f.Mode {
+		case xmltags.CharData:
 			e.trim(parents, nil)
-			if q := planFor(fv.Type()); q.textMarshaler || faddr && q.ptrTextMarshaler {
+			if q := xmltags.For(fv.Type()); q.TextMarshaler || faddr && q.PtrTextMarshaler {
 				return errFallback
 			}
 			fv = indirect(fv)
@@ -343,7 +342,7 @@ func (e *encoder) fields(v reflect.Value, p *typePlan, addr bool, parents *[]str
 			if err := e.text(s); err != nil {
 				return err
 			}
-		case modeInnerXML:
+		case xmltags.InnerXML:
 			fv = indirect(fv)
 			if fv.Kind() != reflect.String {
 				return errFallback
@@ -351,11 +350,11 @@ func (e *encoder) fields(v reflect.Value, p *typePlan, addr bool, parents *[]str
 			if err := e.innerXML(fv.String()); err != nil {
 				return err
 			}
-		case modeElement:
-			e.trim(parents, f.parents)
-			if len(f.parents) > len(*parents) {
+		case xmltags.Element:
+			e.trim(parents, f.Parents)
+			if len(f.Parents) > len(*parents) {
 				if k := fv.Kind(); k != reflect.Pointer && k != reflect.Interface || !fv.IsNil() {
-					for _, name := range f.parents[len(*parents):] {
+					for _, name := range f.Parents[len(*parents):] {
 						if err := e.open(name); err != nil {
 							return err
 						}
@@ -458,15 +457,15 @@ func (e *encoder) viaEncodingXML(v reflect.Value, st start, addr bool) error {
 
 // defaultStart is the element a Marshaler is handed, as encoding/xml's defaultStart
 // makes it: the template, else the field's name, else the type's.
-func defaultStart(t reflect.Type, f *fieldPlan, s *start) (start, error) {
+func defaultStart(t reflect.Type, f *xmltags.Field, s *start) (start, error) {
 	switch {
 	case s != nil:
 		return start{name: s.name, attrs: append([]xml.Attr(nil), s.attrs...)}, nil
-	case f != nil && f.name != "":
-		if f.xmlns != "" {
+	case f != nil && f.Name != "":
+		if f.XMLNS != "" {
 			return start{}, errFallback
 		}
-		return start{name: f.name}, nil
+		return start{name: f.Name}, nil
 	case t.Name() != "":
 		return start{name: t.Name()}, nil
 	}
@@ -551,24 +550,4 @@ func fieldValue(v reflect.Value, index []int, addr bool) (reflect.Value, bool) {
 		v = v.Field(x)
 	}
 	return v, addr
-}
-
-var (
-	marshalerType     = reflect.TypeFor[xml.Marshaler]()
-	attrMarshalerType = reflect.TypeFor[xml.MarshalerAttr]()
-	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
-	nameType          = reflect.TypeFor[xml.Name]()
-	attrType          = reflect.TypeFor[xml.Attr]()
-)
-
-// plans caches each type's typePlan, as encoding/xml caches its typeInfo: a plan is
-// made once per type and never changes.
-var plans sync.Map // reflect.Type → *typePlan
-
-func planFor(t reflect.Type) *typePlan {
-	if p, ok := plans.Load(t); ok {
-		return p.(*typePlan)
-	}
-	p, _ := plans.LoadOrStore(t, newPlan(t))
-	return p.(*typePlan)
 }
