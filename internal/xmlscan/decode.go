@@ -19,7 +19,11 @@ var rawElements = []string{"metadata", "cookie"}
 // turns out not to be plain part way) is decoded again by encoding/xml from scratch, so
 // the result and the errors are always encoding/xml's.
 func Unmarshal(in string, v any) error {
+	if decodePlain(in, v) {
+		return nil
+	}
 	if s, err := NewScanner(in); err == nil {
+		reflect.ValueOf(v).Elem().SetZero()
 		t := &tokens{s: s, in: in, data: []byte(in)}
 		err := xml.NewTokenDecoder(t).Decode(v)
 		if !errors.Is(err, ErrNotPlain) && (err != nil || t.setRaw(v)) {
