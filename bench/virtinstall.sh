@@ -6,7 +6,9 @@
 # one connection to each (bench/toolcalls), after a warm-up call that lets each daemon
 # probe QEMU. Both daemons run in namespaces of their own (bench/lib.sh).
 #
-#   usage: sudo bench/virtinstall.sh        (from the project root; N=200 calls)
+#   usage: sudo bench/virtinstall.sh        (from the project root; N=200 calls;
+#          XML=daemons/qemu/testdata/virtinst/q35-uefi.xml for another of virt-install's
+#          guests)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
@@ -22,7 +24,7 @@ waitsock || { echo "libvirtd did not start" >&2; exit 1; }
 SOCK_B=$SOCK
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$TMP/bin/toolcalls" -a "$SOCK_A" -name-a virtunit -b "$SOCK_B" -name-b libvirtd-9.0 \
-	-xml daemons/qemu/testdata/virtinst/import-generic.xml -n "${N:-200}" | tee "$TMP/results"
+	-xml "${XML:-daemons/qemu/testdata/virtinst/import-generic.xml}" -n "${N:-200}" | tee "$TMP/results"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk '$2 == "virtunit" {v[$1]=$3} $2 == "libvirtd-9.0" {l[$1]=$3}
 	END {for (k in v) printf "%s: virtunit/libvirtd median ratio %.3f\n", k, v[k]/l[k]}' "$TMP/results"
