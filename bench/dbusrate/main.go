@@ -21,7 +21,7 @@ func main() {
 	name := flag.String("domain", "", "the running domain to use")
 	n := flag.Int("n", 1000, "calls per measurement")
 	par := flag.Int("parallel", 4, "clients of the concurrent measurement")
-	events := flag.Int("events", 20, "suspend/resume rounds for the event latency")
+	events := flag.Int("events", 20, "suspend/resume rounds for the event latency (0: none)")
 	flag.Parse()
 	if err := run(*addr, *name, *n, *par, *events); err != nil {
 		fmt.Fprintln(os.Stderr, "dbusrate:", err)
@@ -65,6 +65,9 @@ func run(addr, name string, n, par, events int) error {
 			return err
 		}
 		fmt.Printf("%s_per_s_x%d %.0f\n", m.name, par, rate)
+	}
+	if events <= 0 {
+		return nil // -events 0: the call rates only
 	}
 	lat, err := eventLatency(c, dom, events)
 	if err != nil {
