@@ -3,9 +3,10 @@
 // encoding/xml's tokenizer. That subset is every document libvirtxml marshals and what
 // virt-install and libvirt send, and each define and dumpxml reads one or two of them.
 //
-// A document outside the subset (a declaration, a comment, CDATA, a carriage return,
-// anything malformed) is refused with ErrNotPlain, never misread: the caller then takes
-// encoding/xml's general path, which also words the errors.
+// A document outside the subset (a declaration, a comment other than one before the
+// root element, CDATA, a carriage return, anything malformed) is refused with
+// ErrNotPlain, never misread: the caller then takes encoding/xml's general path, which
+// also words the errors.
 package xmlscan
 
 import (
@@ -95,6 +96,17 @@ func (s *Scanner) Next() (Token, error) {
 			if strings.TrimSpace(text) != "" {
 				return Token{}, ErrNotPlain
 			}
+			continue
+		}
+		if strings.HasPrefix(in, "<!--") && !s.root {
+			// A comment before the root element, such as the warning libvirt heads
+			// every stored definition with: nothing to anyone who decodes or formats
+			// the document. What encoding/xml refuses in a comment is not plain.
+			end := strings.Index(in[4:], "-->")
+			if end < 0 || strings.Contains(in[4:4+end], "--") || strings.HasSuffix(in[4:4+end], "-") {
+				return Token{}, ErrNotPlain
+			}
+			s.pos += 4 + end + 3
 			continue
 		}
 		gt := strings.IndexByte(in, '>')

@@ -47,9 +47,50 @@ func TestDecodeAgrees(t *testing.T) {
 		if err := Unmarshal(string(data), &via); err != nil || !reflect.DeepEqual(via, std) {
 			t.Errorf("%s: Unmarshal differs (%v)", path, err)
 		}
+		// As the daemons store it: behind libvirt's warning comment.
+		var stored libvirtxml.Domain
+		if decodePlain(storedHeader+string(data), &stored) != took || took && !reflect.DeepEqual(stored, std) {
+			t.Errorf("%s: behind the stored definition's comment, not decoded alike", path)
+		}
 	}
 	if checked < 10 {
 		t.Fatalf("only %d domain documents", checked)
+	}
+}
+
+// storedHeader is the comment libvirt (and virtunit) write at the head of a stored
+// definition.
+const storedHeader = `<!--
+WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE
+OVERWRITTEN AND LOST. Changes to this xml configuration should be made using:
+  virsh edit x
+or other application using the libvirt API.
+-->
+
+`
+
+// TestLeadingComment: a comment before the root is skipped as encoding/xml skips it;
+// one that encoding/xml refuses ("--" inside, "--->") is not plain, so Unmarshal
+// returns encoding/xml's error.
+func TestLeadingComment(t *testing.T) {
+	for _, in := range []string{
+		"<!-- a -->\n<domain><name>x</name></domain>",
+		"<!---->\n<!-- two -->\n<domain><name>x</name></domain>",
+		"<!-- a -- b -->\n<domain><name>x</name></domain>",
+		"<!-- a --->\n<domain><name>x</name></domain>",
+		"<!-- unterminated <domain><name>x</name></domain>",
+		"<domain><!-- inside --><name>x</name></domain>",
+	} {
+		var fast, std libvirtxml.Domain
+		ferr := Unmarshal(in, &fast)
+		serr := xml.Unmarshal([]byte(in), &std)
+		if (ferr == nil) != (serr == nil) || ferr == nil && !reflect.DeepEqual(fast, std) {
+			t.Errorf("%q: Unmarshal %v, xml.Unmarshal %v", in, ferr, serr)
+		}
+		var d libvirtxml.Domain
+		if decodePlain(in, &d) != (serr == nil && !strings.Contains(in, "inside")) {
+			t.Errorf("%q: plain decoder took it: %v", in, !strings.Contains(in, "inside") && serr == nil)
+		}
 	}
 }
 
@@ -64,6 +105,7 @@ func FuzzDecodeAgrees(f *testing.F) {
 			f.Add(string(data))
 		}
 	}
+	f.Add("<!-- c -->\n<domain><name>x</name></domain>")
 	f.Fuzz(func(t *testing.T, in string) {
 		var fast libvirtxml.Domain
 		if !decodePlain(in, &fast) {

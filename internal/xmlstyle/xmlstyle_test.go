@@ -59,6 +59,7 @@ func FuzzPlainAgrees(f *testing.F) {
 		`<a x='1' y="&#34;q&#34;"><b>text &amp; more</b><c/></a>`,
 		`<qemu:commandline xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0"><qemu:arg value="-S"/></qemu:commandline>`,
 		"<a>\n  <b>x</b>\n</a>\n", `<a>&#xA;</a>`, `<a b="1"/><c/>`, `<a></b>`, `<a x=1/>`,
+		"<!-- stored -->\n<a><b/></a>", "<!-- a -- b --><a/>", "<!-- a ---><a/>",
 	} {
 		f.Add(s)
 	}
