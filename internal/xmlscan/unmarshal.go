@@ -80,7 +80,6 @@ func (d *decoder) element(v reflect.Value, name string, attrs []xml.Attr) error 
 	if p.TextUnmarshaler || v.CanAddr() && p.PtrTextUnmarshaler {
 		return errFallback
 	}
-	var saveData reflect.Value
 	switch v.Kind() {
 	case reflect.Slice:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
@@ -101,12 +100,12 @@ func (d *decoder) element(v reflect.Value, name string, attrs []xml.Attr) error 
 		if err := checkNames(name, attrs); err != nil {
 			return err
 		}
-		saveData = v
+		// A simple value takes the element's character data; children are skipped.
 		data, _, err := d.content(nil, nil, v, false)
 		if err != nil {
 			return err
 		}
-		return copyValue(saveData, data)
+		return copyValue(v, data)
 	case reflect.Struct:
 		return d.parts(name, attrs, v)
 	}
