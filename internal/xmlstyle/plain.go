@@ -1,6 +1,7 @@
 package xmlstyle
 
 import (
+	"encoding/xml"
 	"strings"
 
 	"github.com/virtunit/virtunit/internal/xmlscan"
@@ -52,17 +53,30 @@ type writer struct {
 	// stack holds the elements whose end is still to come: whether each has had a
 	// child yet, and its text so far.
 	stack []openElement
+	// attrs are the attributes of the start tag open now, written at its end in
+	// libvirt's order (libvirtAttrs).
+	attrs []xml.Attr
 }
 
 type openElement struct {
+	name     string
 	children bool
 	text     string
+	// metadata marks the <metadata> child of the root and everything inside it,
+	// which libvirt writes as libxml2 dumps a node (see libxml2Style).
+	metadata bool
 }
+
+// libxml2Style reports whether e is inside a root's <metadata>: libvirt keeps that
+// subtree as a libxml2 node and writes it with xmlNodeDump, so its attributes are in
+// double quotes and its text escapes no quotes, unlike the rest of the document.
+func (e *openElement) libxml2Style(depth int) bool { return e.metadata && depth > 2 }
 
 func (w *writer) depth() int { return len(w.stack) }
 
 // open starts an element; its attributes follow through attr.
 func (w *writer) open(name string) {
+	w.endAttrs()
 	depth := len(w.stack)
 	if depth > 0 {
 		if parent := &w.stack[depth-1]; !parent.children {
@@ -70,7 +84,7 @@ func (w *writer) open(name string) {
 			w.b.WriteString(">\n")
 			if t := strings.TrimSpace(parent.text); t != "" {
 				indent(&w.b, depth)
-				escaper.WriteString(&w.b, t)
+				parent.textEscaper(depth).WriteString(&w.b, t)
 				w.b.WriteByte('\n')
 			}
 		}
@@ -78,21 +92,65 @@ func (w *writer) open(name string) {
 	indent(&w.b, depth)
 	w.b.WriteByte('<')
 	w.b.WriteString(name)
-	w.stack = append(w.stack, openElement{})
+	meta := depth == 1 && name == "metadata" || depth > 1 && w.stack[depth-1].metadata
+	w.stack = append(w.stack, openElement{name: name, metadata: meta})
 }
 
 // attr adds an attribute to the element open just now; space is its prefix, if any.
 func (w *writer) attr(space, local, value string) {
+	w.attrs = append(w.attrs, xml.Attr{Name: xml.Name{Space: space, Local: local}, Value: value})
+}
+
+// endAttrs writes the attributes of the start tag open now.
+func (w *writer) endAttrs() {
+	if len(w.attrs) == 0 {
+		return
+	}
+	depth := len(w.stack)
+	top, parent := &w.stack[depth-1], ""
+	if depth > 1 {
+		parent = w.stack[depth-2].name
+	}
+	for _, a := range libvirtAttrs(parent, top.name, w.attrs) {
+		w.writeAttr(top, a.Name.Space, a.Name.Local, a.Value)
+	}
+	clear(w.attrs)
+	w.attrs = w.attrs[:0]
+}
+
+func (w *writer) writeAttr(top *openElement, space, local, value string) {
 	w.b.WriteByte(' ')
 	if space != "" {
 		w.b.WriteString(space)
 		w.b.WriteByte(':')
 	}
 	w.b.WriteString(local)
+	if top.libxml2Style(len(w.stack)) {
+		w.b.WriteString("=\"")
+		libxml2AttrEscaper.WriteString(&w.b, value)
+		w.b.WriteByte('"')
+		return
+	}
 	w.b.WriteString("='")
 	escaper.WriteString(&w.b, value)
 	w.b.WriteByte('\'')
 }
+
+// textEscaper is how the text of e, at depth, is escaped.
+func (e *openElement) textEscaper(depth int) *strings.Replacer {
+	if e.libxml2Style(depth) {
+		return libxml2TextEscaper
+	}
+	return escaper
+}
+
+// libxml2's escapes, in attribute values and in text (xmlAttrSerializeTxtContent,
+// xmlEscapeContent).
+var (
+	libxml2AttrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&quot;",
+		"\n", "&#10;", "\r", "&#13;", "\t", "&#9;")
+	libxml2TextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#13;")
+)
 
 // text adds character data to the innermost open element. It reports false for text
 // after a child (mixed content), which this writer does not lay out.
@@ -107,6 +165,7 @@ func (w *writer) text(s string) bool {
 
 // close ends the innermost open element, name.
 func (w *writer) close(name string) {
+	w.endAttrs()
 	depth := len(w.stack)
 	top := w.stack[depth-1]
 	w.stack = w.stack[:depth-1]
@@ -120,7 +179,7 @@ func (w *writer) close(name string) {
 		w.b.WriteString("/>\n")
 	default:
 		w.b.WriteByte('>')
-		escaper.WriteString(&w.b, top.text)
+		top.textEscaper(depth).WriteString(&w.b, top.text)
 		w.b.WriteString("</")
 		w.b.WriteString(name)
 		w.b.WriteString(">\n")

@@ -10,6 +10,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/virtunit/virtunit/internal/xmlscan"
@@ -92,7 +93,7 @@ func formatTokens(in string) (string, error) {
 		return "", fmt.Errorf("reformat XML: incomplete document")
 	}
 	var b bytes.Buffer
-	write(&b, root, 0)
+	write(&b, root, "", 0, false)
 	return b.String(), nil
 }
 
@@ -103,32 +104,38 @@ func qname(n xml.Name) string {
 	return n.Local
 }
 
-func write(b *bytes.Buffer, n *node, depth int) {
+// write lays n out at depth; inMetadata says n is inside the root's <metadata>,
+// which libvirt writes as libxml2 does (openElement.libxml2Style).
+func write(b *bytes.Buffer, n *node, parent string, depth int, inMetadata bool) {
 	indent := strings.Repeat("  ", depth)
+	attrEsc, textEsc, quote := escaper, escaper, "'"
+	if inMetadata {
+		attrEsc, textEsc, quote = libxml2AttrEscaper, libxml2TextEscaper, "\""
+	}
 	b.WriteString(indent)
 	b.WriteByte('<')
 	b.WriteString(n.name)
-	for _, a := range n.attrs {
+	for _, a := range libvirtAttrs(parent, n.name, slices.Clone(n.attrs)) {
 		b.WriteByte(' ')
 		b.WriteString(qname(a.Name))
-		b.WriteString("='")
-		b.WriteString(escape(a.Value))
-		b.WriteByte('\'')
+		b.WriteString("=" + quote)
+		b.WriteString(attrEsc.Replace(a.Value))
+		b.WriteString(quote)
 	}
 	switch {
 	case len(n.children) == 0 && n.raw == "":
 		b.WriteString("/>\n")
 	case len(n.children) == 0:
 		b.WriteByte('>')
-		b.WriteString(escape(n.raw))
+		b.WriteString(textEsc.Replace(n.raw))
 		b.WriteString("</" + n.name + ">\n")
 	default:
 		b.WriteString(">\n")
 		if n.text != "" {
-			b.WriteString(indent + "  " + escape(n.text) + "\n")
+			b.WriteString(indent + "  " + textEsc.Replace(n.text) + "\n")
 		}
 		for _, c := range n.children {
-			write(b, c, depth+1)
+			write(b, c, n.name, depth+1, inMetadata || depth == 1 && n.name == "metadata")
 		}
 		b.WriteString(indent + "</" + n.name + ">\n")
 	}

@@ -108,3 +108,43 @@ func TestLeafTextVerbatim(t *testing.T) {
 		}
 	}
 }
+
+// TestLibvirtAttributeRules: what libvirt writes differently from libvirtxml's
+// fields, the same through the plain writer and the token path (a namespace takes a
+// document there): attribute orders, a PCI controller's port in hex, and the root's
+// <metadata> as libxml2 dumps it (double quotes, text quotes unescaped).
+func TestLibvirtAttributeRules(t *testing.T) {
+	body := `<metadata><app:i xmlns:app="urn:x" a="it's" b="say &quot;hi&quot;">"q" &amp; 'q'</app:i></metadata>` +
+		`<cpu match="exact" mode="custom" check="none"><model fallback="forbid">qemu64</model></cpu>` +
+		`<devices><controller ports="15" type="usb" index="0" model="qemu-xhci"/>` +
+		`<controller type="pci" index="1" model="pcie-root-port"><target chassis="1" port="16"/></controller>` +
+		`<redirdev type="spicevmc" bus="usb"/><video><model type="qxl" heads="1" ram="65536" vram="65536" vgamem="16384" primary="yes"/></video></devices>`
+	want := `<domain type='kvm'>
+  <metadata>
+    <app:i xmlns:app="urn:x" a="it's" b="say &quot;hi&quot;">"q" &amp; 'q'</app:i>
+  </metadata>
+  <cpu mode='custom' match='exact' check='none'>
+    <model fallback='forbid'>qemu64</model>
+  </cpu>
+  <devices>
+    <controller type='usb' index='0' model='qemu-xhci' ports='15'/>
+    <controller type='pci' index='1' model='pcie-root-port'>
+      <target chassis='1' port='0x10'/>
+    </controller>
+    <redirdev bus='usb' type='spicevmc'/>
+    <video>
+      <model type='qxl' ram='65536' vram='65536' vgamem='16384' heads='1' primary='yes'/>
+    </video>
+  </devices>
+</domain>
+`
+	plain := `<domain type="kvm">` + body + `</domain>`
+	if got, ok := formatPlain(plain); !ok || got != want {
+		t.Errorf("formatPlain: %v\n%s\nwant\n%s", ok, got, want)
+	}
+	// A comment between elements is outside the plain subset.
+	tokens := `<domain type="kvm"><!-- c -->` + body + `</domain>`
+	if got, err := formatTokens(tokens); err != nil || got != want {
+		t.Errorf("formatTokens: %v\n%s\nwant\n%s", err, got, want)
+	}
+}
