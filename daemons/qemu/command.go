@@ -206,7 +206,9 @@ func unsupported(format string, args ...any) error {
 func escapeComma(s string) string { return strings.ReplaceAll(s, ",", ",,") }
 
 // cpuModel: host-passthrough and host-model need KVM (under TCG QEMU's "max" is the
-// closest); a custom model is passed on; without <cpu> libvirt uses qemu64.
+// closest); a custom model is passed on with its features (require and force turn
+// one on, disable and forbid off, as libvirt writes them); without <cpu> libvirt
+// uses qemu64.
 func cpuModel(def *libvirtxml.Domain, accel string) string {
 	cpu := def.CPU
 	switch {
@@ -217,24 +219,40 @@ func cpuModel(def *libvirtxml.Domain, accel string) string {
 			return "host"
 		}
 		return "max"
-	case cpu.Model != nil && cpu.Model.Value != "":
-		return cpu.Model.Value
+	case cpu.Mode == "maximum":
+		return "max"
 	}
-	return "qemu64"
+	model := "qemu64"
+	if cpu.Model != nil && cpu.Model.Value != "" {
+		model = cpu.Model.Value
+	}
+	for _, f := range cpu.Features {
+		switch f.Policy {
+		case "disable", "forbid":
+			model += "," + f.Name + "=off"
+		default:
+			model += "," + f.Name + "=on"
+		}
+	}
+	return model
 }
 
+// smp is -smp: the vCPUs and their topology, dies included when <topology> gives
+// them (one per socket by default), as libvirt writes it.
 func smp(def *libvirtxml.Domain) string {
 	n := def.VCPU.Value
 	sockets, cores, threads := n, uint(1), uint(1)
+	dies := ""
 	if def.CPU != nil && def.CPU.Topology != nil {
 		t := def.CPU.Topology
 		sockets, cores, threads = uint(max(t.Sockets, 1)), uint(max(t.Cores, 1)), uint(max(t.Threads, 1))
+		dies = fmt.Sprintf("dies=%d,", max(t.Dies, 1))
 	}
 	if cur := def.VCPU.Current; cur > 0 && cur < n {
 		// The rest can be plugged in later (setvcpus --live).
-		return fmt.Sprintf("%d,maxcpus=%d,sockets=%d,cores=%d,threads=%d", cur, n, sockets, cores, threads)
+		return fmt.Sprintf("%d,maxcpus=%d,sockets=%d,%scores=%d,threads=%d", cur, n, sockets, dies, cores, threads)
 	}
-	return fmt.Sprintf("%d,sockets=%d,cores=%d,threads=%d", n, sockets, cores, threads)
+	return fmt.Sprintf("%d,sockets=%d,%scores=%d,threads=%d", n, sockets, dies, cores, threads)
 }
 
 // addFlash writes a pflash loader (UEFI) and its variable store as libvirt 9.0 does,

@@ -88,6 +88,9 @@ func (d *Driver) complete(ctx context.Context, def *libvirtxml.Domain) (libvirt.
 			*a = "destroy"
 		}
 	}
+	if def.Clock == nil {
+		def.Clock = &libvirtxml.DomainClock{Offset: "utc"}
+	}
 	if def.OnReboot == "" {
 		def.OnReboot = "restart"
 	}

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -31,8 +32,15 @@ func completeDevices(def *libvirtxml.Domain, em *emulator) error {
 		devs.MemBalloon = &libvirtxml.DomainMemBalloon{Model: "virtio"}
 	}
 	for i := range devs.Interfaces {
-		if devs.Interfaces[i].MAC == nil {
-			devs.Interfaces[i].MAC = &libvirtxml.DomainInterfaceMAC{Address: newMAC()}
+		nic := &devs.Interfaces[i]
+		if nic.MAC == nil {
+			nic.MAC = &libvirtxml.DomainInterfaceMAC{Address: newMAC()}
+		}
+		// libvirt 9.0's default NIC on x86, q35 included (qemuDomainDefaultNetModel).
+		if nic.Source == nil || nic.Source.Hostdev == nil {
+			if nic.Model == nil || nic.Model.Type == "" {
+				nic.Model = &libvirtxml.DomainInterfaceModel{Type: "rtl8139"}
+			}
 		}
 	}
 	for i := range devs.Watchdogs {
@@ -40,10 +48,16 @@ func completeDevices(def *libvirtxml.Domain, em *emulator) error {
 			devs.Watchdogs[i].Action = "reset"
 		}
 	}
-	if def.CPU == nil {
-		// QEMU's default CPU for PC machines, which libvirt writes out.
-		def.CPU = &libvirtxml.DomainCPU{Mode: "custom", Match: "exact", Check: "none",
-			Model: &libvirtxml.DomainCPUModel{Fallback: "forbid", Value: "qemu64"}}
+	for i := range devs.Channels {
+		// A unix channel without a path gets one at start (channelSocket); until
+		// then libvirt writes no <source> for it, and neither does libvirtxml once
+		// the mode is unset.
+		if src := devs.Channels[i].Source; src != nil && src.UNIX != nil && src.UNIX.Path == "" {
+			src.UNIX.Mode = ""
+		}
+	}
+	if err := completeCPU(def); err != nil {
+		return err
 	}
 	if err := assignVirtioSerialPorts(devs); err != nil {
 		return err
@@ -54,10 +68,97 @@ func completeDevices(def *libvirtxml.Domain, em *emulator) error {
 	return assignPCIAddresses(def, q35)
 }
 
+// completeCPU fills in the CPU libvirt writes out: QEMU's default model for PC
+// machines when there is no <cpu> or no model in a custom one, the check (and
+// migratability) each mode implies, and one die per socket.
+func completeCPU(def *libvirtxml.Domain) error {
+	if def.CPU == nil {
+		def.CPU = &libvirtxml.DomainCPU{}
+	}
+	cpu := def.CPU
+	switch cpu.Mode {
+	case "", "custom":
+		cpu.Mode = "custom"
+		if cpu.Match == "" {
+			cpu.Match = "exact"
+		}
+		switch {
+		case cpu.Model == nil || cpu.Model.Value == "":
+			fallback := "forbid"
+			if cpu.Model != nil && cpu.Model.Fallback != "" {
+				fallback = cpu.Model.Fallback
+			}
+			cpu.Model = &libvirtxml.DomainCPUModel{Fallback: fallback, Value: "qemu64"}
+		case cpu.Model.Fallback == "":
+			cpu.Model.Fallback = "allow"
+		}
+		if cpu.Check == "" {
+			cpu.Check = "none" // nothing to check against under TCG
+		}
+	case "host-model":
+		if cpu.Check == "" {
+			cpu.Check = "partial"
+		}
+	case "host-passthrough":
+		if cpu.Check == "" {
+			cpu.Check = "none"
+		}
+		if cpu.Migratable == "" {
+			cpu.Migratable = "on"
+		}
+	case "maximum":
+		if cpu.Check == "" {
+			cpu.Check = "none"
+		}
+	}
+	if t := cpu.Topology; t != nil {
+		if t.Dies == 0 {
+			t.Dies = 1
+		}
+		if uint(t.Sockets*t.Dies*t.Cores*t.Threads) != def.VCPU.Value {
+			return unsupported("CPU topology doesn't match maximum vcpu count")
+		}
+	}
+	return nil
+}
+
 // diskBuses is the bus a disk without one gets from its target name's prefix.
 var diskBuses = []struct{ prefix, bus string }{{"hd", "ide"}, {"sd", "scsi"}, {"vd", "virtio"}, {"fd", "fdc"}, {"xvd", "xen"}, {"ub", "usb"}}
 
+// sortDisks puts disks in the order libvirt's parser keeps them
+// (virDomainDiskInsertPreAlloced): each disk goes before the first disk on the same
+// bus whose target sorts after it. The bus is the one written, before defaults: disks
+// that name none all count as one bus.
+func sortDisks(disks []libvirtxml.DomainDisk) {
+	key := func(d *libvirtxml.DomainDisk) (string, int) {
+		if d.Target == nil {
+			return "", 0
+		}
+		return d.Target.Bus, diskIndex(d.Target.Dev)
+	}
+	out := make([]libvirtxml.DomainDisk, 0, len(disks))
+	for _, d := range disks {
+		bus, n := key(&d)
+		at := -1
+		for i := len(out) - 1; i >= 0; i-- {
+			b, m := key(&out[i])
+			switch {
+			case b == bus && m > n:
+				at = i
+			case b == bus && at == -1:
+				at = i + 1
+			}
+		}
+		if at < 0 {
+			at = len(out)
+		}
+		out = slices.Insert(out, at, d)
+	}
+	copy(disks, out)
+}
+
 func completeDisks(devs *libvirtxml.DomainDeviceList, q35 bool) error {
+	sortDisks(devs.Disks)
 	for i := range devs.Disks {
 		disk := &devs.Disks[i]
 		if disk.Target == nil || disk.Target.Dev == "" {
@@ -196,18 +297,21 @@ func completeControllers(def *libvirtxml.Domain, q35 bool) {
 			addCtl("pci", "pci-root", 0)
 		}
 	}
-	for _, disk := range devs.Disks {
-		a := disk.Address
-		if a == nil || a.Drive == nil || a.Drive.Controller == nil {
-			continue
-		}
-		typ := map[string]string{"ide": "ide", "sata": "sata", "scsi": "scsi", "fdc": "fdc"}[disk.Target.Bus]
-		if typ != "" && !has(typ, *a.Drive.Controller) {
-			model := ""
-			if typ == "scsi" {
-				model = "lsilogic"
+	// The disks' controllers, bus by bus in the order libvirt adds them
+	// (virDomainDefAddImplicitControllers), each bus's in disk order.
+	for _, typ := range []string{"scsi", "fdc", "ide", "sata"} {
+		for _, disk := range devs.Disks {
+			a := disk.Address
+			if disk.Target == nil || disk.Target.Bus != typ || a == nil || a.Drive == nil || a.Drive.Controller == nil {
+				continue
 			}
-			addCtl(typ, model, *a.Drive.Controller)
+			if !has(typ, *a.Drive.Controller) {
+				model := ""
+				if typ == "scsi" {
+					model = "lsilogic"
+				}
+				addCtl(typ, model, *a.Drive.Controller)
+			}
 		}
 	}
 	for i := range devs.Controllers {
@@ -277,13 +381,22 @@ func completeGraphics(devs *libvirtxml.DomainDeviceList) {
 		switch {
 		case g.VNC != nil:
 			if g.VNC.Socket == "" {
-				if g.VNC.Port <= 0 && g.VNC.AutoPort == "" {
+				switch {
+				case g.VNC.Port <= 0 && g.VNC.AutoPort == "":
 					g.VNC.Port, g.VNC.AutoPort = -1, "yes"
+				case g.VNC.AutoPort == "":
+					g.VNC.AutoPort = "no"
 				}
 				g.VNC.Listeners = listen(g.VNC.Listen, g.VNC.Listeners)
 			}
 		case g.Spice != nil:
 			spice = true
+			if g.Spice.Port == 0 && g.Spice.TLSPort <= 0 && g.Spice.AutoPort == "" && g.Spice.Listen == "" && len(g.Spice.Listeners) == 0 {
+				// Nothing says where to listen: libvirt listens nowhere (type
+				// 'none', a client connects through the monitor's fd).
+				g.Spice.Listeners = []libvirtxml.DomainGraphicListener{{}}
+				continue
+			}
 			if g.Spice.Port <= 0 && g.Spice.TLSPort <= 0 && g.Spice.AutoPort == "" {
 				g.Spice.AutoPort = "yes"
 			}
@@ -300,11 +413,15 @@ func completeGraphics(devs *libvirtxml.DomainDeviceList) {
 		}
 		devs.Audios = append(devs.Audios, a)
 	}
+	// libvirt 9.0's default model on x86 is cirrus (qemuDomainDeviceVideoDefPostParse).
 	if len(devs.Graphics) > 0 && len(devs.Videos) == 0 {
-		devs.Videos = append(devs.Videos, libvirtxml.DomainVideo{Model: libvirtxml.DomainVideoModel{Type: "vga"}})
+		devs.Videos = append(devs.Videos, libvirtxml.DomainVideo{Model: libvirtxml.DomainVideoModel{Type: "cirrus"}})
 	}
 	for i := range devs.Videos {
 		m := &devs.Videos[i].Model
+		if m.Type == "" {
+			m.Type = "cirrus"
+		}
 		switch m.Type {
 		case "vga", "cirrus", "bochs", "vmvga":
 			if m.VRam == 0 {

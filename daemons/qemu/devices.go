@@ -458,6 +458,16 @@ func listenAddress(attr string, ls []libvirtxml.DomainGraphicListener, dflt stri
 	return addr
 }
 
+// spiceListensNowhere: a listen of type 'none' (libvirtxml's listener with no type).
+func spiceListensNowhere(sp *libvirtxml.DomainGraphicSpice) bool {
+	for _, l := range sp.Listeners {
+		if l.Address == nil && l.Network == nil && l.Socket == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // addGraphics: VNC on a unix socket, a fixed port, or (autoport) the first free
 // port from 5900, which QEMU itself picks so two starts cannot race for it; SPICE on
 // the port the start chose (l.spicePort) without TLS.
@@ -500,6 +510,9 @@ func addGraphics(c *command, d *libvirtxml.DomainDeviceList, l launch, cfg *Conf
 				port = l.spicePort
 			}
 			arg := fmt.Sprintf("port=%d,addr=%s", port, listenAddress(sp.Listen, sp.Listeners, cfg.SpiceListen))
+			if spiceListensNowhere(sp) {
+				arg = "port=0"
+			}
 			if _, _, _, ok := graphicsPassword(g, cfg); !ok {
 				arg += ",disable-ticketing=on"
 			}
@@ -521,6 +534,9 @@ func addVideos(c *command, def *libvirtxml.Domain) error {
 			continue
 		}
 		primary := i == 0
+		if !primary && m.Type != "qxl" && m.Type != "virtio" {
+			return unsupported("video type '%s' is only valid as primary video device", m.Type)
+		}
 		id := fmt.Sprintf("video%d", i)
 		var p props
 		switch m.Type {

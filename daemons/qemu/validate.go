@@ -1,7 +1,12 @@
 package qemu
 
 import (
+	"strings"
+
+	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
 // checkSupported refuses, naming the element, what a definition may say and the
@@ -54,15 +59,37 @@ func checkSupported(def *libvirtxml.Domain) error {
 	}
 	if cpu := def.CPU; cpu != nil {
 		switch {
-		case len(cpu.Features) > 0:
-			return unsupported("<cpu><feature> is not supported by virtunit yet")
+		case len(cpu.Features) > 0 && cpu.Mode != "" && cpu.Mode != "custom":
+			return unsupported("<cpu><feature> is only supported with mode='custom' by virtunit yet")
 		case cpu.Cache != nil || cpu.MaxPhysAddr != nil:
 			return unsupported("<cpu><cache> and <cpu><maxphysaddr> are not supported by virtunit yet")
 		case cpu.Mode != "" && cpu.Mode != "custom" && cpu.Mode != "host-passthrough" && cpu.Mode != "host-model" && cpu.Mode != "maximum":
 			return unsupported("CPU mode '%s' is not supported", cpu.Mode)
 		}
+		if err := checkCPUFeatures(cpu.Features); err != nil {
+			return err
+		}
 	}
 	return checkDevices(def.Devices)
+}
+
+// checkCPUFeatures refuses what libvirt refuses in <feature>, and any name that is
+// not one word: the names go into -cpu as they are.
+func checkCPUFeatures(fs []libvirtxml.DomainCPUFeature) error {
+	for _, f := range fs {
+		switch {
+		case f.Name == "":
+			return virerror.New(libvirt.ErrXMLError, virerror.FromCPU, "Invalid CPU feature name")
+		case strings.Trim(f.Name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != "":
+			return virerror.New(libvirt.ErrConfigUnsupported, virerror.FromCPU, "unknown CPU feature: %s", f.Name)
+		}
+		switch f.Policy {
+		case "", "force", "require", "optional", "disable", "forbid":
+		default:
+			return virerror.New(libvirt.ErrXMLError, virerror.FromCPU, "Invalid CPU feature policy '%s'", f.Policy)
+		}
+	}
+	return nil
 }
 
 func checkOS(os *libvirtxml.DomainOS) error {

@@ -75,7 +75,7 @@ func TestVirtInstall(t *testing.T) {
 	}
 	wantContains(t, "q35 live XML", d.Virsh(t, "dumpxml", "q35"),
 		"<controller type='pci' index='1' model='pcie-root-port'>",
-		"<model type='vga' heads='1' vram='16384' primary='yes'/>",
+		"<model type='vga' vram='16384' heads='1' primary='yes'/>",
 		"<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>")
 	d.Virsh(t, "destroy", "q35")
 

@@ -34,6 +34,7 @@ const (
 	FromSecurity  Domain = 24
 	FromInterface Domain = 26
 	FromSecret    Domain = 30
+	FromCPU       Domain = 31
 	FromNWFilter  Domain = 33
 	FromHook      Domain = 34
 

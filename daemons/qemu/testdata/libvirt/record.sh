@@ -8,6 +8,11 @@
 #   ../virtinst/NAME.xml         virt-install --print-xml of each recipe in virtinst.txt
 #   ../virtinst/NAME.defined     virsh dumpxml --inactive after virsh define of NAME.xml
 #   ../virtinst/NAME.libvirt     virsh domxml-to-native qemu-argv of NAME.xml
+#   ../defaults/NAME.defined     virsh dumpxml --inactive after virsh define of
+#                                ../defaults/NAME.xml (hand-written definitions that
+#                                leave libvirt's defaults to libvirt)
+#   ../defaults/NAME.libvirt     virsh domxml-to-native qemu-argv of NAME.xml
+#   ../defaults/NAME.err         libvirt's error, for a definition it refuses
 #
 # usage (as root, Debian 12, packages libvirt-daemon libvirt-daemon-driver-qemu
 # libvirt-clients qemu-system-x86 ovmf virtinst):
@@ -76,6 +81,21 @@ timeout -k 5 600 unshare --mount --propagation private --net sh -eu -c '
 			virsh -c $U undefine --nvram "$dom" >/dev/null
 		else
 			rm -f "$n.libvirt.tmp"
+		fi
+	done
+	for x in "$HERE"/../defaults/*.xml; do
+		n=${x%.xml}
+		rm -f "$n.defined" "$n.libvirt" "$n.err"
+		if dom=$(virsh -c $U define "$x" 2>"$n.err" | sed -n "s/^Domain .\(.*\). defined.*/\1/p") && [ -n "$dom" ]; then
+			rm -f "$n.err"
+			virsh -c $U dumpxml --inactive "$dom" >"$n.defined"
+			# TCG cannot run every CPU mode: then there is no command line.
+			if virsh -c $U domxml-to-native qemu-argv --xml "$x" >"$n.libvirt.tmp" 2>/dev/null; then
+				mv "$n.libvirt.tmp" "$n.libvirt"
+			else
+				rm -f "$n.libvirt.tmp"
+			fi
+			virsh -c $U undefine --nvram "$dom" >/dev/null
 		fi
 	done
 	mkdir -p "$HERE/../virtinst"
