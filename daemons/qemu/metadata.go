@@ -1,11 +1,8 @@
 package qemu
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
-	"io"
 	"strings"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -69,7 +66,12 @@ func (d *Driver) DomainGetMetadata(ctx context.Context, a libvirt.DomainGetMetad
 		}
 		for _, el := range metadataElements(inner) {
 			if el.uri == a.Uri[0] {
-				return libvirt.DomainGetMetadataRet{Metadata: el.text}, nil
+				root, err := parseMetaElement(el.text)
+				if err != nil {
+					return libvirt.DomainGetMetadataRet{}, err
+				}
+				stripNamespace(root, el.uri)
+				return libvirt.DomainGetMetadataRet{Metadata: root.String()}, nil
 			}
 		}
 		return libvirt.DomainGetMetadataRet{}, notFound
@@ -110,10 +112,14 @@ func (d *Driver) DomainSetMetadata(ctx context.Context, a libvirt.DomainSetMetad
 		}
 		var el string
 		if value != "" {
-			var err error
-			if el, err = namespacedElement(value, key, uri); err != nil {
+			root, err := parseMetaElement(value)
+			if err != nil {
 				return struct{}{}, err
 			}
+			if err := injectNamespace(root, key, uri); err != nil {
+				return struct{}{}, err
+			}
+			el = root.String()
 		}
 		change = func(def *libvirtxml.Domain) error {
 			var keep []string
@@ -239,60 +245,4 @@ func metadataElements(inner string) []metadataEntry {
 		}
 	}
 	return out
-}
-
-// namespacedElement checks that value is one XML element and puts it in namespace uri
-// under prefix key, as libvirt's virXMLNodeSetNamespace does.
-func namespacedElement(value, key, uri string) (string, error) {
-	bad := func(why string) error {
-		return virerror.New(libvirt.ErrXMLError, virerror.FromDomain, "%s", why)
-	}
-	dec := xml.NewDecoder(strings.NewReader(value))
-	var buf bytes.Buffer
-	enc := xml.NewEncoder(&buf)
-	depth, roots := 0, 0
-	for {
-		tok, err := dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return "", bad("(metadata_xml):1: " + err.Error())
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if depth == 0 {
-				roots++
-				t.Name = xml.Name{Local: key + ":" + t.Name.Local}
-				t.Attr = append(t.Attr, xml.Attr{Name: xml.Name{Local: "xmlns:" + key}, Value: uri})
-			}
-			depth++
-			enc.EncodeToken(t)
-		case xml.EndElement:
-			depth--
-			if depth == 0 {
-				t.Name = xml.Name{Local: key + ":" + t.Name.Local}
-			}
-			enc.EncodeToken(t)
-		case xml.CharData:
-			if depth == 0 {
-				if strings.TrimSpace(string(t)) != "" {
-					return "", bad("metadata is not a single element")
-				}
-				continue
-			}
-			enc.EncodeToken(t)
-		case xml.Comment, xml.ProcInst, xml.Directive:
-			if depth > 0 {
-				enc.EncodeToken(xml.CopyToken(t))
-			}
-		}
-	}
-	if roots != 1 {
-		return "", bad("metadata is not a single element")
-	}
-	if err := enc.Flush(); err != nil {
-		return "", bad(err.Error())
-	}
-	return buf.String(), nil
 }
