@@ -144,7 +144,6 @@ func write(b *bytes.Buffer, n *node, parent string, depth int, inMetadata bool) 
 // escape is libvirt's virBufferEscapeString for XML.
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&apos;", "\"", "&quot;")
 
-
 // Marshal formats what a libvirtxml document marshals to. Every libvirtxml document's
 // Marshal is xml.MarshalIndent of itself, which encode writes in one pass where it
 // can; the rest take that Marshal and Format.
