@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+	"golang.org/x/sys/unix"
 
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
@@ -43,7 +45,20 @@ func probeEmulator(ctx context.Context, path string) (*emulator, error) {
 		"-machine", "none", "-accel", "tcg", "-qmp", "stdio")
 	cmd.Stdin = &in
 	cmd.Env = []string{"LC_ALL=C", "PATH=" + guestPath()}
-	out, err := cmd.Output()
+	// QEMU's answers go to a memory file, not a pipe: when a pipe is full QEMU
+	// keeps the rest of an answer to write later, and "quit" ends it first, so a
+	// busy machine lost the long answer to qom-list-types.
+	fd, err := unix.MemfdCreate("qemu-probe", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, failed(fmt.Errorf("memfd_create: %w", err))
+	}
+	outFile := os.NewFile(uintptr(fd), "qemu-probe")
+	defer outFile.Close()
+	cmd.Stdout = outFile
+	if err := cmd.Run(); err != nil {
+		return nil, failed(err)
+	}
+	out, err := io.ReadAll(io.NewSectionReader(outFile, 0, 1<<30))
 	if err != nil {
 		return nil, failed(err)
 	}
