@@ -147,8 +147,9 @@ func (d *Driver) DomainInterfaceStats(ctx context.Context, a libvirt.DomainInter
 			continue
 		}
 		if dev == "" {
-			return libvirt.DomainInterfaceStatsRet{}, virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU,
-				"interface stats are not available for interfaces without a host device")
+			// A user-mode NIC has no host side to count (libvirt's words).
+			return libvirt.DomainInterfaceStatsRet{}, virerror.New(libvirt.ErrInternalError, virerror.FromQEMU,
+				"Interface name not provided")
 		}
 		c, ok := tapCounters(dev)
 		if !ok {

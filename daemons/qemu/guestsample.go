@@ -38,15 +38,20 @@ func queryBalloon(ctx context.Context, mon *qmp.Monitor, def *libvirtxml.Domain)
 	if err := mon.Execute(ctx, "query-balloon", nil, &b); err == nil {
 		out.actual = b.Actual
 	}
+	// QEMU reports a statistic the guest has not given as 2^64-1, which the
+	// int64 conversion below makes -1: absent.
 	var gs struct {
-		Stats      map[string]int64 `json:"stats"`
-		LastUpdate int64            `json:"last-update"`
+		Stats      map[string]uint64 `json:"stats"`
+		LastUpdate int64             `json:"last-update"`
 	}
 	// Fails with "guest hasn't updated any stats yet" until the guest driver has
 	// reported once; libvirt ignores that as well.
 	args := map[string]string{"path": "/machine/peripheral/balloon0", "property": "guest-stats"}
 	if err := mon.Execute(ctx, "qom-get", args, &gs); err == nil {
-		out.stats, out.lastUpdate = gs.Stats, gs.LastUpdate
+		out.stats, out.lastUpdate = make(map[string]int64, len(gs.Stats)), gs.LastUpdate
+		for k, v := range gs.Stats {
+			out.stats[k] = int64(v)
+		}
 	}
 	return out
 }
