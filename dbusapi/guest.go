@@ -138,6 +138,24 @@ func (s *Server) domainGuestMethods() map[string]method[libvirt.Domain] {
 			}
 			return []any{out}, err
 		},
+		"GetControlInfo": func(ctx context.Context, d dom, a args) ([]any, error) {
+			r, err := hv.DomainGetControlInfo(ctx, libvirt.DomainGetControlInfoArgs{Dom: d, Flags: a.u32(0)})
+			return []any{struct {
+				State, Details uint32
+				StateTime      uint64
+			}{r.State, r.Details, r.StateTime}}, err
+		},
+		"GetTime": func(ctx context.Context, d dom, a args) ([]any, error) {
+			r, err := hv.DomainGetTime(ctx, libvirt.DomainGetTimeArgs{Dom: d, Flags: a.u32(0)})
+			return []any{struct {
+				Seconds  uint64
+				Nseconds uint32
+			}{uint64(r.Seconds), r.Nseconds}}, err
+		},
+		"SetTime": func(ctx context.Context, d dom, a args) ([]any, error) {
+			return none(hv.DomainSetTime(ctx, libvirt.DomainSetTimeArgs{Dom: d, Seconds: int64(a.u64(0)), Nseconds: a.u32(1),
+				Flags: libvirt.DomainSetTimeFlags(a.u32(2))}))
+		},
 		"Save": func(ctx context.Context, d dom, a args) ([]any, error) {
 			return none(hv.DomainSaveFlags(ctx, libvirt.DomainSaveFlagsArgs{Dom: d, To: a.str(0), Dxml: optString(a.str(1)), Flags: a.u32(2)}))
 		},

@@ -75,6 +75,7 @@ type Hypervisor interface {
 	DomainGetCPUStats(ctx context.Context, a libvirt.DomainGetCPUStatsArgs) (libvirt.DomainGetCPUStatsRet, error)
 	DomainGetJobInfo(ctx context.Context, a libvirt.DomainGetJobInfoArgs) (libvirt.DomainGetJobInfoRet, error)
 	DomainGetJobStats(ctx context.Context, a libvirt.DomainGetJobStatsArgs) (libvirt.DomainGetJobStatsRet, error)
+	DomainGetControlInfo(ctx context.Context, a libvirt.DomainGetControlInfoArgs) (libvirt.DomainGetControlInfoRet, error)
 
 	// How many vCPUs a guest of this hypervisor may have.
 	ConnectGetMaxVcpus(ctx context.Context, a libvirt.ConnectGetMaxVcpusArgs) (libvirt.ConnectGetMaxVcpusRet, error)
@@ -129,6 +130,8 @@ type Hypervisor interface {
 	// What the guest agent knows.
 	DomainInterfaceAddresses(ctx context.Context, a libvirt.DomainInterfaceAddressesArgs) (libvirt.DomainInterfaceAddressesRet, error)
 	DomainGetFsinfo(ctx context.Context, a libvirt.DomainGetFsinfoArgs) (libvirt.DomainGetFsinfoRet, error)
+	DomainGetTime(ctx context.Context, a libvirt.DomainGetTimeArgs) (libvirt.DomainGetTimeRet, error)
+	DomainSetTime(ctx context.Context, a libvirt.DomainSetTimeArgs) (struct{}, error)
 
 	// The QEMU program (libvirt-qemu): a guest's monitor and agent, raw.
 	QEMUDomainMonitorCommand(ctx context.Context, a libvirt.QEMUDomainMonitorCommandArgs) (libvirt.QEMUDomainMonitorCommandRet, error)

@@ -237,3 +237,37 @@ func (t *jobTracker) running() *jobProgress {
 	defer t.mu.Unlock()
 	return t.current
 }
+
+// The states of virsh domcontrol (virDomainControlState).
+const (
+	controlOK  = 0
+	controlJob = 1
+)
+
+// DomainGetControlInfo is virsh domcontrol: whether the guest's controls are free,
+// or held by a job and since when, as qemuDomainGetControlInfo reports them.
+func (d *Driver) DomainGetControlInfo(ctx context.Context, a libvirt.DomainGetControlInfoArgs) (libvirt.DomainGetControlInfoRet, error) {
+	if err := checkFlags(a.Flags, 0, "qemuDomainGetControlInfo"); err != nil {
+		return libvirt.DomainGetControlInfoRet{}, err
+	}
+	dom, err := d.get(a.Dom)
+	if err != nil {
+		return libvirt.DomainGetControlInfoRet{}, err
+	}
+	if !dom.active() {
+		return libvirt.DomainGetControlInfoRet{}, errNotRunning()
+	}
+	dom.jobs.mu.Lock()
+	j := dom.jobs.current
+	dom.jobs.mu.Unlock()
+	if j != nil {
+		return libvirt.DomainGetControlInfoRet{State: controlJob, StateTime: j.elapsed()}, nil
+	}
+	if !dom.job.TryLock() {
+		// A short job (a hotplug, a lifecycle change) holds the guest; it keeps
+		// no start time.
+		return libvirt.DomainGetControlInfoRet{State: controlJob}, nil
+	}
+	dom.job.Unlock()
+	return libvirt.DomainGetControlInfoRet{State: controlOK}, nil
+}

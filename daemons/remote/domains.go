@@ -75,6 +75,7 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		rpc.Handle(DomainGetCPUStats, d.DomainGetCPUStats, ro),
 		rpc.Handle(DomainGetJobInfo, d.DomainGetJobInfo, ro, prio),
 		rpc.Handle(DomainGetJobStats, d.DomainGetJobStats, ro, prio),
+		rpc.Handle(DomainGetControlInfo, d.DomainGetControlInfo, ro, prio),
 		rpc.Handle(ConnectGetMaxVcpus, d.ConnectGetMaxVcpus, ro, inline),
 
 		rpc.Handle(DomainAttachDevice, d.DomainAttachDevice),
@@ -121,5 +122,8 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 
 		rpc.Handle(DomainInterfaceAddresses, d.DomainInterfaceAddresses, ro),
 		rpc.Handle(DomainGetFsinfo, d.DomainGetFsinfo),
+		// The agent answers these: domain:write, as in libvirt.
+		rpc.Handle(DomainGetTime, d.DomainGetTime),
+		rpc.Handle(DomainSetTime, d.DomainSetTime),
 	}, DomainEventProcedures(hub)...)
 }
