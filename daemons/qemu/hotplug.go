@@ -483,6 +483,11 @@ func (d *Driver) plugNIC(ctx context.Context, dom *domain, r *running, def *libv
 			r.mon.Execute(context.WithoutCancel(ctx), "netdev_del", map[string]string{"id": fdName}, nil)
 			return monitorError(err)
 		}
+		if !linkUp(nic) {
+			if err := r.mon.Execute(ctx, "set_link", map[string]any{"name": dev["id"], "up": false}, nil); err != nil {
+				return monitorError(err)
+			}
+		}
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ func (d *Driver) DomainUpdateDeviceFlags(ctx context.Context, a libvirt.DomainUp
 		return struct{}{}, err
 	}
 	defer dom.job.Unlock()
+	if dev.nic != nil {
+		return struct{}{}, d.updateInterface(ctx, dom, dev, live, config)
+	}
 	if dev.disk == nil {
 		return struct{}{}, virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "device type '%s' cannot be updated", dev.kind)
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -369,6 +370,31 @@ func TestRunningGuest(t *testing.T) {
 		g.sh(t, "mkdir -p /mnt && mount -t tmpfs vutmp /mnt")
 		d.Virsh(t, "domfsinfo", g.name)
 		wantMatch(t, "vcpucount --guest", d.Virsh(t, "vcpucount", "--guest", g.name), `^[12]\n`)
+		// The guest's clock starts from the host's (an RTC in UTC).
+		m := regexp.MustCompile(`Time: (\d+)`).FindStringSubmatch(d.Virsh(t, "domtime", g.name))
+		if m == nil {
+			t.Fatal("domtime printed no time")
+		}
+		if secs, _ := strconv.ParseInt(m[1], 10, 64); secs < time.Now().Add(-time.Hour).Unix() || secs > time.Now().Add(time.Hour).Unix() {
+			t.Errorf("domtime %d is more than an hour from the host's %d", secs, time.Now().Unix())
+		}
+		wantMatch(t, "domcontrol", d.Virsh(t, "domcontrol", g.name), `^ok\n`)
+
+		// domif-setlink is an update-device of the interface: the guest sees its
+		// carrier go and come back; --config keeps the state for the next start.
+		const mac = "52:54:00:00:00:43"
+		d.Virsh(t, "domif-setlink", g.name, mac, "down")
+		wantMatch(t, "domif-getlink", d.Virsh(t, "domif-getlink", g.name, mac), mac+` down`)
+		wantMatch(t, "carrier after setlink down", g.sh(t, "cat /sys/class/net/eth0/carrier"), `(?m)^0\r?$`)
+		d.Virsh(t, "domif-setlink", g.name, mac, "up")
+		wantMatch(t, "carrier after setlink up", g.sh(t, "cat /sys/class/net/eth0/carrier"), `(?m)^1\r?$`)
+		d.Virsh(t, "domif-setlink", g.name, mac, "down", "--config")
+		wantContains(t, "persistent link state", d.Virsh(t, "dumpxml", "--inactive", g.name), "<link state='down'/>")
+		wantMatch(t, "live link state", d.Virsh(t, "domif-getlink", g.name, mac), mac+` up`)
+		d.Virsh(t, "domif-setlink", g.name, mac, "up", "--config")
+		nic := fmt.Sprintf("<interface type='bridge'><mac address='%s'/><source bridge='vubr1'/><model type='e1000'/></interface>", mac)
+		wantContains(t, "a live model change", virshFails(t, d, "update-device", g.name, xmlFile(t, nic), "--live"),
+			"unable to change config on 'bridge' network type")
 	})
 
 	t.Run("snapshots", func(t *testing.T) {

@@ -204,6 +204,9 @@ func (d *Driver) bringUp(ctx context.Context, dom *domain, r *running, live *lib
 	if err := setGraphicsPasswords(ctx, r.mon, live, d.cfg); err != nil {
 		return err
 	}
+	if err := setLinkStates(ctx, r.mon, live); err != nil {
+		return err
+	}
 	if !paused {
 		if err := r.mon.Execute(ctx, "cont", nil, nil); err != nil {
 			return err

@@ -161,7 +161,7 @@ func checkDevices(d *libvirtxml.DomainDeviceList) error {
 			{n.VirtualPort != nil, "virtualport"}, {len(n.IP) > 0 || len(n.Route) > 0, "ip and route"},
 			{len(n.PortForward) > 0, "portForward"}, {n.Script != nil || n.DownScript != nil, "script"},
 			{n.Driver != nil, "driver"}, {n.Backend != nil, "backend"}, {n.FilterRef != nil, "filterref"},
-			{n.Tune != nil, "tune"}, {n.Teaming != nil, "teaming"}, {n.Link != nil && n.Link.State == "down", "link state='down'"},
+			{n.Tune != nil, "tune"}, {n.Teaming != nil, "teaming"},
 			{n.MTU != nil, "mtu"}, {n.Bandwidth != nil && !shapeable(n), "bandwidth"}, {n.PortOptions != nil, "port"},
 			{n.Coalesce != nil, "coalesce"}, {n.ROM != nil, "rom"},
 		} {
