@@ -182,6 +182,14 @@ func testGuestStats(t *testing.T, h *host, g *guest) {
 	if jobStats[0] != int32(0) {
 		t.Errorf("GetJobStats type %v, want 0", jobStats[0])
 	}
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetControlInfo", "u", "0"); err != nil || out != "(uut) 0 0 0\n" {
+		t.Errorf("busctl GetControlInfo: %v %q, want (uut) 0 0 0 (ok)", err, out)
+	}
+	// This guest runs no agent: libvirt's error, through the same driver call.
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetTime", "u", "0"); err == nil ||
+		!strings.Contains(out, "QEMU guest agent is not configured") {
+		t.Errorf("busctl GetTime without an agent: %v %q", err, out)
+	}
 	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetVcpus", "u", "0"); err != nil || out != "u 1\n" {
 		t.Errorf("busctl GetVcpus: %v %q, want u 1", err, out)
 	}
