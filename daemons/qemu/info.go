@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtunit/virtunit/daemons/rpc"
 	"github.com/virtunit/virtunit/daemons/virerror"
@@ -160,6 +161,10 @@ func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDes
 		def = dom.def
 	}
 	isLive := def == dom.live
+	if a.Flags&libvirt.DomainXMLMigratable != 0 {
+		dom.mu.Unlock()
+		return d.migratableXML(def, secure)
+	}
 	key := dumpKey{def: def, id: -1, secure: secure}
 	if isLive {
 		key.id = dom.id
@@ -195,6 +200,22 @@ func (d *Driver) DomainGetXMLDesc(ctx context.Context, a libvirt.DomainGetXMLDes
 	dom.rememberDumpLocked(key, out)
 	dom.mu.Unlock()
 	return libvirt.DomainGetXMLDescRet{XML: out}, nil
+}
+
+// migratableXML is dumpxml --migratable of def (migratableCopy): built each time, as
+// migrations and the tools that ask for it are rare.
+func (d *Driver) migratableXML(def *libvirtxml.Domain, secure bool) (libvirt.DomainGetXMLDescRet, error) {
+	cp, err := migratableCopy(def)
+	if err == nil {
+		if !secure {
+			cp = withoutSecrets(cp)
+		}
+		var out string
+		if out, err = formatDefinition(cp); err == nil {
+			return libvirt.DomainGetXMLDescRet{XML: out}, nil
+		}
+	}
+	return libvirt.DomainGetXMLDescRet{}, virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "%v", err)
 }
 
 func boolInt(b bool) int32 {

@@ -169,6 +169,15 @@ func TestRunningGuest(t *testing.T) {
 		wantMatch(t, "vcpucount", d.Virsh(t, "vcpucount", g.name), `maximum\s+config\s+2\n`, `maximum\s+live\s+2\n`, `current\s+live\s+1\n`)
 		wantMatch(t, "cpu-stats --total", d.Virsh(t, "cpu-stats", "--total", g.name), `cpu_time\s+[\d.]+ seconds`, `user_time`, `system_time`)
 		wantMatch(t, "domjobinfo", d.Virsh(t, "domjobinfo", g.name), `Job type:\s+None`)
+		// What a migration's destination reads: libvirt's --migratable form.
+		wantContains(t, "live XML", d.Virsh(t, "dumpxml", g.name), "<partition>/machine</partition>", "<alias name='net0'/>", "tty='/dev/pts/")
+		mig := d.Virsh(t, "dumpxml", "--migratable", g.name)
+		wantContains(t, "dumpxml --migratable", mig, "<domain type='qemu'>", "<partition>/machine</partition>", "<input type='mouse' bus='ps2'/>")
+		for _, live := range []string{"<alias ", "tty=", "<source path='/dev/pts/", "model='pci-root'", "type='keyboard' bus='ps2'", "<audio id='1' type='none'/>"} {
+			if strings.Contains(mig, live) {
+				t.Errorf("dumpxml --migratable has %q:\n%s", live, mig)
+			}
+		}
 		wantMatch(t, "nodecpustats", d.Virsh(t, "nodecpustats"), `user:\s+\d+`, `idle:\s+\d+`)
 		wantMatch(t, "nodememstats", d.Virsh(t, "nodememstats"), `total\s*:\s+\d+ KiB`, `free\s*:\s+\d+ KiB`)
 		wantMatch(t, "freecell", d.Virsh(t, "freecell"), `\d+ KiB`)
