@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -770,14 +771,115 @@ func (d *Driver) dropDiskNodes(ctx context.Context, r *running, alias string) {
 	}
 }
 
-// recordAliases writes into a live definition the QEMU ids its disks and interfaces
-// got on the command line, as libvirt shows them (<alias name='virtio-disk0'/>), so
-// devices plugged and unplugged later never change another's id.
+// recordAliases writes into a live definition the QEMU ids its devices got on the
+// command line, as libvirt shows them (<alias name='virtio-disk0'/>), so devices
+// plugged and unplugged later never change another's id. A console on a serial port
+// is that port; the PS/2 inputs QEMU always has are named in turn with the others.
 func recordAliases(live *libvirtxml.Domain) {
-	for i := range live.Devices.Disks {
-		live.Devices.Disks[i].Alias = &libvirtxml.DomainAlias{Name: diskAlias(live, &live.Devices.Disks[i])}
+	devs := live.Devices
+	alias := func(name string) *libvirtxml.DomainAlias { return &libvirtxml.DomainAlias{Name: name} }
+	for i := range devs.Disks {
+		devs.Disks[i].Alias = alias(diskAlias(live, &devs.Disks[i]))
 	}
-	for i := range live.Devices.Interfaces {
-		live.Devices.Interfaces[i].Alias = &libvirtxml.DomainAlias{Name: fmt.Sprintf("net%d", i)}
+	for i := range devs.Interfaces {
+		devs.Interfaces[i].Alias = alias(fmt.Sprintf("net%d", i))
+	}
+	for i := range devs.Controllers {
+		if name := controllerAlias(live, &devs.Controllers[i]); name != "" {
+			devs.Controllers[i].Alias = alias(name)
+		}
+	}
+	for i := range devs.Serials {
+		devs.Serials[i].Alias = alias(fmt.Sprintf("serial%d", i))
+	}
+	for i := range devs.Consoles {
+		if t := devs.Consoles[i].Target; t != nil && (t.Type == "" || t.Type == "serial") {
+			devs.Consoles[i].Alias = alias(fmt.Sprintf("serial%d", index(t.Port)))
+		}
+	}
+	for i := range devs.Channels {
+		devs.Channels[i].Alias = alias(fmt.Sprintf("channel%d", i))
+	}
+	for i := range devs.Inputs {
+		devs.Inputs[i].Alias = alias(fmt.Sprintf("input%d", i))
+	}
+	for i := range devs.Videos {
+		devs.Videos[i].Alias = alias(fmt.Sprintf("video%d", i))
+	}
+	for i := range devs.Sounds {
+		devs.Sounds[i].Alias = alias(fmt.Sprintf("sound%d", i))
+	}
+	for i := range devs.Watchdogs {
+		devs.Watchdogs[i].Alias = alias(fmt.Sprintf("watchdog%d", i))
+	}
+	for i := range devs.RNGs {
+		devs.RNGs[i].Alias = alias(fmt.Sprintf("rng%d", i))
+	}
+	for i := range devs.RedirDevs {
+		devs.RedirDevs[i].Alias = alias(fmt.Sprintf("redir%d", i))
+	}
+	if b := devs.MemBalloon; b != nil && b.Model != "none" {
+		b.Alias = alias("balloon0")
+	}
+}
+
+// controllerAlias is the QEMU id of a controller, as libvirt names it
+// (qemuAssignDeviceControllerAlias): "" for one that has none.
+func controllerAlias(def *libvirtxml.Domain, c *libvirtxml.DomainController) string {
+	idx := index(c.Index)
+	switch c.Type {
+	case "pci":
+		if idx == 0 && c.Model == "pcie-root" {
+			return "pcie.0"
+		}
+		return fmt.Sprintf("pci.%d", idx)
+	case "usb":
+		if c.Model == "none" {
+			return ""
+		}
+		if idx == 0 {
+			return "usb"
+		}
+		return fmt.Sprintf("usb%d", idx)
+	case "ide":
+		if idx == 0 {
+			return "ide"
+		}
+		return fmt.Sprintf("ide%d", idx)
+	case "sata":
+		if idx == 0 && isQ35(def) {
+			return "ide" // the AHCI built into Q35, which QEMU names so
+		}
+		return fmt.Sprintf("sata%d", idx)
+	case "scsi":
+		return fmt.Sprintf("scsi%d", idx)
+	case "virtio-serial":
+		return fmt.Sprintf("virtio-serial%d", idx)
+	}
+	return ""
+}
+
+// clearAliases removes every device's alias: they belong to one run of QEMU.
+func clearAliases(devs *libvirtxml.DomainDeviceList) {
+	v := reflect.ValueOf(devs).Elem()
+	aliasType := reflect.TypeOf((*libvirtxml.DomainAlias)(nil))
+	clearOne := func(dev reflect.Value) {
+		if f := dev.FieldByName("Alias"); f.IsValid() && f.Type() == aliasType {
+			f.SetZero()
+		}
+	}
+	for i := 0; i < v.NumField(); i++ {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Slice:
+			for j := 0; j < f.Len(); j++ {
+				if f.Index(j).Kind() == reflect.Struct {
+					clearOne(f.Index(j))
+				}
+			}
+		case reflect.Pointer:
+			if !f.IsNil() && f.Elem().Kind() == reflect.Struct {
+				clearOne(f.Elem())
+			}
+		}
 	}
 }

@@ -19,12 +19,7 @@ func migratableCopy(def *libvirtxml.Domain) (*libvirtxml.Domain, error) {
 	}
 	cp.ID = nil
 	devs := cp.Devices
-	for i := range devs.Disks {
-		devs.Disks[i].Alias = nil
-	}
-	for i := range devs.Interfaces {
-		devs.Interfaces[i].Alias = nil
-	}
+	clearAliases(devs)
 	for i := range devs.Serials {
 		if src := devs.Serials[i].Source; src != nil && src.Pty != nil {
 			src.Pty.Path = ""

@@ -170,7 +170,8 @@ func TestRunningGuest(t *testing.T) {
 		wantMatch(t, "cpu-stats --total", d.Virsh(t, "cpu-stats", "--total", g.name), `cpu_time\s+[\d.]+ seconds`, `user_time`, `system_time`)
 		wantMatch(t, "domjobinfo", d.Virsh(t, "domjobinfo", g.name), `Job type:\s+None`)
 		// What a migration's destination reads: libvirt's --migratable form.
-		wantContains(t, "live XML", d.Virsh(t, "dumpxml", g.name), "<partition>/machine</partition>", "<alias name='net0'/>", "tty='/dev/pts/")
+		wantContains(t, "live XML", d.Virsh(t, "dumpxml", g.name), "<partition>/machine</partition>", "<alias name='net0'/>", "tty='/dev/pts/",
+			"<alias name='pci.0'/>", "<alias name='serial0'/>", "<alias name='input0'/>", "<alias name='balloon0'/>")
 		mig := d.Virsh(t, "dumpxml", "--migratable", g.name)
 		wantContains(t, "dumpxml --migratable", mig, "<domain type='qemu'>", "<partition>/machine</partition>", "<input type='mouse' bus='ps2'/>")
 		for _, live := range []string{"<alias ", "tty=", "<source path='/dev/pts/", "model='pci-root'", "type='keyboard' bus='ps2'", "<audio id='1' type='none'/>"} {

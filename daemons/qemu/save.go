@@ -527,12 +527,9 @@ func (d *Driver) undefineSavedState(dom *domain, flags libvirt.DomainUndefineFla
 func stripLive(def *libvirtxml.Domain) {
 	def.ID = nil
 	devs := def.Devices
-	for i := range devs.Disks {
-		devs.Disks[i].Alias = nil
-	}
+	clearAliases(devs)
 	for i := range devs.Interfaces {
 		nic := &devs.Interfaces[i]
-		nic.Alias = nil
 		if nic.Target != nil && strings.HasPrefix(nic.Target.Dev, "vnet") {
 			nic.Target = nil
 		}
