@@ -76,6 +76,7 @@ type Hypervisor interface {
 	DomainGetJobInfo(ctx context.Context, a libvirt.DomainGetJobInfoArgs) (libvirt.DomainGetJobInfoRet, error)
 	DomainGetJobStats(ctx context.Context, a libvirt.DomainGetJobStatsArgs) (libvirt.DomainGetJobStatsRet, error)
 	DomainGetControlInfo(ctx context.Context, a libvirt.DomainGetControlInfoArgs) (libvirt.DomainGetControlInfoRet, error)
+	DomainGetMessages(ctx context.Context, a libvirt.DomainGetMessagesArgs) (libvirt.DomainGetMessagesRet, error)
 
 	// How many vCPUs a guest of this hypervisor may have.
 	ConnectGetMaxVcpus(ctx context.Context, a libvirt.ConnectGetMaxVcpusArgs) (libvirt.ConnectGetMaxVcpusRet, error)

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -97,13 +95,3 @@ func (d *Driver) QEMUDomainAgentCommand(ctx context.Context, a libvirt.QEMUDomai
 	return libvirt.QEMUDomainAgentCommandRet{Result: libvirt.OptString{string(out)}}, nil
 }
 
-// taint notes in the guest's log that a client did something libvirt cannot vouch
-// for, in libvirt's words.
-func (d *Driver) taint(v guestView, why string) {
-	f, err := os.OpenFile(d.dirs.logFile(v.ref.Name), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return
-	}
-	fmt.Fprintf(f, "%s: Domain id=%d is tainted: %s\n", time.Now().UTC().Format("2006-01-02 15:04:05.000+0000"), v.ref.ID, why)
-	f.Close()
-}

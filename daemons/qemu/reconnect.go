@@ -52,6 +52,11 @@ func (d *Driver) loadRunning() *sync.WaitGroup {
 		if st.Console != nil {
 			r.pty = st.Console.Path
 		}
+		for _, t := range st.Taints {
+			if _, known := taintMessages[t.Flag]; known {
+				r.taints = append(r.taints, t.Flag)
+			}
+		}
 		dom.job.Lock()
 		dom.mu.Lock()
 		dom.live, dom.id, dom.run = live, id, r

@@ -34,6 +34,7 @@ type running struct {
 	console     *rpc.DataStream
 	vcpus       []vcpuThread    // the vCPU threads, once asked (stats)
 	unplugging  map[string]bool // devices a detach asked QEMU to remove, by alias
+	taints      []string        // libvirt's taint flags, in the order they came (taint.go)
 }
 
 func (r *running) set(f func(r *running)) {

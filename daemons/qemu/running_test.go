@@ -372,6 +372,8 @@ func TestRunningGuest(t *testing.T) {
 		wantContains(t, "qemu-monitor-command", d.Virsh(t, "qemu-monitor-command", g.name, `{"execute":"query-status"}`), `"status":"running"`)
 		wantContains(t, "qemu-monitor-command --hmp", d.Virsh(t, "qemu-monitor-command", "--hmp", g.name, "info status"), "VM status: running")
 		wantContains(t, "qemu-monitor-command --pretty", d.Virsh(t, "qemu-monitor-command", "--pretty", g.name, `{"execute":"query-name"}`), `"name": "lin"`)
+		// libvirt's mark on a guest whose monitor a client used (virsh dominfo's Messages).
+		wantMatch(t, "dominfo after monitor commands", d.Virsh(t, "dominfo", g.name), `Messages:\s+tainted: custom monitor control commands issued\n`)
 
 		g.con.expect(t, qemutest.LinuxAgentReady)
 		wantContains(t, "qemu-agent-command", d.Virsh(t, "qemu-agent-command", g.name, `{"execute":"guest-ping"}`), `{"return":{}}`)

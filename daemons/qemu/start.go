@@ -150,7 +150,10 @@ func (d *Driver) startGuestWith(ctx context.Context, dom *domain, def *libvirtxm
 		w.Close()
 		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "cannot start QEMU for domain '%s': %v%s", dom.name, err, logTail(logPath, logStart))
 	}
-	r := &running{unit: spec.Name, pid: st.MainPID, monitor: sock, dir: dir, watch: w, exited: make(chan struct{})}
+	r := &running{unit: spec.Name, pid: st.MainPID, monitor: sock, dir: dir, watch: w, exited: make(chan struct{}), taints: d.startTaints()}
+	for _, flag := range r.taints {
+		d.logTaint(dom.name, int32(id), flag)
+	}
 	if err := d.bringUp(ctx, dom, r, live, l, paused); err != nil {
 		d.abandon(r)
 		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "process exited while connecting to monitor: %v%s", err, logTail(logPath, logStart))

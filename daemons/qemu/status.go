@@ -29,7 +29,12 @@ type status struct {
 	Monitor    statusPath         `xml:"monitor"`
 	Unit       statusName         `xml:"unit"`
 	Console    *statusPath        `xml:"console"`
+	Taints     []statusTaint      `xml:"taint"`
 	Domain     *libvirtxml.Domain `xml:"domain"`
+}
+
+type statusTaint struct {
+	Flag string `xml:"flag,attr"`
 }
 
 type statusPath struct {
@@ -78,6 +83,11 @@ func (d *Driver) saveStatus(dom *domain) error {
 	if dom.run.pty != "" {
 		st.Console = &statusPath{dom.run.pty}
 	}
+	dom.run.mu.Lock()
+	for _, flag := range dom.run.taints {
+		st.Taints = append(st.Taints, statusTaint{flag})
+	}
+	dom.run.mu.Unlock()
 	dom.mu.Unlock()
 	raw, err := xml.Marshal(&st)
 	if err != nil {

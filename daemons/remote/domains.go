@@ -76,6 +76,7 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		rpc.Handle(DomainGetJobInfo, d.DomainGetJobInfo, ro, prio),
 		rpc.Handle(DomainGetJobStats, d.DomainGetJobStats, ro, prio),
 		rpc.Handle(DomainGetControlInfo, d.DomainGetControlInfo, ro, prio),
+		rpc.Handle(DomainGetMessages, d.DomainGetMessages, ro),
 		rpc.Handle(ConnectGetMaxVcpus, d.ConnectGetMaxVcpus, ro, inline),
 
 		rpc.Handle(DomainAttachDevice, d.DomainAttachDevice),
