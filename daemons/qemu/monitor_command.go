@@ -94,4 +94,3 @@ func (d *Driver) QEMUDomainAgentCommand(ctx context.Context, a libvirt.QEMUDomai
 	out, _ := json.Marshal(map[string]json.RawMessage{"return": ret})
 	return libvirt.QEMUDomainAgentCommandRet{Result: libvirt.OptString{string(out)}}, nil
 }
-
