@@ -156,6 +156,22 @@ func (s *Server) domainGuestMethods() map[string]method[libvirt.Domain] {
 			return none(hv.DomainSetTime(ctx, libvirt.DomainSetTimeArgs{Dom: d, Seconds: int64(a.u64(0)), Nseconds: a.u32(1),
 				Flags: libvirt.DomainSetTimeFlags(a.u32(2))}))
 		},
+		"GetNumaParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
+			flags := a.u32(0) | uint32(libvirt.TypedParamStringOkay)
+			n, err := hv.DomainGetNumaParameters(ctx, libvirt.DomainGetNumaParametersArgs{Dom: d, Flags: flags})
+			if err != nil {
+				return nil, err
+			}
+			r, err := hv.DomainGetNumaParameters(ctx, libvirt.DomainGetNumaParametersArgs{Dom: d, Nparams: n.Nparams, Flags: flags})
+			return []any{typedParams(r.Params)}, err
+		},
+		"SetNumaParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
+			ps, err := fromTypedParams(a[0].(map[string]dbus.Variant))
+			if err != nil {
+				return nil, err
+			}
+			return none(hv.DomainSetNumaParameters(ctx, libvirt.DomainSetNumaParametersArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
+		},
 		"Save": func(ctx context.Context, d dom, a args) ([]any, error) {
 			return none(hv.DomainSaveFlags(ctx, libvirt.DomainSaveFlagsArgs{Dom: d, To: a.str(0), Dxml: optString(a.str(1)), Flags: a.u32(2)}))
 		},

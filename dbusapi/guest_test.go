@@ -185,6 +185,10 @@ func testGuestStats(t *testing.T, h *host, g *guest) {
 	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetControlInfo", "u", "0"); err != nil || out != "(uut) 0 0 0\n" {
 		t.Errorf("busctl GetControlInfo: %v %q, want (uut) 0 0 0 (ok)", err, out)
 	}
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetNumaParameters", "u", "0"); err != nil ||
+		!strings.Contains(out, `"numa_mode" v i 0`) || !strings.Contains(out, `"numa_nodeset" v s ""`) {
+		t.Errorf("busctl GetNumaParameters: %v %q", err, out)
+	}
 	// This guest runs no agent: libvirt's error, through the same driver call.
 	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetTime", "u", "0"); err == nil ||
 		!strings.Contains(out, "QEMU guest agent is not configured") {

@@ -1,6 +1,8 @@
 package dbusapi
 
 import (
+	"fmt"
+
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/godbus/dbus/v5"
 
@@ -25,4 +27,24 @@ func typedParams(ps []libvirt.TypedParam) map[string]dbus.Variant {
 		out[p.Field] = dbus.MakeVariant(dbus.MakeVariant(v))
 	}
 	return out
+}
+
+// fromTypedParams is an a{sv} a client sent as typed parameters, each typed by its
+// variant's signature as libvirt-dbus types them (virtDBusUtilGVariantToTypedParams):
+// i, u, x, t, d, b and s; a variant inside the variant is looked through.
+func fromTypedParams(in map[string]dbus.Variant) ([]libvirt.TypedParam, error) {
+	out := make([]libvirt.TypedParam, 0, len(in))
+	for field, v := range in {
+		val := v.Value()
+		if inner, ok := val.(dbus.Variant); ok {
+			val = inner.Value()
+		}
+		switch x := val.(type) {
+		case int32, uint32, int64, uint64, float64, bool, string:
+			out = append(out, rpc.Param(field, x))
+		default:
+			return nil, dbus.NewError(errLibvirt, []any{fmt.Sprintf("Invalid typed parameter '%s'.", field)})
+		}
+	}
+	return out, nil
 }

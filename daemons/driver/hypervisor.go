@@ -77,6 +77,8 @@ type Hypervisor interface {
 	DomainGetJobStats(ctx context.Context, a libvirt.DomainGetJobStatsArgs) (libvirt.DomainGetJobStatsRet, error)
 	DomainGetControlInfo(ctx context.Context, a libvirt.DomainGetControlInfoArgs) (libvirt.DomainGetControlInfoRet, error)
 	DomainGetMessages(ctx context.Context, a libvirt.DomainGetMessagesArgs) (libvirt.DomainGetMessagesRet, error)
+	DomainGetNumaParameters(ctx context.Context, a libvirt.DomainGetNumaParametersArgs) (libvirt.DomainGetNumaParametersRet, error)
+	DomainSetNumaParameters(ctx context.Context, a libvirt.DomainSetNumaParametersArgs) (struct{}, error)
 
 	// How many vCPUs a guest of this hypervisor may have.
 	ConnectGetMaxVcpus(ctx context.Context, a libvirt.ConnectGetMaxVcpusArgs) (libvirt.ConnectGetMaxVcpusRet, error)

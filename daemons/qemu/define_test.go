@@ -53,6 +53,11 @@ func TestDefinedDomains(t *testing.T) {
 			t.Errorf("dominfo lacks %s:\n%s", re, info)
 		}
 	}
+	// No NUMA placement: libvirt's defaults for a guest without <numatune>, and a
+	// change refused as the definition would be.
+	wantContains(t, "numatune", d.Virsh(t, "numatune", "vm1"), "numa_mode      : strict", "numa_nodeset   : \n")
+	wantContains(t, "numatune --nodeset", virshFails(t, d, "numatune", "vm1", "--config", "--nodeset", "0"),
+		"NUMA placement (<numatune>, <cpu><numa>) is not supported by virtunit yet")
 	if st := strings.TrimSpace(d.Virsh(t, "domstate", "--reason", "vm1")); st != "shut off (unknown)" {
 		t.Errorf("domstate --reason = %q", st)
 	}

@@ -1,11 +1,16 @@
 package remote
 
 import (
+	"context"
+
 	libvirt "github.com/digitalocean/go-libvirt"
 
 	"github.com/virtunit/virtunit/daemons/driver"
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
+
+// numaParametersMax is REMOTE_DOMAIN_NUMA_PARAMETERS_MAX.
+const numaParametersMax = 16
 
 // domainProcedures are the domain calls, each passed to the hypervisor driver: read-only
 // ones marked so, lookups and state queries answered from memory on the connection's
@@ -77,6 +82,16 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		rpc.Handle(DomainGetJobStats, d.DomainGetJobStats, ro, prio),
 		rpc.Handle(DomainGetControlInfo, d.DomainGetControlInfo, ro, prio),
 		rpc.Handle(DomainGetMessages, d.DomainGetMessages, ro),
+		rpc.Handle(DomainGetNumaParameters, d.DomainGetNumaParameters, ro),
+		// Typed parameters in a request are decoded by hand, as migration's are.
+		rpc.HandleRaw(DomainSetNumaParameters, func(ctx context.Context, p []byte) (any, error) {
+			r := rpc.NewXDRReader(p)
+			a := libvirt.DomainSetNumaParametersArgs{Dom: r.Domain(), Params: r.TypedParams(numaParametersMax), Flags: r.Uint32()}
+			if err := r.Err(); err != nil {
+				return nil, rpc.DecodeError(err)
+			}
+			return d.DomainSetNumaParameters(ctx, a)
+		}),
 		rpc.Handle(ConnectGetMaxVcpus, d.ConnectGetMaxVcpus, ro, inline),
 
 		rpc.Handle(DomainAttachDevice, d.DomainAttachDevice),
