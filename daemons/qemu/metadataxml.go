@@ -10,6 +10,7 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 
 	"github.com/virtunit/virtunit/daemons/virerror"
+	"github.com/virtunit/virtunit/internal/xmlstyle"
 )
 
 // An application's element under <metadata> is kept the way libvirt keeps it: as a
@@ -215,7 +216,7 @@ func (n *metaNode) write(b *strings.Builder, depth int) {
 		}
 		b.WriteString(a.Name.Local)
 		b.WriteString(`="`)
-		metaAttrEscaper.WriteString(b, a.Value)
+		xmlstyle.EscapeLibXML2Attr(b, a.Value)
 		b.WriteByte('"')
 	}
 	elementsOnly := true
@@ -245,19 +246,12 @@ func (n *metaNode) write(b *strings.Builder, depth int) {
 			if c.el != nil {
 				c.el.write(b, depth+1)
 			} else {
-				metaTextEscaper.WriteString(b, c.text)
+				xmlstyle.EscapeLibXML2Text(b, c.text)
 			}
 		}
 	}
 	b.WriteString("</" + name + ">")
 }
-
-// libxml2's escapes in attribute values and in text.
-var (
-	metaAttrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;",
-		"\n", "&#10;", "\r", "&#13;", "\t", "&#9;")
-	metaTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#13;")
-)
 
 // isNCName reports whether s is an XML name without a colon (xmlValidateNCName), of
 // ASCII only: encoding/xml knows fewer letters beyond ASCII than libxml2, and would

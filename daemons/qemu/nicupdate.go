@@ -3,6 +3,7 @@ package qemu
 import (
 	"context"
 	"encoding/xml"
+	"strings"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -55,7 +56,13 @@ func (d *Driver) updateInterface(ctx context.Context, dom *domain, dev device, l
 			if nic.Model == nil {
 				nic.Model = old.Model
 			}
-			nic.Alias, nic.Target = nil, nil // runtime names, not configuration
+			// What virsh took from the live XML names this run, not the configuration.
+			if nic.Alias != nil && !strings.HasPrefix(nic.Alias.Name, "ua-") {
+				nic.Alias = nil
+			}
+			if nic.Target != nil && strings.HasPrefix(nic.Target.Dev, "vnet") {
+				nic.Target = nil
+			}
 			def.Devices.Interfaces[i] = nic
 			return d.checkBuildable(def)
 		})

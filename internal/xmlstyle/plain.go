@@ -144,6 +144,12 @@ func (e *openElement) textEscaper(depth int) *strings.Replacer {
 	return escaper
 }
 
+// EscapeLibXML2Attr and EscapeLibXML2Text write s escaped as libxml2 escapes an
+// attribute value and text, for the parts of libvirt's documents it keeps as libxml2
+// nodes (an application's <metadata>).
+func EscapeLibXML2Attr(b *strings.Builder, s string) { libxml2AttrEscaper.WriteString(b, s) }
+func EscapeLibXML2Text(b *strings.Builder, s string) { libxml2TextEscaper.WriteString(b, s) }
+
 // libxml2's escapes, in attribute values and in text (xmlAttrSerializeTxtContent,
 // xmlEscapeContent).
 var (
