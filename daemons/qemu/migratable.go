@@ -1,14 +1,12 @@
 package qemu
 
 import (
-	"strings"
-
 	"libvirt.org/go/libvirtxml"
 )
 
 // migratableCopy is def as dumpxml --migratable writes it (VIR_DOMAIN_XML_MIGRATABLE),
 // the form a migration's destination or an older libvirt reads: without what this
-// run of QEMU chose (id, aliases, ptys, automatic ports), and without the devices
+// run of QEMU chose (forgetRun, and automatic display ports), and without the devices
 // libvirt adds by itself and older libvirt did not know it added, as
 // qemuDomainDefFormatBufInternal removes them: an i440fx's piix3-uhci USB controller
 // and pci-root, the PS/2 keyboard, and the 'none' audio backend.
@@ -17,27 +15,8 @@ func migratableCopy(def *libvirtxml.Domain) (*libvirtxml.Domain, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp.ID = nil
+	forgetRun(cp)
 	devs := cp.Devices
-	clearAliases(devs)
-	for i := range devs.Serials {
-		if src := devs.Serials[i].Source; src != nil && src.Pty != nil {
-			src.Pty.Path = ""
-		}
-	}
-	for i := range devs.Consoles {
-		devs.Consoles[i].TTY = ""
-		if src := devs.Consoles[i].Source; src != nil && src.Pty != nil {
-			src.Pty.Path = ""
-		}
-	}
-	for i := range devs.Channels {
-		ch := &devs.Channels[i]
-		if ch.Target != nil && ch.Target.VirtIO != nil && ch.Source != nil && ch.Source.UNIX != nil &&
-			strings.Contains(ch.Source.UNIX.Path, "/domain-") && strings.HasSuffix(ch.Source.UNIX.Path, "/"+channelName(ch, i)) {
-			ch.Source.UNIX.Path, ch.Source.UNIX.Mode = "", ""
-		}
-	}
 	for i := range devs.Graphics {
 		g := &devs.Graphics[i]
 		if g.VNC != nil && g.VNC.AutoPort == "yes" {

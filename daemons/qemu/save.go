@@ -521,13 +521,12 @@ func (d *Driver) undefineSavedState(dom *domain, flags libvirt.DomainUndefineFla
 }
 
 // stripLive removes from a copy of a live definition what a start chose for the QEMU
-// that ran it and the next start chooses anew: the id, device aliases, pty paths,
-// automatic tap names, network ports, channel sockets in the old run directory and
-// automatic display ports. What is left starts the same machine.
+// that ran it and the next start chooses anew: what forgetRun removes, automatic tap
+// names, network ports and automatic display ports. What is left starts the same
+// machine.
 func stripLive(def *libvirtxml.Domain) {
-	def.ID = nil
+	forgetRun(def)
 	devs := def.Devices
-	clearAliases(devs)
 	for i := range devs.Interfaces {
 		nic := &devs.Interfaces[i]
 		if nic.Target != nil && strings.HasPrefix(nic.Target.Dev, "vnet") {
@@ -537,6 +536,23 @@ func stripLive(def *libvirtxml.Domain) {
 			nic.Source.Network.PortID, nic.Source.Network.Bridge = "", ""
 		}
 	}
+	for i := range devs.Graphics {
+		g := &devs.Graphics[i]
+		if g.VNC != nil && g.VNC.AutoPort == "yes" {
+			g.VNC.Port = -1
+		}
+		if g.Spice != nil && g.Spice.AutoPort == "yes" {
+			g.Spice.Port = -1
+		}
+	}
+}
+
+// forgetRun removes from a copy of a live definition what names one run of QEMU: the
+// id, device aliases, pty paths and channel sockets in the run's directory.
+func forgetRun(def *libvirtxml.Domain) {
+	def.ID = nil
+	devs := def.Devices
+	clearAliases(devs)
 	for i := range devs.Serials {
 		if src := devs.Serials[i].Source; src != nil && src.Pty != nil {
 			src.Pty.Path = ""
@@ -552,16 +568,8 @@ func stripLive(def *libvirtxml.Domain) {
 		ch := &devs.Channels[i]
 		if ch.Target != nil && ch.Target.VirtIO != nil && ch.Source != nil && ch.Source.UNIX != nil &&
 			strings.Contains(ch.Source.UNIX.Path, "/domain-") && strings.HasSuffix(ch.Source.UNIX.Path, "/"+channelName(ch, i)) {
-			ch.Source.UNIX.Path = ""
-		}
-	}
-	for i := range devs.Graphics {
-		g := &devs.Graphics[i]
-		if g.VNC != nil && g.VNC.AutoPort == "yes" {
-			g.VNC.Port = -1
-		}
-		if g.Spice != nil && g.Spice.AutoPort == "yes" {
-			g.Spice.Port = -1
+			// As defined: no path, and no mode either (completeDevices).
+			ch.Source.UNIX.Path, ch.Source.UNIX.Mode = "", ""
 		}
 	}
 }
