@@ -530,6 +530,23 @@ func findDevice(def *libvirtxml.Domain, dev device) int {
 	return -1
 }
 
+// locate finds dev in the guest's definitions that a change affects: in the
+// persistent one when config, and in the live one when live, whose index it returns
+// (-1 when not live). A device that is not there is libvirt's error for it.
+func (dev device) locate(v guestView, live, config bool) (int, error) {
+	if config && findDevice(v.persistent, dev) < 0 {
+		return -1, dev.missing()
+	}
+	if !live {
+		return -1, nil
+	}
+	i := findDevice(v.def, dev)
+	if i < 0 {
+		return -1, dev.missing()
+	}
+	return i, nil
+}
+
 func (dev device) missing() error {
 	switch {
 	case dev.disk != nil:
@@ -558,14 +575,11 @@ func (d *Driver) detachDevice(ctx context.Context, ref libvirt.Domain, text stri
 		return virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "live detach of device '%s' is not supported", dev.kind)
 	}
 	v := dom.view()
-	if config && findDevice(v.persistent, dev) < 0 {
-		return dev.missing()
+	i, err := dev.locate(v, live, config)
+	if err != nil {
+		return err
 	}
 	if live {
-		i := findDevice(v.def, dev)
-		if i < 0 {
-			return dev.missing()
-		}
 		if err := d.unplug(ctx, dom, v, dev, i); err != nil {
 			return err
 		}

@@ -130,9 +130,7 @@ func (d *Driver) DomainGetJobInfo(ctx context.Context, a libvirt.DomainGetJobInf
 	if !dom.active() {
 		return libvirt.DomainGetJobInfoRet{}, errNotRunning()
 	}
-	dom.jobs.mu.Lock()
-	j := dom.jobs.current
-	dom.jobs.mu.Unlock()
+	j := dom.jobs.running()
 	if j == nil {
 		return libvirt.DomainGetJobInfoRet{Type: int32(libvirt.DomainJobNone)}, nil
 	}
@@ -257,9 +255,7 @@ func (d *Driver) DomainGetControlInfo(ctx context.Context, a libvirt.DomainGetCo
 	if !dom.active() {
 		return libvirt.DomainGetControlInfoRet{}, errNotRunning()
 	}
-	dom.jobs.mu.Lock()
-	j := dom.jobs.current
-	dom.jobs.mu.Unlock()
+	j := dom.jobs.running()
 	if j != nil {
 		return libvirt.DomainGetControlInfoRet{State: controlJob, StateTime: j.elapsed()}, nil
 	}

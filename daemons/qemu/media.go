@@ -31,14 +31,11 @@ func (d *Driver) DomainUpdateDeviceFlags(ctx context.Context, a libvirt.DomainUp
 		return struct{}{}, virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "device type '%s' cannot be updated", dev.kind)
 	}
 	v := dom.view()
-	if config && findDevice(v.persistent, dev) < 0 {
-		return struct{}{}, dev.missing()
+	i, err := dev.locate(v, live, config)
+	if err != nil {
+		return struct{}{}, err
 	}
 	if live {
-		i := findDevice(v.def, dev)
-		if i < 0 {
-			return struct{}{}, dev.missing()
-		}
 		old := &v.def.Devices.Disks[i]
 		if old.Device != "cdrom" && old.Device != "floppy" {
 			return struct{}{}, virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "disk bus '%s' cannot be updated.", old.Target.Bus)

@@ -20,14 +20,11 @@ import (
 // updateInterface applies the interface in dev to the guest; the caller holds its job.
 func (d *Driver) updateInterface(ctx context.Context, dom *domain, dev device, live, config bool) error {
 	v := dom.view()
-	if config && findDevice(v.persistent, dev) < 0 {
-		return dev.missing()
+	i, err := dev.locate(v, live, config)
+	if err != nil {
+		return err
 	}
 	if live {
-		i := findDevice(v.def, dev)
-		if i < 0 {
-			return dev.missing()
-		}
 		old := &v.def.Devices.Interfaces[i]
 		if !onlyLinkDiffers(old, dev.nic) {
 			return virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "unable to change config on '%s' network type", interfaceType(old))
