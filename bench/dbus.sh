@@ -6,6 +6,11 @@
 #     calls per second, one client and 4 clients at once
 #   * event latency: Domain.Suspend/Resume sent to Connect.DomainEvent received, median
 #     of 20 rounds
+# Each rate comes with the CPU per call of the client, the bus daemon and the server
+# (virtunit's daemon; libvirt-dbus and libvirtd together), and with the ceiling the
+# client and the bus set: one client cannot call faster than its Peer.Ping round trip,
+# and the 4 clients, with the machine's CPUs busy, not faster than the CPUs allow for
+# the client's and the bus's CPU per call alone (a server that cost nothing).
 # One running guest (qboot firmware, TCG) and 20 defined ones on each side. The sides
 # take turns in every one of BENCH_RUNS (default 5) rounds; medians are reported.
 # libvirt-dbus and libvirt-glib are unpacked from Debian's packages (apt-get
@@ -69,37 +74,55 @@ bus virtunit
 A_VU=$ADDR
 DBUS_SYSTEM_BUS_ADDRESS=$A_VU start virtunit "$TMP/bin/libvirtd"
 waitsock && owned "$A_VU" || { echo "virtunit's libvirtd did not take org.libvirt" >&2; cat "$TMP/out"; exit 1; }
-SOCK_VU=$SOCK
+SOCK_VU=$SOCK PIDS_VU=$DPID BUS_VU=$(cat "$TMP/bus-virtunit.pid")
 guests || exit 1
 bus libvirt-dbus
 A_LD=$ADDR
 start libvirtd-9.0 /usr/sbin/libvirtd
 waitsock || { echo "libvirtd did not start" >&2; exit 1; }
-SOCK_LD=$SOCK
+SOCK_LD=$SOCK PID_LIBVIRTD=$DPID BUS_LD=$(cat "$TMP/bus-libvirt-dbus.pid")
 guests || exit 1
 inns libvirtd-9.0 env DBUS_SYSTEM_BUS_ADDRESS="$A_LD" VIRT_DBUS_INTERFACES_DIR="$TMP/ldbus/usr/share/dbus-1/interfaces" \
 	LD_LIBRARY_PATH="$TMP/ldbus/usr/lib/x86_64-linux-gnu" "$TMP/ldbus/usr/sbin/libvirt-dbus" --system >>"$TMP/out" 2>&1 &
 echo $! >"$TMP/libvirt-dbus.pid"
 owned "$A_LD" || { echo "libvirt-dbus did not take org.libvirt" >&2; cat "$TMP/out"; exit 1; }
+# $! is the subshell that runs inns; libvirt-dbus itself is the process nsenter and env
+# became.
+PID_LDBUS=$(pgrep -n -f -- "$TMP/ldbus/usr/sbin/libvirt-dbus --system") || { echo "no libvirt-dbus process" >&2; exit 1; }
+echo "$PID_LDBUS" >"$TMP/libvirt-dbus.pid" # cleanup stops it
+PIDS_LD="$PID_LDBUS,$PID_LIBVIRTD"
 
 : >"$TMP/rounds"
 for r in $(seq "$RUNS"); do
 	for side in virtunit libvirt-dbus; do
-		addr=$A_VU
-		[ $side = libvirt-dbus ] && addr=$A_LD
-		"$TMP/bin/dbusrate" -address "$addr" -domain bench-1 | sed "s/^/$side /" >>"$TMP/rounds" || exit 1
+		addr=$A_VU pids=$PIDS_VU bus=$BUS_VU
+		[ $side = libvirt-dbus ] && addr=$A_LD pids=$PIDS_LD bus=$BUS_LD
+		"$TMP/bin/dbusrate" -address "$addr" -domain bench-1 -server "$pids" -bus "$bus" | sed "s/^/$side /" >>"$TMP/rounds" || exit 1
 	done
 done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)  ($(nproc) CPUs)"
+med() { awk -v s="$1" -v m="$2" '$1 == s && $2 == m {print $3}' "$TMP/rounds" | median; }
 {
-	echo "side metric median_of_$RUNS"
+	echo "side call calls_per_s cpu_us_client cpu_us_bus cpu_us_server"
 	for side in virtunit libvirt-dbus; do
-		for m in ping_per_s get_per_s get_per_s_x4 list_per_s list_per_s_x4 event_ms; do
-			printf '%s %s %s\n' $side $m "$(awk -v s=$side -v m=$m '$1 == s && $2 == m {print $3}' "$TMP/rounds" | median)"
+		for c in ping get list ping_x4 get_x4 list_x4; do
+			echo "$side $c $(med $side ${c}_per_s) $(med $side ${c}_cpu_us_client) $(med $side ${c}_cpu_us_bus) $(med $side ${c}_cpu_us_server)"
 		done
 	done
 } | column -t | tee "$TMP/results"
-awk '$1 == "virtunit" {v[$2] = $3} $1 == "libvirt-dbus" {l[$2] = $3}
-	END { printf "ratios (virtunit/libvirt-dbus): Get %.1fx, Get x4 %.1fx, ListDomains %.1fx, ListDomains x4 %.1fx; event latency %.2f ms vs %.2f ms\n",
-		v["get_per_s"] / l["get_per_s"], v["get_per_s_x4"] / l["get_per_s_x4"], v["list_per_s"] / l["list_per_s"], v["list_per_s_x4"] / l["list_per_s_x4"], v["event_ms"], l["event_ms"] }' "$TMP/results"
+echo "(medians of $RUNS rounds; CPU per call from /proc/PID/task/*/schedstat)"
+printf 'event latency (Suspend/Resume to DomainEvent): virtunit %s ms, libvirt-dbus %s ms\n' "$(med virtunit event_ms)" "$(med libvirt-dbus event_ms)"
+# The ceiling of a call's ratio: one client, the fastest round trip the bus gives
+# either server (Peer.Ping); 4 clients, the CPUs divided by the client's and the bus's
+# CPU for that call on virtunit's side (what a server that cost nothing would leave).
+awk -v ncpu="$(nproc)" '{r[$1, $2] = $3; cl[$1, $2] = $4; bu[$1, $2] = $5}
+	END {
+		ping = r["virtunit", "ping"]; if (r["libvirt-dbus", "ping"] > ping) ping = r["libvirt-dbus", "ping"]
+		for (i = 1; i <= 4; i++) {
+			split("get list get_x4 list_x4", cs, " "); c = cs[i]
+			ceil = ping
+			if (c ~ /_x4$/) ceil = ncpu * 1e6 / (cl["virtunit", c] + bu["virtunit", c])
+			printf "%-8s virtunit/libvirt-dbus %.1fx; ceiling %.1fx (%.0f calls/s)\n", c, r["virtunit", c] / r["libvirt-dbus", c], ceil / r["libvirt-dbus", c], ceil
+		}
+	}' "$TMP/results"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -7,6 +7,8 @@
 #     client (bench/firstcall), the daemon's part of the cold start without virsh's own
 #     start-up (median of BENCH_REPS)
 #   * idle RSS one second after start
+#   * the floor under the cold start: the same `virsh list` against a daemon already
+#     up (median of BENCH_REPS), which no daemon's start can take away
 #   * ConnectGetVersion and ConnectListAllDomains calls per second, 1000 calls over one
 #     go-libvirt connection (bench/rpcrate), median of BENCH_RATE_RUNS (default 9) runs
 #     each
@@ -72,6 +74,14 @@ for d in "${DAEMONS[@]}"; do
 	SOCKS[$d]=$SOCK PIDS[$d]="$PID $DPID"
 done
 sleep 0.5
+for _ in $(seq "$REPS"); do
+	for d in "${DAEMONS[@]}"; do
+		t0=$(now_us)
+		virsh -q -c "qemu:///system?socket=${SOCKS[$d]}" $probe >/dev/null 2>&1
+		t1=$(now_us)
+		echo "$(( (t1 - t0) / 1000 )).$(( (t1 - t0) % 1000 / 100 ))" >>"$TMP/$d.warm"
+	done
+done
 rate() { "$TMP/bin/rpcrate" -socket "$1" -uri qemu:///system -n 1000 -call "$2" | awk '$1 == "calls_per_s" {print $2}'; }
 for _ in $(seq "${BENCH_RATE_RUNS:-9}"); do
 	for d in "${DAEMONS[@]}"; do
@@ -85,13 +95,15 @@ for d in "${DAEMONS[@]}"; do
 done
 
 {
-	echo "daemon coldstart_ms firstcall_ms idle_rss_kib getversion_calls_per_s listalldomains_calls_per_s"
+	echo "daemon coldstart_ms firstcall_ms idle_rss_kib getversion_calls_per_s listalldomains_calls_per_s warm_virsh_ms"
 	for d in "${DAEMONS[@]}"; do
-		printf '%s %s %s %s %s %s\n' "$d" "$(median <"$TMP/$d.cs")" "$(median <"$TMP/$d.first")" "$(median <"$TMP/$d.rss")" \
-			"$(median <"$TMP/$d.version")" "$(median <"$TMP/$d.list")"
+		printf '%s %s %s %s %s %s %s\n' "$d" "$(median <"$TMP/$d.cs")" "$(median <"$TMP/$d.first")" "$(median <"$TMP/$d.rss")" \
+			"$(median <"$TMP/$d.version")" "$(median <"$TMP/$d.list")" "$(median <"$TMP/$d.warm")"
 	done
-	[ -x /usr/sbin/libvirtd ] || echo "libvirtd-9.0 not-installed - - - -"
+	[ -x /usr/sbin/libvirtd ] || echo "libvirtd-9.0 not-installed - - - - -"
 } | column -t | tee "$TMP/results"
-awk 'NR==2 {c=$2; f=$3; r=$4; q=$5; l=$6} NR==3 && $2+0 > 0 {
-	printf "ratios (virtunit/libvirtd): cold start %.2f, first call %.2f, RSS %.2f, GetVersion calls/s %.2f, ListAllDomains calls/s %.2f\n", c/$2, f/$3, r/$4, q/$5, l/$6 }' "$TMP/results"
+awk 'NR==2 {c=$2; f=$3; r=$4; q=$5; l=$6; w=$7} NR==3 && $2+0 > 0 {
+	printf "ratios (virtunit/libvirtd): cold start %.2f, first call %.2f, RSS %.2f, GetVersion calls/s %.2f, ListAllDomains calls/s %.2f\n", c/$2, f/$3, r/$4, q/$5, l/$6
+	if ($7 < w) w = $7
+	printf "cold start floor: virsh alone takes %.1f ms, %.2f of libvirtd'"'"'s cold start\n", w, w/$2 }' "$TMP/results"
 echo "load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # bench/percall.sh - what one call costs the daemon, virtunit's libvirtd beside Debian's
-# libvirtd 9.0: daemon CPU per call (from /proc/PID/stat, so the client's speed does not
+# libvirtd 9.0: daemon CPU per call (its threads' schedstat, so the client's speed does not
 # enter) and calls per second, for GetVersion, ListAllDomains and DomainGetXMLDesc,
 # with libvirt's own C client (python3-libvirt, bench/percall.py), over one connection
-# and over 4 at once. Both daemons are up at once and take turns run by run; the
-# medians and the spread (min-max) of BENCH_RUNS runs are printed with the load.
+# and over 4 at once, with the client's own CPU per call and the ceiling it sets. Both
+# daemons are up at once and take turns run by run; the medians and the spread
+# (min-max) of BENCH_RUNS runs are printed with the load.
 #
 #   usage: sudo bench/percall.sh        (from the project root)
 #   BENCH_RUNS (default 5), BENCH_CALLS (calls per connection, default 5000)
@@ -43,7 +44,7 @@ for _ in $(seq "$RUNS"); do
 			for d in "${DAEMONS[@]}"; do
 				read -r _ dpid <<<"${PIDS[$d]}"
 				/usr/bin/python3 bench/percall.py "${SOCKS[$d]}" "$dpid" "$call" $((CALLS / k)) "$k" |
-					awk -v f="$TMP/$d.$call.$k" '{print $4 >> (f ".cpu"); print $6 >> (f ".rate")}'
+					awk -v f="$TMP/$d.$call.$k" '{print $4 >> (f ".cpu"); print $6 >> (f ".rate"); print $8 >> (f ".client")}'
 			done
 		done
 	done
@@ -54,16 +55,20 @@ for d in "${DAEMONS[@]}"; do
 done
 spread() { sort -g "$1" | awk '{v[NR]=$1} END {printf "%s-%s", v[1], v[NR]}'; }
 {
-	echo "daemon call connections cpu_us_per_call(median) spread calls_per_s(median) spread"
+	echo "daemon call connections cpu_us_per_call(median) spread calls_per_s(median) spread client_cpu_us_per_call(median)"
 	for d in "${DAEMONS[@]}"; do
 		for call in version list xml; do
 			for k in 1 4; do
 				f="$TMP/$d.$call.$k"
-				echo "$d $call $k $(median <"$f.cpu") $(spread "$f.cpu") $(median <"$f.rate") $(spread "$f.rate")"
+				echo "$d $call $k $(median <"$f.cpu") $(spread "$f.cpu") $(median <"$f.rate") $(spread "$f.rate") $(median <"$f.client")"
 			done
 		done
 	done
 } | column -t | tee "$TMP/results"
-awk '$1 == "virtunit" {c[$2" "$3]=$4; r[$2" "$3]=$6} $1 == "libvirtd-9.0" && c[$2" "$3] {
-	printf "%s x%s: CPU per call %.2f of libvirtd, calls/s %.2fx\n", $2, $3, c[$2" "$3]/$4, r[$2" "$3]/$6 }' "$TMP/results"
+# The ceiling of the calls/s ratio: the rate python3-libvirt's own CPU per call allows
+# (on virtunit's side), with one connection 1/client, with 4 on the machine's CPUs
+# ncpu/client: what a daemon that cost nothing and woke at once would reach.
+awk -v ncpu="$(nproc)" '$1 == "virtunit" {c[$2" "$3]=$4; r[$2" "$3]=$6; cl[$2" "$3]=$8} $1 == "libvirtd-9.0" && c[$2" "$3] {
+	par = $3 < ncpu ? $3 : ncpu
+	printf "%s x%s: CPU per call %.2f of libvirtd, calls/s %.2fx (ceiling %.2fx: the client alone, %.1f us per call)\n", $2, $3, c[$2" "$3]/$4, r[$2" "$3]/$6, par * 1e6 / cl[$2" "$3] / $6, cl[$2" "$3] }' "$TMP/results"
 echo "load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"

@@ -8,6 +8,8 @@
 #     same filesystem
 #   * StoragePoolRefresh of a dir pool of 1000 volumes (qcow2 and raw files), the call
 #     alone over one connection (bench/storagebench), median of 20
+# virsh's own CPU for each transfer (user and system time) is printed beside it: a
+# transfer cannot end before virsh has done its share of the work.
 # Pools and files are on /dev/shm (tmpfs), so the disk's write-back does not decide
 # the figures. Both daemons run in namespaces of their own (bench/lib.sh).
 #
@@ -46,6 +48,13 @@ for d in virtunit libvirtd-9.0; do
 done
 
 ms() { echo $(( ($2 - $1) / 1000 )); }
+# cputime FILE CMD...: runs CMD, appending its user+system CPU in ms to FILE.
+cputime() {
+	local f=$1 TIMEFORMAT='%3U %3S'
+	shift
+	{ time "$@" 2>&3; } 3>&2 2>"$TMP/time"
+	awk '{printf "%d\n", ($1 + $2) * 1000}' "$TMP/time" >>"$f"
+}
 declare -A UP DOWN GUP GDOWN
 CP=()
 for _ in $(seq "$REPS"); do
@@ -53,9 +62,9 @@ for _ in $(seq "$REPS"); do
 	CP+=("$(ms "$t0" "$t1")")
 	for d in virtunit libvirtd-9.0; do
 		uri="qemu:///system?socket=${SOCKS[$d]}"
-		t0=$(now_us); virsh -q -c "$uri" vol-upload --pool up v "$SHM/src"; t1=$(now_us)
+		t0=$(now_us); cputime "$TMP/$d.upcpu" virsh -q -c "$uri" vol-upload --pool up v "$SHM/src"; t1=$(now_us)
 		UP[$d]+="$(ms "$t0" "$t1") "
-		t0=$(now_us); virsh -q -c "$uri" vol-download --pool up v "$SHM/dl"; t1=$(now_us)
+		t0=$(now_us); cputime "$TMP/$d.downcpu" virsh -q -c "$uri" vol-download --pool up v "$SHM/dl"; t1=$(now_us)
 		DOWN[$d]+="$(ms "$t0" "$t1") "
 		cmp -s "$SHM/src" "$SHM/dl" || echo "$d: the downloaded volume differs from the upload" >&2
 		rm -f "$SHM/dl"
@@ -90,4 +99,7 @@ awk -v cp="$cpms" '$1 == "virtunit" && $2 == "virsh" {u=$3; w=$5; r=$7} $1 == "v
 	$1 == "libvirtd-9.0" && $2 == "virsh" {lu=$3; lw=$5; lr=$7} $1 == "libvirtd-9.0" && $2 == "go-libvirt" {lgu=$3; lgw=$5}
 	END { printf "virtunit/libvirtd time: upload %.2f (go-libvirt %.2f), download %.2f (go-libvirt %.2f), refresh %.2f\n", u/lu, gu/lgu, w/lw, gw/lgw, r/lr
 	      printf "virtunit/cp time: upload %.2f (go-libvirt %.2f), download %.2f (go-libvirt %.2f)\n", u/cp, gu/cp, w/cp, gw/cp }' "$TMP/results"
+for d in virtunit libvirtd-9.0; do
+	echo "$d: virsh's own CPU, upload $(median <"$TMP/$d.upcpu") ms, download $(median <"$TMP/$d.downcpu") ms"
+done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
