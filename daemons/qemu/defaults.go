@@ -126,35 +126,41 @@ func completeCPU(def *libvirtxml.Domain) error {
 var diskBuses = []struct{ prefix, bus string }{{"hd", "ide"}, {"sd", "scsi"}, {"vd", "virtio"}, {"fd", "fdc"}, {"xvd", "xen"}, {"ub", "usb"}}
 
 // sortDisks puts disks in the order libvirt's parser keeps them
-// (virDomainDiskInsertPreAlloced): each disk goes before the first disk on the same
-// bus whose target sorts after it. The bus is the one written, before defaults: disks
+// (virDomainDiskInsertPreAlloced): each disk where diskInsertAt puts it. The bus is the one written, before defaults: disks
 // that name none all count as one bus.
 func sortDisks(disks []libvirtxml.DomainDisk) {
+	out := make([]libvirtxml.DomainDisk, 0, len(disks))
+	for _, d := range disks {
+		out = slices.Insert(out, diskInsertAt(out, &d), d)
+	}
+	copy(disks, out)
+}
+
+// diskInsertAt is where libvirt puts a new disk among disks (virDomainDiskInsert):
+// before the first disk on its bus with a higher target, else after the last disk on
+// its bus, else at the end.
+func diskInsertAt(disks []libvirtxml.DomainDisk, d *libvirtxml.DomainDisk) int {
 	key := func(d *libvirtxml.DomainDisk) (string, int) {
 		if d.Target == nil {
 			return "", 0
 		}
 		return d.Target.Bus, diskIndex(d.Target.Dev)
 	}
-	out := make([]libvirtxml.DomainDisk, 0, len(disks))
-	for _, d := range disks {
-		bus, n := key(&d)
-		at := -1
-		for i := len(out) - 1; i >= 0; i-- {
-			b, m := key(&out[i])
-			switch {
-			case b == bus && m > n:
-				at = i
-			case b == bus && at == -1:
-				at = i + 1
-			}
+	bus, n := key(d)
+	at := -1
+	for i := len(disks) - 1; i >= 0; i-- {
+		b, m := key(&disks[i])
+		switch {
+		case b == bus && m > n:
+			at = i
+		case b == bus && at == -1:
+			at = i + 1
 		}
-		if at < 0 {
-			at = len(out)
-		}
-		out = slices.Insert(out, at, d)
 	}
-	copy(disks, out)
+	if at < 0 {
+		return len(disks)
+	}
+	return at
 }
 
 func completeDisks(devs *libvirtxml.DomainDeviceList, q35 bool) error {
@@ -192,6 +198,11 @@ func completeDisks(devs *libvirtxml.DomainDeviceList, q35 bool) error {
 		}
 		if disk.Driver.Type == "" {
 			disk.Driver.Type = "raw"
+		}
+		if disk.Source != nil {
+			// A source's index names a running guest's block node: libvirt reads it
+			// from its status files only.
+			disk.Source.Index = 0
 		}
 		if disk.Address == nil {
 			n := uint(diskIndex(disk.Target.Dev))

@@ -76,7 +76,7 @@ func addDisks(c *command, def *libvirtxml.Domain, boot map[any]uint) error {
 		if err := checkDisk(disk); err != nil {
 			return err
 		}
-		node := fmt.Sprintf("libvirt-%d", len(d.Disks)-i)
+		node := fmt.Sprintf("libvirt-%d", startNodes(i, len(d.Disks)))
 		readOnly := disk.ReadOnly != nil
 		drv := disk.Driver
 		cache, hasCache := diskCache[drv.Cache]
@@ -255,4 +255,80 @@ func diskAlias(def *libvirtxml.Domain, disk *libvirtxml.DomainDisk) string {
 		return fmt.Sprintf("scsi%d-%d-%d-%d", index(dr.Controller), index(dr.Bus), index(dr.Target), index(dr.Unit))
 	}
 	return fmt.Sprintf("%s%d-%d-%d", disk.Target.Bus, index(dr.Controller), index(dr.Bus), index(dr.Unit))
+}
+
+// diskEmpty: a disk without a medium.
+func diskEmpty(disk *libvirtxml.DomainDisk) bool {
+	s := disk.Source
+	switch {
+	case s == nil:
+		return true
+	case s.File != nil:
+		return s.File.File == ""
+	case s.Block != nil:
+		return s.Block.Dev == ""
+	case s.Volume != nil:
+		return s.Volume.Volume == ""
+	}
+	return true
+}
+
+// A running guest's disk says which block nodes hold its medium, as libvirt's live
+// XML does: <source index='N'/>, N the number in the node names libvirt-N-storage and
+// libvirt-N-format, and <backingStore/> where the chain ends (virtunit runs no backing
+// chains, so every medium's chain ends at once). A start numbers the disks from the
+// last down (addDisks); a hotplugged disk or a new medium takes the next free number.
+
+// startNodes is the node number a start gives the i-th of n disks.
+func startNodes(i, n int) int { return n - i }
+
+// markMedium records on a live disk that node n holds its medium.
+func markMedium(disk *libvirtxml.DomainDisk, n int) {
+	if diskEmpty(disk) {
+		return
+	}
+	disk.Source.Index = uint(n)
+	disk.BackingStore = &libvirtxml.DomainDiskBackingStore{}
+}
+
+// markMedia numbers the media of a guest that is starting, as addDisks names them.
+func markMedia(live *libvirtxml.Domain) {
+	if live.Devices == nil {
+		return
+	}
+	disks := live.Devices.Disks
+	for i := range disks {
+		markMedium(&disks[i], startNodes(i, len(disks)))
+	}
+}
+
+// forgetMedia removes what markMedium recorded, for a definition that leaves the run:
+// the indices, and with ends also the chain ends (a migratable definition keeps them,
+// as libvirt's does).
+func forgetMedia(def *libvirtxml.Domain, ends bool) {
+	for i := range def.Devices.Disks {
+		disk := &def.Devices.Disks[i]
+		if disk.Source != nil {
+			disk.Source.Index = 0
+		}
+		if ends && disk.BackingStore != nil && *disk.BackingStore == (libvirtxml.DomainDiskBackingStore{}) {
+			disk.BackingStore = nil
+		}
+	}
+}
+
+// forgetEmptyFormats drops the format of every drive without a medium from a guest
+// that is starting, as libvirt does: its live XML says <driver name='qemu'/> for an
+// empty cdrom or floppy, whatever the definition said. A medium inserted later brings
+// its own format.
+func forgetEmptyFormats(live *libvirtxml.Domain) {
+	if live.Devices == nil {
+		return
+	}
+	for i := range live.Devices.Disks {
+		disk := &live.Devices.Disks[i]
+		if diskEmpty(disk) && disk.Driver != nil {
+			disk.Driver.Type = ""
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -211,7 +212,8 @@ func (d *Driver) plug(ctx context.Context, dom *domain, v guestView, dev device)
 	var alias string
 	switch {
 	case dev.disk != nil:
-		disk := completed.Devices.Disks[len(completed.Devices.Disks)-1]
+		_, added := diskByName(completed, dev.disk.Target.Dev)
+		disk := *added
 		if disk.Device != "disk" {
 			return nil, virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "cdrom/floppy device hotplug isn't supported")
 		}
@@ -222,10 +224,10 @@ func (d *Driver) plug(ctx context.Context, dom *domain, v guestView, dev device)
 		}
 		alias = aliasOfDisk(completed, &disk)
 		disk.Alias = &libvirtxml.DomainAlias{Name: alias}
-		if err := d.plugDisk(ctx, r, completed, &disk); err != nil {
+		if err := d.plugDisk(ctx, r, completed, live, &disk); err != nil {
 			return nil, err
 		}
-		live.Devices.Disks = append(live.Devices.Disks, disk)
+		live.Devices.Disks = slices.Insert(live.Devices.Disks, diskInsertAt(live.Devices.Disks, &disk), disk)
 	case dev.nic != nil:
 		nic := completed.Devices.Interfaces[len(completed.Devices.Interfaces)-1]
 		n := freeNICIndex(live)
@@ -324,22 +326,34 @@ func alone(def *libvirtxml.Domain, disk *libvirtxml.DomainDisk, nic *libvirtxml.
 
 var nodeName = regexp.MustCompile(`^libvirt-(\d+)-(storage|format)$`)
 
-// freeNode is a block node number no node of the guest has: one above the highest.
-func freeNode(ctx context.Context, r *running) (int, error) {
+// freeNode hands out a block node number no node of the guest has, nor any disk of
+// def (the live definition, which numbers empty drives too), nor any earlier node of
+// this run: like libvirt's per-guest counter, a number is never given twice, and a
+// daemon that reconnects goes on above what QEMU and the live definition hold.
+func freeNode(ctx context.Context, r *running, def *libvirtxml.Domain) (int, error) {
 	var nodes []struct {
 		NodeName string `json:"node-name"`
 	}
 	if err := r.mon.Execute(ctx, "query-named-block-nodes", map[string]bool{"flat": true}, &nodes); err != nil {
 		return 0, monitorError(err)
 	}
-	n := 0
+	n := len(def.Devices.Disks)
+	for _, disk := range def.Devices.Disks {
+		if disk.Source != nil {
+			n = max(n, int(disk.Source.Index))
+		}
+	}
 	for _, node := range nodes {
 		if m := nodeName.FindStringSubmatch(node.NodeName); m != nil {
 			k, _ := strconv.Atoi(m[1])
 			n = max(n, k)
 		}
 	}
-	return n + 1, nil
+	r.set(func(r *running) {
+		n = max(n, r.lastNode) + 1
+		r.lastNode = n
+	})
+	return n, nil
 }
 
 // renumber gives the builder's node names (libvirt-1-*) the number n.
@@ -353,8 +367,9 @@ func renumber(p map[string]any, n int) {
 	}
 }
 
-// plugDisk adds a disk's block nodes and its front end.
-func (d *Driver) plugDisk(ctx context.Context, r *running, def *libvirtxml.Domain, disk *libvirtxml.DomainDisk) error {
+// plugDisk adds a disk's block nodes and its front end: def is the definition with
+// the disk, live the running one without it.
+func (d *Driver) plugDisk(ctx context.Context, r *running, def, live *libvirtxml.Domain, disk *libvirtxml.DomainDisk) error {
 	opts, err := builtOptions(alone(def, disk, nil), launch{}, d.cfg)
 	if err != nil {
 		return err
@@ -364,7 +379,7 @@ func (d *Driver) plugDisk(ctx context.Context, r *running, def *libvirtxml.Domai
 			return err
 		}
 	}
-	n, err := freeNode(ctx, r)
+	n, err := freeNode(ctx, r, live)
 	if err != nil {
 		return err
 	}
@@ -389,6 +404,7 @@ func (d *Driver) plugDisk(ctx context.Context, r *running, def *libvirtxml.Domai
 			return monitorError(err)
 		}
 	}
+	markMedium(disk, n)
 	return nil
 }
 
@@ -848,9 +864,7 @@ func controllerAlias(def *libvirtxml.Domain, c *libvirtxml.DomainController) str
 		}
 		return fmt.Sprintf("pci.%d", idx)
 	case "usb":
-		if c.Model == "none" {
-			return ""
-		}
+		// Model none too: libvirt names the controller it does not create.
 		if idx == 0 {
 			return "usb"
 		}

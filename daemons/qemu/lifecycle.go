@@ -2,11 +2,13 @@ package qemu
 
 import (
 	"context"
+	"errors"
 	"os"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
+	"github.com/virtunit/virtunit/daemons/qemu/qmp"
 	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
@@ -253,5 +255,14 @@ func (d *Driver) saveStatusLogged(dom *domain) {
 
 // monitorError is a failed QMP command as libvirt reports it.
 func monitorError(err error) error {
+	var qe *qmp.Error
+	if errors.As(err, &qe) && qe.Command != "" {
+		// QEMU refused the command: libvirt's wording (qemuMonitorJSONCheckError).
+		desc := qe.Desc
+		if desc == "" {
+			desc = qe.Class
+		}
+		return virerror.Wrap(err, libvirt.ErrInternalError, virerror.FromQEMU, "unable to execute QEMU command '%s': %s", qe.Command, desc)
+	}
 	return virerror.Wrap(err, libvirt.ErrOperationFailed, virerror.FromQEMU, "%v", err)
 }

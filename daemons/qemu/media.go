@@ -40,11 +40,14 @@ func (d *Driver) DomainUpdateDeviceFlags(ctx context.Context, a libvirt.DomainUp
 		if old.Device != "cdrom" && old.Device != "floppy" {
 			return struct{}{}, virerror.New(libvirt.ErrOperationUnsupported, virerror.FromQEMU, "disk bus '%s' cannot be updated.", old.Target.Bus)
 		}
-		if err := d.changeMedia(ctx, v, old, dev.disk); err != nil {
+		n, err := d.changeMedia(ctx, v, old, dev.disk)
+		if err != nil {
 			return struct{}{}, err
 		}
 		if err := d.modify(dom, affectLive, func(def *libvirtxml.Domain) error {
-			setMedia(&def.Devices.Disks[findDevice(def, dev)], dev.disk)
+			disk := &def.Devices.Disks[findDevice(def, dev)]
+			setMedia(disk, dev.disk)
+			markMedium(disk, n)
 			return nil
 		}); err != nil {
 			return struct{}{}, err
@@ -62,6 +65,7 @@ func (d *Driver) DomainUpdateDeviceFlags(ctx context.Context, a libvirt.DomainUp
 // setMedia gives disk the source (and format) of upd; no source is an empty drive.
 func setMedia(disk, upd *libvirtxml.DomainDisk) {
 	disk.Source = upd.Source
+	disk.BackingStore = upd.BackingStore
 	if upd.Driver != nil && upd.Driver.Type != "" {
 		if disk.Driver == nil {
 			disk.Driver = &libvirtxml.DomainDiskDriver{Name: "qemu"}
@@ -73,8 +77,9 @@ func setMedia(disk, upd *libvirtxml.DomainDisk) {
 	}
 }
 
-// changeMedia swaps the medium of a running guest's removable drive.
-func (d *Driver) changeMedia(ctx context.Context, v guestView, old, upd *libvirtxml.DomainDisk) error {
+// changeMedia swaps the medium of a running guest's removable drive, and says which
+// block node holds the new one.
+func (d *Driver) changeMedia(ctx context.Context, v guestView, old, upd *libvirtxml.DomainDisk) (int, error) {
 	r := v.run
 	alias := aliasOfDisk(v.def, old)
 	var blocks []struct {
@@ -84,7 +89,7 @@ func (d *Driver) changeMedia(ctx context.Context, v guestView, old, upd *libvirt
 		} `json:"inserted"`
 	}
 	if err := r.mon.Execute(ctx, "query-block", nil, &blocks); err != nil {
-		return monitorError(err)
+		return 0, monitorError(err)
 	}
 	oldNode := ""
 	for _, b := range blocks {
@@ -94,10 +99,10 @@ func (d *Driver) changeMedia(ctx context.Context, v guestView, old, upd *libvirt
 	}
 	id := map[string]any{"id": alias}
 	if err := r.mon.Execute(ctx, "blockdev-open-tray", map[string]any{"id": alias, "force": true}, nil); err != nil {
-		return monitorError(err)
+		return 0, monitorError(err)
 	}
 	if err := r.mon.Execute(ctx, "blockdev-remove-medium", id, nil); err != nil {
-		return monitorError(err)
+		return 0, monitorError(err)
 	}
 	if m := nodeName.FindStringSubmatch(oldNode); m != nil {
 		r.mon.Execute(ctx, "blockdev-del", map[string]string{"node-name": "libvirt-" + m[1] + "-format"}, nil)
@@ -105,32 +110,33 @@ func (d *Driver) changeMedia(ctx context.Context, v guestView, old, upd *libvirt
 	}
 	disk := *old
 	setMedia(&disk, upd)
+	// An empty drive takes a number too, as libvirt's does (its <source index='N'/>).
+	n, err := freeNode(ctx, r, v.def)
+	if err != nil {
+		return 0, err
+	}
 	if path := diskSourcePath(&disk); path != "" {
 		if err := d.ownImage(path); err != nil {
-			return err
+			return 0, err
 		}
 		opts, err := builtOptions(alone(v.def, &disk, nil), launch{}, d.cfg)
 		if err != nil {
-			return err
-		}
-		n, err := freeNode(ctx, r)
-		if err != nil {
-			return err
+			return 0, err
 		}
 		format := ""
 		for _, node := range opts["-blockdev"] {
 			renumber(node, n)
 			if err := r.mon.Execute(ctx, "blockdev-add", node, nil); err != nil {
-				return monitorError(err)
+				return 0, monitorError(err)
 			}
 			format = propString(node, "node-name")
 		}
 		if err := r.mon.Execute(ctx, "blockdev-insert-medium", map[string]any{"id": alias, "node-name": format}, nil); err != nil {
-			return monitorError(err)
+			return 0, monitorError(err)
 		}
 	}
 	if err := r.mon.Execute(ctx, "blockdev-close-tray", id, nil); err != nil {
-		return monitorError(err)
+		return 0, monitorError(err)
 	}
-	return nil
+	return n, nil
 }

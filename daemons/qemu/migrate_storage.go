@@ -50,22 +50,6 @@ func copiesDisk(disk *libvirtxml.DomainDisk, list []string) bool {
 	return disk.Shareable == nil && disk.ReadOnly == nil && !diskEmpty(disk)
 }
 
-// diskEmpty: a disk without a medium.
-func diskEmpty(disk *libvirtxml.DomainDisk) bool {
-	s := disk.Source
-	switch {
-	case s == nil:
-		return true
-	case s.File != nil:
-		return s.File.File == ""
-	case s.Block != nil:
-		return s.Block.Dev == ""
-	case s.Volume != nil:
-		return s.Volume.Volume == ""
-	}
-	return true
-}
-
 // copiedDisks are the disks of def a storage copy takes, after the check that
 // migrate_disks names only disks def has.
 func copiedDisks(def *libvirtxml.Domain, list []string) ([]*libvirtxml.DomainDisk, error) {

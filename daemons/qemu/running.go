@@ -35,6 +35,7 @@ type running struct {
 	vcpus       []vcpuThread    // the vCPU threads, once asked (stats)
 	unplugging  map[string]bool // devices a detach asked QEMU to remove, by alias
 	taints      []string        // libvirt's taint flags, in the order they came (taint.go)
+	lastNode    int             // the highest block node number handed out (freeNode)
 }
 
 func (r *running) set(f func(r *running)) {

@@ -170,8 +170,11 @@ func TestRunningGuest(t *testing.T) {
 		wantMatch(t, "cpu-stats --total", d.Virsh(t, "cpu-stats", "--total", g.name), `cpu_time\s+[\d.]+ seconds`, `user_time`, `system_time`)
 		wantMatch(t, "domjobinfo", d.Virsh(t, "domjobinfo", g.name), `Job type:\s+None`)
 		// What a migration's destination reads: libvirt's --migratable form.
+		// A medium's block node and chain end; an empty drive's format is forgotten.
+		wantMatch(t, "live XML disks", d.Virsh(t, "dumpxml", g.name), `disk\.qcow2' index='2'/>\s+<backingStore/>\s+<target dev='vda'`,
+			`<driver name='qemu'/>\s+<target dev='hdc'`)
 		wantContains(t, "live XML", d.Virsh(t, "dumpxml", g.name), "<partition>/machine</partition>", "<alias name='net0'/>", "tty='/dev/pts/",
-			"<alias name='pci.0'/>", "<alias name='serial0'/>", "<alias name='input0'/>", "<alias name='balloon0'/>")
+			"<alias name='pci.0'/>", "<alias name='usb'/>", "<alias name='serial0'/>", "<alias name='input0'/>", "<alias name='balloon0'/>")
 		mig := d.Virsh(t, "dumpxml", "--migratable", g.name)
 		wantContains(t, "dumpxml --migratable", mig, "<domain type='qemu'>", "<partition>/machine</partition>", "<input type='mouse' bus='ps2'/>")
 		for _, live := range []string{"<alias ", "tty=", "<source path='/dev/pts/", "model='pci-root'", "type='keyboard' bus='ps2'", "<audio id='1' type='none'/>"} {
@@ -241,6 +244,9 @@ func TestRunningGuest(t *testing.T) {
 		d.Virsh(t, "attach-disk", g.name, disk, "vdb", "--driver", "qemu", "--subdriver", "qcow2", "--live")
 		ev.expect(t, "event 'device-added' for domain 'lin': virtio-disk1")
 		wantContains(t, "live XML", d.Virsh(t, "dumpxml", g.name), "<target dev='vdb' bus='virtio'/>", "<alias name='virtio-disk1'/>")
+		// Where libvirt 9.0 puts it: after the last virtio disk, on the next block node.
+		wantMatch(t, "live XML disk order", d.Virsh(t, "dumpxml", g.name),
+			`(?s)<target dev='vda'.*hot\.qcow2' index='3'/>\s+<backingStore/>\s+<target dev='vdb'.*<target dev='hdc'`)
 		if inactive := d.Virsh(t, "dumpxml", "--inactive", g.name); strings.Contains(inactive, "vdb") {
 			t.Errorf("a --live attach changed the definition:\n%s", inactive)
 		}
@@ -279,9 +285,14 @@ func TestRunningGuest(t *testing.T) {
 		iso := filepath.Join(g.dir, "media.iso")
 		os.WriteFile(iso, make([]byte, 1<<20), 0o644)
 		d.Virsh(t, "change-media", g.name, "hdc", iso, "--insert", "--live")
-		wantContains(t, "live XML with media", d.Virsh(t, "dumpxml", g.name), "<source file='"+iso+"'")
+		// libvirt's live XML names the block node that holds a medium, and ends its
+		// chain; vdb had node 3, and libvirt never gives a number twice.
+		wantMatch(t, "live XML with media", d.Virsh(t, "dumpxml", g.name), `<source file='`+regexp.QuoteMeta(iso)+`' index='4'/>\s+<backingStore/>\s+<target dev='hdc'`)
 		wantMatch(t, "domblkinfo hdc", d.Virsh(t, "domblkinfo", g.name, "hdc"), `Capacity:\s+1048576\n`)
 		d.Virsh(t, "change-media", g.name, "hdc", "--eject", "--live")
+		if live := d.Virsh(t, "dumpxml", g.name); strings.Contains(live, iso) || strings.Count(live, "<backingStore/>") != 1 {
+			t.Errorf("live XML after the eject still has the medium:\n%s", live)
+		}
 
 		cfgDisk := filepath.Join(g.dir, "cfg.qcow2")
 		qemuImg(t, "create", "-q", "-f", "qcow2", cfgDisk, "16M")

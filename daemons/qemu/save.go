@@ -526,6 +526,7 @@ func (d *Driver) undefineSavedState(dom *domain, flags libvirt.DomainUndefineFla
 // machine.
 func stripLive(def *libvirtxml.Domain) {
 	forgetRun(def)
+	forgetMedia(def, true)
 	devs := def.Devices
 	for i := range devs.Interfaces {
 		nic := &devs.Interfaces[i]
@@ -548,11 +549,13 @@ func stripLive(def *libvirtxml.Domain) {
 }
 
 // forgetRun removes from a copy of a live definition what names one run of QEMU: the
-// id, device aliases, pty paths and channel sockets in the run's directory.
+// id, device aliases, block node numbers, pty paths and channel sockets in the run's
+// directory.
 func forgetRun(def *libvirtxml.Domain) {
 	def.ID = nil
 	devs := def.Devices
 	clearAliases(devs)
+	forgetMedia(def, false)
 	for i := range devs.Serials {
 		if src := devs.Serials[i].Source; src != nil && src.Pty != nil {
 			src.Pty.Path = ""

@@ -120,6 +120,8 @@ func (d *Driver) startGuestWith(ctx context.Context, dom *domain, def *libvirtxm
 		return err
 	}
 	recordAliases(live)
+	forgetEmptyFormats(live)
+	markMedia(live)
 	if live.Resource == nil {
 		// The guest's scope sits in machine.slice, libvirt's /machine partition.
 		live.Resource = &libvirtxml.DomainResource{Partition: "/machine"}

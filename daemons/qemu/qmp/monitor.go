@@ -28,10 +28,12 @@ const readBuffer = 2 << 10
 // ErrClosed reports a command on a monitor whose connection is gone.
 var ErrClosed = errors.New("QEMU monitor connection is closed")
 
-// Error is an error reply from QEMU: {"error": {"class": ..., "desc": ...}}.
+// Error is an error reply from QEMU: {"error": {"class": ..., "desc": ...}}, with the
+// command it answered when Execute ran it (libvirt names the command in its message).
 type Error struct {
-	Class string `json:"class"`
-	Desc  string `json:"desc"`
+	Class   string `json:"class"`
+	Desc    string `json:"desc"`
+	Command string `json:"-"`
 }
 
 func (e *Error) Error() string { return e.Desc }

@@ -3,6 +3,7 @@ package qmp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -84,6 +85,10 @@ func (m *Monitor) Execute(ctx context.Context, name string, args, ret any) error
 	}
 	line, err := m.RunContext(ctx, cmd)
 	if err != nil {
+		var qe *Error
+		if errors.As(err, &qe) {
+			qe.Command = name
+		}
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if ret == nil {
