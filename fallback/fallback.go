@@ -154,6 +154,22 @@ func (r *Realizer) Status(ctx context.Context, name string) (units.Status, error
 	return inspect(rec), nil
 }
 
+// SetLimits implements units.Realizer. There are no cgroups here to set limits in, so
+// only a change that asks for none succeeds.
+func (r *Realizer) SetLimits(ctx context.Context, name string, res units.Resources) error {
+	st, err := r.Status(ctx, name)
+	if err == nil && !st.State.Up() {
+		err = units.ErrNotFound
+	}
+	if err == nil && res.Limits() {
+		err = errNoLimits
+	}
+	if err != nil {
+		return fmt.Errorf("set limits of %s: %w", name, err)
+	}
+	return nil
+}
+
 // List implements units.Realizer.
 func (r *Realizer) List(ctx context.Context, pattern string) ([]units.Status, error) {
 	names, err := r.recorded()

@@ -15,6 +15,10 @@ import (
 	"github.com/virtunit/virtunit/units/launch"
 )
 
+// errNoLimits refuses limits: there are no cgroups here to enforce them, and running
+// without them would be running another machine than the one asked for.
+var errNoLimits = fmt.Errorf("memory and CPU limits need systemd: %w", units.ErrUnsupported)
+
 // Start implements units.Realizer.
 func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, error) {
 	fail := func(err error) (units.Status, error) {
@@ -24,9 +28,7 @@ func (r *Realizer) Start(ctx context.Context, spec units.Spec) (units.Status, er
 		return units.Status{Name: spec.Name}, err
 	}
 	if spec.Resources.Limits() {
-		// No cgroups here to enforce them, and running without them would be running
-		// another machine than the one asked for.
-		return fail(fmt.Errorf("memory and CPU limits need systemd: %w", units.ErrUnsupported))
+		return fail(errNoLimits)
 	}
 	if err := r.checkBindsTo(ctx, &spec); err != nil {
 		return fail(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"syscall"
 
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
 	"github.com/virtunit/virtunit/units"
@@ -77,6 +78,27 @@ func (r *Realizer) Kill(ctx context.Context, name string, sig syscall.Signal) er
 	}
 	if err := r.bus().systemd.CallWithContext(ctx, managerIface+".KillUnit", 0, name, whom, int32(sig)).Err; err != nil {
 		return fmt.Errorf("kill %s with %v: %w", name, sig, mapErr(err))
+	}
+	return nil
+}
+
+// SetLimits implements units.Realizer with SetUnitProperties, runtime only: the limits
+// last as long as the unit, as those it started with do.
+func (r *Realizer) SetLimits(ctx context.Context, name string, res units.Resources) error {
+	st, err := r.Status(ctx, name)
+	if err == nil && !st.State.Up() {
+		err = units.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("set limits of %s: %w", name, err)
+	}
+	lims := limitProps(res)
+	ps := make([]sddbus.Property, len(lims))
+	for i, l := range lims {
+		ps[i] = sddbus.Property{Name: l.name, Value: dbus.MakeVariant(l.v)}
+	}
+	if err := r.bus().systemd.CallWithContext(ctx, managerIface+".SetUnitProperties", 0, name, true, ps).Err; err != nil {
+		return fmt.Errorf("set limits of %s: %w", name, mapErr(err))
 	}
 	return nil
 }

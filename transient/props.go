@@ -2,6 +2,7 @@ package transient
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"syscall"
 	"time"
@@ -226,24 +227,47 @@ func resourceProps(r units.Resources) []property {
 	if r.MemoryAccounting {
 		ps = append(ps, optional(prop("MemoryAccounting", true)))
 	}
-	for _, l := range []struct {
-		name string
-		v    uint64
-	}{{"MemoryMax", r.MemoryMax}, {"MemoryHigh", r.MemoryHigh}, {"MemorySwapMax", r.MemorySwapMax}, {"CPUWeight", r.CPUWeight}} {
-		if l.v != 0 {
-			ps = append(ps, prop(l.name, l.v))
-		}
-	}
-	if r.CPUQuota != 0 {
-		period := r.CPUQuotaPeriod
-		if period == 0 {
-			period = 100 * time.Millisecond
-		}
-		perSec := uint64(r.CPUQuota) * uint64(time.Second) / uint64(period)
-		ps = append(ps, prop("CPUQuotaPerSecUSec", perSec/uint64(time.Microsecond)))
-		if r.CPUQuotaPeriod != 0 {
-			ps = append(ps, prop("CPUQuotaPeriodUSec", usec(r.CPUQuotaPeriod)))
+	for _, p := range limitProps(r) {
+		if p.v != unset {
+			ps = append(ps, prop(p.name, p.v))
 		}
 	}
 	return ps
+}
+
+// unset is systemd's word on the bus for "no value": infinity for a memory limit or
+// a CPU quota, the default for a weight or a quota period.
+const unset = math.MaxUint64
+
+// limit is one cgroup limit property, D-Bus type t.
+type limit struct {
+	name string
+	v    uint64
+}
+
+// limitProps are every limit property r speaks of, those it leaves at zero as unset:
+// a start sends only the set ones, a change in place all of them, so that a limit
+// taken away is lifted.
+func limitProps(r units.Resources) []limit {
+	or := func(v uint64) uint64 {
+		if v == 0 {
+			return unset
+		}
+		return v
+	}
+	perSec, period := uint64(unset), uint64(unset)
+	if r.CPUQuota != 0 {
+		p := r.CPUQuotaPeriod
+		if p == 0 {
+			p = 100 * time.Millisecond
+		}
+		perSec = uint64(r.CPUQuota) * uint64(time.Second) / uint64(p) / uint64(time.Microsecond)
+		if r.CPUQuotaPeriod != 0 {
+			period = usec(r.CPUQuotaPeriod)
+		}
+	}
+	return []limit{
+		{"MemoryMax", or(r.MemoryMax)}, {"MemoryHigh", or(r.MemoryHigh)}, {"MemorySwapMax", or(r.MemorySwapMax)},
+		{"CPUWeight", or(r.CPUWeight)}, {"CPUQuotaPerSecUSec", perSec}, {"CPUQuotaPeriodUSec", period},
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -288,5 +289,60 @@ func TestAdoptAfterDaemonKill9(t *testing.T) {
 		if alive(pids[i]) {
 			t.Errorf("%s: pid %d survived Stop", name, pids[i])
 		}
+	}
+}
+
+// TestSetLimits retunes a running scope, as virsh schedinfo and memtune retune a
+// guest: systemd records each limit, the cgroup carries it where the controller is
+// enabled, and a zero lifts it.
+func TestSetLimits(t *testing.T) {
+	m := systemdtest.Current(t)
+	r := newRealizer(t)
+	spec := units.Spec{Name: "limits.scope", Kind: units.Scope, Argv: []string{"sleep", "60"},
+		Resources: units.Resources{MemoryMax: 512 << 20, CPUWeight: 512}}
+	st, err := r.Start(ctx(t), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop(ctx(t), spec.Name)
+	show := func(want string) {
+		t.Helper()
+		out, err := m.Systemctl("show", "-p", "MemoryMax,MemoryHigh,CPUWeight,CPUQuotaPerSecUSec,CPUQuotaPeriodUSec", spec.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Split(strings.ReplaceAll(strings.TrimSpace(out), "[not set]", "[not_set]"), "\n")
+		exp := strings.Split(want, " ")
+		slices.Sort(got)
+		slices.Sort(exp)
+		if !slices.Equal(got, exp) {
+			t.Errorf("systemctl show:\n%s\nwant %s", out, want)
+		}
+	}
+	show("MemoryMax=536870912 MemoryHigh=infinity CPUWeight=512 CPUQuotaPerSecUSec=infinity CPUQuotaPeriodUSec=infinity")
+
+	set := units.Resources{MemoryMax: 256 << 20, MemoryHigh: 128 << 20, CPUWeight: 256,
+		CPUQuota: 25 * time.Millisecond, CPUQuotaPeriod: 50 * time.Millisecond, DevicePolicy: "strict"}
+	if err := r.SetLimits(ctx(t), spec.Name, set); err != nil {
+		t.Fatal(err)
+	}
+	show("MemoryMax=268435456 MemoryHigh=134217728 CPUWeight=256 CPUQuotaPerSecUSec=500ms CPUQuotaPeriodUSec=50ms")
+	cg, _ := os.ReadFile("/proc/" + strconv.Itoa(st.MainPID) + "/cgroup")
+	dir := "/sys/fs/cgroup" + strings.TrimSpace(strings.TrimPrefix(string(cg), "0::"))
+	for file, want := range map[string]string{"memory.max": "268435456", "memory.high": "134217728", "cpu.weight": "256", "cpu.max": "25000 50000"} {
+		if b, err := os.ReadFile(dir + "/" + file); err == nil && strings.TrimSpace(string(b)) != want {
+			t.Errorf("%s/%s = %q, want %q", dir, file, b, want)
+		}
+	}
+	if out, _ := m.Systemctl("show", "-p", "DevicePolicy", spec.Name); strings.TrimSpace(out) != "DevicePolicy=auto" {
+		t.Errorf("confinement was changed too: %s", out)
+	}
+
+	if err := r.SetLimits(ctx(t), spec.Name, units.Resources{}); err != nil {
+		t.Fatal(err)
+	}
+	show("MemoryMax=infinity MemoryHigh=infinity CPUWeight=[not_set] CPUQuotaPerSecUSec=infinity CPUQuotaPeriodUSec=infinity")
+	if !alive(st.MainPID) {
+		t.Error("the scope's process did not survive its retuning")
 	}
 }

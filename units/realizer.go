@@ -12,8 +12,8 @@ var (
 	ErrNotFound = errors.New("no such unit")
 	ErrExists   = errors.New("unit already exists")
 	ErrClosed   = errors.New("realizer closed")
-	// ErrUnsupported is a Start the realizer cannot carry out as specified (limits
-	// without cgroups to enforce them).
+	// ErrUnsupported is a Start or SetLimits the realizer cannot carry out as
+	// specified (limits without cgroups to enforce them).
 	ErrUnsupported = errors.New("not supported by this realizer")
 )
 
@@ -38,6 +38,13 @@ type Realizer interface {
 
 	// ResetFailed forgets a Failed unit, so that its name can be started again.
 	ResetFailed(ctx context.Context, name string) error
+
+	// SetLimits replaces the limits (Memory*, CPU*) of a unit that is up with those of
+	// r, in place and for as long as the unit runs, as libvirt retunes a running
+	// guest's cgroup; a zero field lifts its limit, and r's confinement is ignored.
+	// ErrNotFound if the unit is not up; a realizer that cannot enforce limits
+	// answers ErrUnsupported when r asks for any.
+	SetLimits(ctx context.Context, name string, r Resources) error
 
 	// Status reports the unit as it is now; ErrNotFound if the realizer knows none.
 	Status(ctx context.Context, name string) (Status, error)

@@ -34,6 +34,7 @@ var cases = []struct {
 	{"a reused pid is not adopted", pidReuse},
 	{"bad specs are rejected before anything starts", badSpecs},
 	{"name clashes and unknown names", names},
+	{"limits change on a running unit", forKinds(limits)},
 }
 
 func startStop(e *env) {
@@ -430,5 +431,33 @@ func names(e *env) {
 	}
 	if err := e.r.ResetFailed(e.ctx(), unknown); !errors.Is(err, units.ErrNotFound) {
 		e.t.Errorf("ResetFailed(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+// limits retunes a running unit: a change that asks for no limits succeeds anywhere,
+// one that does is carried out or refused as unsupported, and either way the unit runs
+// on untouched. A unit that is not up has no limits to change.
+func limits(e *env) {
+	spec := e.spec(e.kind, e.suffix(), "serve")
+	st := e.start(spec)
+	pid := e.rep.expect(e.t, "ready")
+	if err := e.r.SetLimits(e.ctx(), spec.Name, units.Resources{DevicePolicy: "closed"}); err != nil {
+		e.t.Errorf("SetLimits(no limits) = %v", err)
+	}
+	err := e.r.SetLimits(e.ctx(), spec.Name, units.Resources{MemoryMax: 1 << 30, CPUWeight: 200, CPUQuota: 50 * time.Millisecond})
+	if err != nil && !errors.Is(err, units.ErrUnsupported) {
+		e.t.Errorf("SetLimits = %v, want success or ErrUnsupported", err)
+	}
+	if got, err := e.r.Status(e.ctx(), spec.Name); err != nil || got.State != units.Running || !alive(pid) || got.MainPID != st.MainPID {
+		e.t.Errorf("after SetLimits: Status = %v, %v (pid %d alive: %v)", got, err, pid, alive(pid))
+	}
+	if _, err := e.r.Stop(e.ctx(), spec.Name); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.r.SetLimits(e.ctx(), spec.Name, units.Resources{}); !errors.Is(err, units.ErrNotFound) {
+		e.t.Errorf("SetLimits(stopped) = %v, want ErrNotFound", err)
+	}
+	if err := e.r.SetLimits(e.ctx(), e.name("-unknown"+e.suffix()), units.Resources{}); !errors.Is(err, units.ErrNotFound) {
+		e.t.Errorf("SetLimits(unknown) = %v, want ErrNotFound", err)
 	}
 }
