@@ -106,6 +106,13 @@ func (s *Server) domainObjects() objects {
 					r, err := hv.DomainIsUpdated(ctx, libvirt.DomainIsUpdatedArgs{Dom: d})
 					return boolOf(r.Updated), err
 				},
+				"SchedulerType": func(ctx context.Context, d dom) (any, error) {
+					r, err := hv.DomainGetSchedulerType(ctx, libvirt.DomainGetSchedulerTypeArgs{Dom: d})
+					return struct {
+						Type    string
+						Nparams int32
+					}{r.Type, r.Nparams}, err
+				},
 				"UUID": func(_ context.Context, d dom) (any, error) { return formatUUID(d.UUID), nil },
 			},
 			spec.VirtunitDomain: s.domainUnitProperties(),

@@ -44,6 +44,8 @@ func (w *watcher) event(e rpc.Event) {
 	case libvirt.DomainEventCallbackMetadataChangeMsg:
 		// A description or title has no namespace: "" stands for NULL.
 		s.emit(s.domainPath(m.Dom), "org.libvirt.Domain.MetadataChange", m.Type, fromOpt(m.Nsuri))
+	case libvirt.DomainEventCallbackTunableMsg:
+		s.emit(s.domainPath(m.Dom), "org.libvirt.Domain.Tunable", typedParams(m.Params))
 	case libvirt.DomainEventCallbackAgentLifecycleMsg:
 		s.emit(s.domainPath(m.Dom), "org.libvirt.Domain.AgentEvent", m.State, m.Reason)
 	case libvirt.NetworkEventLifecycleMsg:

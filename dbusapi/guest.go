@@ -172,6 +172,38 @@ func (s *Server) domainGuestMethods() map[string]method[libvirt.Domain] {
 			}
 			return none(hv.DomainSetNumaParameters(ctx, libvirt.DomainSetNumaParametersArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
 		},
+		"GetSchedulerParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
+			t, err := hv.DomainGetSchedulerType(ctx, libvirt.DomainGetSchedulerTypeArgs{Dom: d})
+			if err != nil {
+				return nil, err
+			}
+			r, err := hv.DomainGetSchedulerParametersFlags(ctx, libvirt.DomainGetSchedulerParametersFlagsArgs{Dom: d, Nparams: t.Nparams,
+				Flags: a.u32(0) | uint32(libvirt.TypedParamStringOkay)})
+			return []any{typedParams(r.Params)}, err
+		},
+		"SetSchedulerParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
+			ps, err := fromTypedParams(a[0].(map[string]dbus.Variant))
+			if err != nil {
+				return nil, err
+			}
+			return none(hv.DomainSetSchedulerParametersFlags(ctx, libvirt.DomainSetSchedulerParametersFlagsArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
+		},
+		"GetMemoryParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
+			flags := a.u32(0) | uint32(libvirt.TypedParamStringOkay)
+			n, err := hv.DomainGetMemoryParameters(ctx, libvirt.DomainGetMemoryParametersArgs{Dom: d, Flags: flags})
+			if err != nil {
+				return nil, err
+			}
+			r, err := hv.DomainGetMemoryParameters(ctx, libvirt.DomainGetMemoryParametersArgs{Dom: d, Nparams: n.Nparams, Flags: flags})
+			return []any{typedParams(r.Params)}, err
+		},
+		"SetMemoryParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
+			ps, err := fromTypedParams(a[0].(map[string]dbus.Variant))
+			if err != nil {
+				return nil, err
+			}
+			return none(hv.DomainSetMemoryParameters(ctx, libvirt.DomainSetMemoryParametersArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
+		},
 		"Save": func(ctx context.Context, d dom, a args) ([]any, error) {
 			return none(hv.DomainSaveFlags(ctx, libvirt.DomainSaveFlagsArgs{Dom: d, To: a.str(0), Dxml: optString(a.str(1)), Flags: a.u32(2)}))
 		},

@@ -189,6 +189,35 @@ func testGuestStats(t *testing.T, h *host, g *guest) {
 		!strings.Contains(out, `"numa_mode" v i 0`) || !strings.Contains(out, `"numa_nodeset" v s ""`) {
 		t.Errorf("busctl GetNumaParameters: %v %q", err, out)
 	}
+	// schedinfo and memtune through D-Bus: the same driver calls, checks and errors.
+	if out, err := h.busctl(t, "get-property", "org.libvirt", string(g.path), "org.libvirt.Domain", "SchedulerType"); err != nil || out != "(si) \"posix\" 9\n" {
+		t.Errorf("busctl get-property SchedulerType: %v %q", err, out)
+	}
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetSchedulerParameters", "u", "0"); err != nil ||
+		!strings.Contains(out, `"cpu_shares" v t 100`) || !strings.Contains(out, `"global_quota" v x 17592186044415`) {
+		t.Errorf("busctl GetSchedulerParameters: %v %q", err, out)
+	}
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetMemoryParameters", "u", "0"); err != nil ||
+		!strings.Contains(out, `"hard_limit" v t 9007199254740991`) {
+		t.Errorf("busctl GetMemoryParameters: %v %q", err, out)
+	}
+	// This daemon realizes guests without systemd: no limits on a running one.
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "SetSchedulerParameters", "a{sv}u", "1",
+		"cpu_shares", "t", "256", "1"); err == nil || !strings.Contains(out, "cgroup CPU controller is not mounted") {
+		t.Errorf("busctl SetSchedulerParameters (live): %v %q", err, out)
+	}
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "SetMemoryParameters", "a{sv}u", "1",
+		"hard_limit", "t", "262144", "2"); err != nil {
+		t.Errorf("busctl SetMemoryParameters (config): %v %q", err, out)
+	}
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetMemoryParameters", "u", "2"); err != nil ||
+		!strings.Contains(out, `"hard_limit" v t 262144`) {
+		t.Errorf("busctl GetMemoryParameters (config): %v %q", err, out)
+	}
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "SetMemoryParameters", "a{sv}u", "1",
+		"hard_limit", "s", "1", "2"); err == nil || !strings.Contains(out, "invalid type 'string' for parameter 'hard_limit', expected 'ullong'") {
+		t.Errorf("busctl SetMemoryParameters of the wrong type: %v %q", err, out)
+	}
 	// This guest runs no agent: libvirt's error, through the same driver call.
 	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetTime", "u", "0"); err == nil ||
 		!strings.Contains(out, "QEMU guest agent is not configured") {

@@ -79,6 +79,13 @@ type Hypervisor interface {
 	DomainGetMessages(ctx context.Context, a libvirt.DomainGetMessagesArgs) (libvirt.DomainGetMessagesRet, error)
 	DomainGetNumaParameters(ctx context.Context, a libvirt.DomainGetNumaParametersArgs) (libvirt.DomainGetNumaParametersRet, error)
 	DomainSetNumaParameters(ctx context.Context, a libvirt.DomainSetNumaParametersArgs) (struct{}, error)
+	DomainGetSchedulerType(ctx context.Context, a libvirt.DomainGetSchedulerTypeArgs) (libvirt.DomainGetSchedulerTypeRet, error)
+	DomainGetSchedulerParameters(ctx context.Context, a libvirt.DomainGetSchedulerParametersArgs) (libvirt.DomainGetSchedulerParametersRet, error)
+	DomainGetSchedulerParametersFlags(ctx context.Context, a libvirt.DomainGetSchedulerParametersFlagsArgs) (libvirt.DomainGetSchedulerParametersFlagsRet, error)
+	DomainSetSchedulerParameters(ctx context.Context, a libvirt.DomainSetSchedulerParametersArgs) (struct{}, error)
+	DomainSetSchedulerParametersFlags(ctx context.Context, a libvirt.DomainSetSchedulerParametersFlagsArgs) (struct{}, error)
+	DomainGetMemoryParameters(ctx context.Context, a libvirt.DomainGetMemoryParametersArgs) (libvirt.DomainGetMemoryParametersRet, error)
+	DomainSetMemoryParameters(ctx context.Context, a libvirt.DomainSetMemoryParametersArgs) (struct{}, error)
 
 	// How many vCPUs a guest of this hypervisor may have.
 	ConnectGetMaxVcpus(ctx context.Context, a libvirt.ConnectGetMaxVcpusArgs) (libvirt.ConnectGetMaxVcpusRet, error)

@@ -6,7 +6,6 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 
 	"github.com/virtunit/virtunit/daemons/rpc"
-	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
 // virsh numatune. virtunit places no guest on NUMA nodes (<numatune> is refused at
@@ -42,18 +41,8 @@ func (d *Driver) DomainSetNumaParameters(ctx context.Context, a libvirt.DomainSe
 	if err := checkFlags(a.Flags, affectLive|affectConfig, "qemuDomainSetNumaParameters"); err != nil {
 		return struct{}{}, err
 	}
-	for _, p := range a.Params {
-		want := uint32(rpc.ParamInt)
-		switch p.Field {
-		case "numa_mode":
-		case "numa_nodeset":
-			want = rpc.ParamString
-		default:
-			return struct{}{}, virerror.New(libvirt.ErrArgumentUnsupported, virerror.FromNone, "parameter '%s' not supported", p.Field)
-		}
-		if p.Value.D != want {
-			return struct{}{}, virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "invalid type for parameter '%s'", p.Field)
-		}
+	if err := rpc.ValidateParams(a.Params, map[string]uint32{"numa_mode": rpc.ParamInt, "numa_nodeset": rpc.ParamString}); err != nil {
+		return struct{}{}, err
 	}
 	dom, err := d.get(a.Dom)
 	if err != nil {

@@ -49,8 +49,12 @@ func TestGuestsAsScopes(t *testing.T) {
 	define(t, d, strings.Replace(domainXML("sc5", ""), "<devices>",
 		"<memtune><hard_limit unit='MiB'>512</hard_limit></memtune><cputune><shares>512</shares><global_quota>50000</global_quota></cputune><devices>", 1))
 	d.Virsh(t, "start", "sc5")
-	wantContains(t, "the scope's limits", systemctl("show", "-p", "MemoryMax,CPUWeight,CPUQuotaPerSecUSec", `machine-qemu\x2d4\x2dsc5.scope`),
-		"MemoryMax=536870912", "CPUWeight=512", "CPUQuotaPerSecUSec=500ms")
+	sc5 := `machine-qemu\x2d4\x2dsc5.scope`
+	limits := func() string {
+		return systemctl("show", "-p", "MemoryMax,MemoryHigh,CPUWeight,CPUQuotaPerSecUSec", sc5)
+	}
+	wantContains(t, "the scope's limits", limits(), "MemoryMax=536870912", "CPUWeight=512", "CPUQuotaPerSecUSec=500ms")
+	retuneRunning(t, d, "sc5", limits)
 	d.Virsh(t, "destroy", "sc5")
 	machines, _, _ := daemontest.Run(t.Context(), mgr.Env(), "machinectl", "list", "--no-legend")
 	wantContains(t, "machinectl list", machines, "qemu-1-sc1", "qemu-2-sc2")
@@ -101,4 +105,47 @@ func qemuPidIn(t *testing.T, d *daemontest.Daemon, name string) int {
 	}
 	t.Fatalf("no QEMU process for %s", name)
 	return 0
+}
+
+// retuneRunning changes a running guest's limits with virsh schedinfo and memtune, as
+// libvirt changes its cgroup: the scope carries the new limits at once, the live
+// definition shows them, the persistent one keeps its own, and what a scope cannot
+// carry is refused with libvirt's words.
+func retuneRunning(t *testing.T, d *daemontest.Daemon, name string, limits func() string) {
+	t.Helper()
+	// libvirt's nine parameters; those without a quota read as a cgroup v2 group's.
+	wantContains(t, "schedinfo", d.Virsh(t, "schedinfo", name), "Scheduler      : posix\n", "cpu_shares     : 512\n",
+		"vcpu_period    : 100000\n", "vcpu_quota     : 17592186044415\n", "global_period  : 100000\n",
+		"global_quota   : 50000\n", "iothread_quota : 17592186044415\n")
+	d.Virsh(t, "schedinfo", name, "--set", "cpu_shares=256", "--set", "global_quota=-1")
+	wantContains(t, "limits after schedinfo --set", limits(), "CPUWeight=256", "CPUQuotaPerSecUSec=infinity", "MemoryMax=536870912")
+	wantContains(t, "schedinfo after --set", d.Virsh(t, "schedinfo", name), "cpu_shares     : 256\n", "global_quota   : 17592186044415\n")
+	wantContains(t, "schedinfo --config", d.Virsh(t, "schedinfo", "--config", name), "cpu_shares     : 512\n", "global_quota   : 50000\n",
+		"vcpu_period    : 0\n")
+	wantContains(t, "live XML after --set", d.Virsh(t, "dumpxml", name), "<shares>256</shares>", "<global_quota>-1</global_quota>")
+
+	wantContains(t, "memtune", d.Virsh(t, "memtune", name), "hard_limit     : 524288\n", "soft_limit     : unlimited\n",
+		"swap_hard_limit: unlimited\n")
+	d.Virsh(t, "memtune", name, "--hard-limit", "262144", "--soft-limit", "131072")
+	wantContains(t, "limits after memtune", limits(), "MemoryMax=268435456", "MemoryHigh=134217728", "CPUWeight=256")
+	wantContains(t, "memtune after the change", d.Virsh(t, "memtune", name), "hard_limit     : 262144\n", "soft_limit     : 131072\n")
+	wantContains(t, "memtune --config", d.Virsh(t, "memtune", "--config", name), "hard_limit     : 524288\n", "soft_limit     : unlimited\n")
+	d.Virsh(t, "memtune", name, "--soft-limit", "-1")
+	wantContains(t, "limits after lifting soft_limit", limits(), "MemoryHigh=infinity", "MemoryMax=268435456")
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"schedinfo", name, "--set", "cpu_shares=0"}, "invalid argument: shares '0' must be in range [1, 10000]"},
+		{[]string{"schedinfo", name, "--set", "global_period=10"}, "invalid argument: value of 'global_period' is out of range [1000, 1000000]"},
+		{[]string{"schedinfo", name, "--set", "vcpu_quota=20000"}, "<cputune> supports only <shares>, <global_period> and <global_quota>"},
+		{[]string{"memtune", name, "--min-guarantee", "1024"}, "argument unsupported: parameter 'min_guarantee' not supported"},
+		{[]string{"memtune", name, "--swap-hard-limit", "1048576"}, "<memtune><swap_hard_limit> is not supported"},
+	} {
+		if _, errOut, err := d.VirshErr(c.args...); err == nil || !strings.Contains(errOut, c.want) {
+			t.Errorf("virsh %s: %v %q, want %q", strings.Join(c.args, " "), err, errOut, c.want)
+		}
+	}
+	wantContains(t, "limits after the refusals", limits(), "CPUWeight=256", "MemoryMax=268435456")
 }

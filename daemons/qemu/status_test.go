@@ -75,6 +75,33 @@ func TestLimitsNeedSystemd(t *testing.T) {
 	if errOut := virshFails(t, d, "define", pinned); !strings.Contains(errOut, "<cputune> supports only") {
 		t.Errorf("define with vcpupin: %s", errOut)
 	}
+	// A session daemon tunes nothing, as libvirt's has no cgroups to tune.
+	if errOut := virshFails(t, d, "schedinfo", "limited"); !strings.Contains(errOut, "Operation not supported: CPU tuning is not available in session mode") {
+		t.Errorf("schedinfo in session mode: %s", errOut)
+	}
+	if errOut := virshFails(t, d, "memtune", "limited"); !strings.Contains(errOut, "Operation not supported: Memory tuning is not available in session mode") {
+		t.Errorf("memtune in session mode: %s", errOut)
+	}
+
+	// A root daemon without systemd runs a guest without limits, and cannot give it any.
+	root := startDaemon(t, "virtqemud", daemontest.Options{System: true, Config: "unit_backend = \"self\"\n"})
+	define(t, root, domainXML("free", ""))
+	root.Virsh(t, "start", "free")
+	wantContains(t, "schedinfo", root.Virsh(t, "schedinfo", "free"), "cpu_shares     : 100\n", "global_quota   : 17592186044415\n")
+	if errOut := virshFails(t, root, "schedinfo", "free", "--set", "cpu_shares=256"); !strings.Contains(errOut, "Requested operation is not valid: cgroup CPU controller is not mounted") {
+		t.Errorf("schedinfo --set without systemd: %s", errOut)
+	}
+	if errOut := virshFails(t, root, "memtune", "free", "--hard-limit", "262144"); !strings.Contains(errOut, "Requested operation is not valid: cgroup memory controller is not mounted") {
+		t.Errorf("memtune without systemd: %s", errOut)
+	}
+	if x := root.Virsh(t, "dumpxml", "free"); strings.Contains(x, "<cputune>") || strings.Contains(x, "<memtune>") {
+		t.Errorf("a refused change reached the live definition:\n%s", x)
+	}
+	// The configuration still takes them, for a host that gets systemd.
+	root.Virsh(t, "schedinfo", "free", "--config", "--set", "cpu_shares=256")
+	wantContains(t, "schedinfo --config", root.Virsh(t, "schedinfo", "--config", "free"), "cpu_shares     : 256\n")
+	wantContains(t, "dumpxml --inactive", root.Virsh(t, "dumpxml", "--inactive", "free"), "<cputune>\n    <shares>256</shares>\n  </cputune>")
+	root.Virsh(t, "destroy", "free")
 }
 
 // TestMissingQEMUUserRefused: a root daemon whose QEMU user does not exist runs no

@@ -9,8 +9,13 @@ import (
 	"github.com/virtunit/virtunit/daemons/rpc"
 )
 
-// numaParametersMax is REMOTE_DOMAIN_NUMA_PARAMETERS_MAX.
-const numaParametersMax = 16
+// The most typed parameters a request may carry: REMOTE_DOMAIN_NUMA_PARAMETERS_MAX,
+// REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX.
+const (
+	numaParametersMax      = 16
+	schedulerParametersMax = 16
+	memoryParametersMax    = 16
+)
 
 // domainProcedures are the domain calls, each passed to the hypervisor driver: read-only
 // ones marked so, lookups and state queries answered from memory on the connection's
@@ -91,6 +96,34 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 				return nil, rpc.DecodeError(err)
 			}
 			return d.DomainSetNumaParameters(ctx, a)
+		}),
+		rpc.Handle(DomainGetSchedulerType, d.DomainGetSchedulerType, ro),
+		rpc.Handle(DomainGetSchedulerParameters, d.DomainGetSchedulerParameters, ro),
+		rpc.Handle(DomainGetSchedulerParametersFlags, d.DomainGetSchedulerParametersFlags, ro),
+		rpc.HandleRaw(DomainSetSchedulerParameters, func(ctx context.Context, p []byte) (any, error) {
+			r := rpc.NewXDRReader(p)
+			a := libvirt.DomainSetSchedulerParametersArgs{Dom: r.Domain(), Params: r.TypedParams(schedulerParametersMax)}
+			if err := r.Err(); err != nil {
+				return nil, rpc.DecodeError(err)
+			}
+			return d.DomainSetSchedulerParameters(ctx, a)
+		}),
+		rpc.HandleRaw(DomainSetSchedulerParametersFlags, func(ctx context.Context, p []byte) (any, error) {
+			r := rpc.NewXDRReader(p)
+			a := libvirt.DomainSetSchedulerParametersFlagsArgs{Dom: r.Domain(), Params: r.TypedParams(schedulerParametersMax), Flags: r.Uint32()}
+			if err := r.Err(); err != nil {
+				return nil, rpc.DecodeError(err)
+			}
+			return d.DomainSetSchedulerParametersFlags(ctx, a)
+		}),
+		rpc.Handle(DomainGetMemoryParameters, d.DomainGetMemoryParameters, ro),
+		rpc.HandleRaw(DomainSetMemoryParameters, func(ctx context.Context, p []byte) (any, error) {
+			r := rpc.NewXDRReader(p)
+			a := libvirt.DomainSetMemoryParametersArgs{Dom: r.Domain(), Params: r.TypedParams(memoryParametersMax), Flags: r.Uint32()}
+			if err := r.Err(); err != nil {
+				return nil, rpc.DecodeError(err)
+			}
+			return d.DomainSetMemoryParameters(ctx, a)
 		}),
 		rpc.Handle(ConnectGetMaxVcpus, d.ConnectGetMaxVcpus, ro, inline),
 

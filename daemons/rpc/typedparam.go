@@ -7,6 +7,8 @@ import (
 	"math"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/virtunit/virtunit/daemons/virerror"
 )
 
 // The discriminants of remote_typed_param_value (virTypedParameterType).
@@ -159,4 +161,33 @@ func (r *XDRReader) TypedParams(max int) []libvirt.TypedParam {
 		ps = append(ps, libvirt.TypedParam{Field: field, Value: libvirt.TypedParamValue{D: d, I: v}})
 	}
 	return ps
+}
+
+// paramTypeNames are virTypedParameterType's names, as libvirt's messages give them.
+var paramTypeNames = [...]string{ParamInt: "int", ParamUInt: "uint", ParamLLong: "llong", ParamULLong: "ullong",
+	ParamDouble: "double", ParamBoolean: "boolean", ParamString: "string"}
+
+// ValidateParams checks a request's typed parameters as virTypedParamsValidate does:
+// each field one of keys, of the type keys gives it, and given once.
+func ValidateParams(ps []libvirt.TypedParam, keys map[string]uint32) error {
+	seen := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		want, ok := keys[p.Field]
+		if !ok {
+			return virerror.New(libvirt.ErrArgumentUnsupported, virerror.FromNone, "parameter '%s' not supported", p.Field)
+		}
+		if p.Value.D != want {
+			got := "unknown"
+			if int(p.Value.D) < len(paramTypeNames) && paramTypeNames[p.Value.D] != "" {
+				got = paramTypeNames[p.Value.D]
+			}
+			return virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "invalid type '%s' for parameter '%s', expected '%s'",
+				got, p.Field, paramTypeNames[want])
+		}
+		if seen[p.Field] {
+			return virerror.New(libvirt.ErrInvalidArg, virerror.FromNone, "parameter '%s' occurs multiple times", p.Field)
+		}
+		seen[p.Field] = true
+	}
+	return nil
 }

@@ -45,6 +45,7 @@ const (
 	FromAuth           Domain = 46
 	FromDBus           Domain = 47
 	FromDevice         Domain = 49
+	FromCgroup         Domain = 54
 	FromSystemd        Domain = 56
 	FromFirewall       Domain = 59
 	FromPolkit         Domain = 60

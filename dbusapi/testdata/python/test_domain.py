@@ -1,6 +1,6 @@
 """libvirt-dbus 1.4.1's tests/test_domain.py, ported to a tiny QEMU guest the test
 defines and starts. The calls whose libvirt function virtunit's QEMU driver does not
-implement yet (vCPU pinning, scheduler type) check libvirt's "not supported" answer."""
+implement yet (vCPU pinning) check libvirt's "not supported" answer."""
 
 import unittest
 
@@ -21,14 +21,11 @@ class TestDomain(libvirttest.BaseTestClass):
         for name, want in (('Active', dbus.Boolean), ('Autostart', dbus.Boolean),
                            ('Id', dbus.UInt32), ('Name', dbus.String), ('OSType', dbus.String),
                            ('Persistent', dbus.Boolean), ('Updated', dbus.Boolean),
-                           ('UUID', dbus.String)):
+                           ('UUID', dbus.String), ('SchedulerType', dbus.Struct)):
             with self.subTest(property=name):
                 self.assertIsInstance(props[name], want)
-        # GetAll leaves out what cannot be read, as libvirt-dbus does on a host without
-        # the scheduler type; Get says why.
-        self.assertNotIn('SchedulerType', props)
-        self.assertNotSupported('virDomainGetSchedulerType', self.prop, self.path,
-                                'org.libvirt.Domain', 'SchedulerType')
+        # libvirt's QEMU driver: the posix scheduler and its nine parameters.
+        self.assertEqual(props['SchedulerType'], ('posix', 9))
 
         self.assertIsInstance(self.domain.GetXMLDesc(0), dbus.String)
         self.domain.Reboot(0)
