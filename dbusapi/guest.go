@@ -204,6 +204,22 @@ func (s *Server) domainGuestMethods() map[string]method[libvirt.Domain] {
 			}
 			return none(hv.DomainSetMemoryParameters(ctx, libvirt.DomainSetMemoryParametersArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
 		},
+		"GetBlockIOParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
+			flags := a.u32(0) | uint32(libvirt.TypedParamStringOkay)
+			n, err := hv.DomainGetBlkioParameters(ctx, libvirt.DomainGetBlkioParametersArgs{Dom: d, Flags: flags})
+			if err != nil {
+				return nil, err
+			}
+			r, err := hv.DomainGetBlkioParameters(ctx, libvirt.DomainGetBlkioParametersArgs{Dom: d, Nparams: n.Nparams, Flags: flags})
+			return []any{typedParams(r.Params)}, err
+		},
+		"SetBlockIOParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
+			ps, err := fromTypedParams(a[0].(map[string]dbus.Variant))
+			if err != nil {
+				return nil, err
+			}
+			return none(hv.DomainSetBlkioParameters(ctx, libvirt.DomainSetBlkioParametersArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
+		},
 		"Save": func(ctx context.Context, d dom, a args) ([]any, error) {
 			return none(hv.DomainSaveFlags(ctx, libvirt.DomainSaveFlagsArgs{Dom: d, To: a.str(0), Dxml: optString(a.str(1)), Flags: a.u32(2)}))
 		},

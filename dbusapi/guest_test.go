@@ -201,6 +201,10 @@ func testGuestStats(t *testing.T, h *host, g *guest) {
 		!strings.Contains(out, `"hard_limit" v t 9007199254740991`) {
 		t.Errorf("busctl GetMemoryParameters: %v %q", err, out)
 	}
+	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "GetBlockIOParameters", "u", "0"); err != nil ||
+		!strings.Contains(out, `"weight" v u 100`) || !strings.Contains(out, `"device_weight" v s ""`) {
+		t.Errorf("busctl GetBlockIOParameters: %v %q", err, out)
+	}
 	// This daemon realizes guests without systemd: no limits on a running one.
 	if out, err := h.busctl(t, "call", "org.libvirt", string(g.path), "org.libvirt.Domain", "SetSchedulerParameters", "a{sv}u", "1",
 		"cpu_shares", "t", "256", "1"); err == nil || !strings.Contains(out, "cgroup CPU controller is not mounted") {

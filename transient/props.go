@@ -227,9 +227,9 @@ func resourceProps(r units.Resources) []property {
 	if r.MemoryAccounting {
 		ps = append(ps, optional(prop("MemoryAccounting", true)))
 	}
-	for _, p := range limitProps(r) {
-		if p.v != unset {
-			ps = append(ps, prop(p.name, p.v))
+	for _, l := range limitProps(r) {
+		if !l.none {
+			ps = append(ps, prop(l.name, l.v))
 		}
 	}
 	return ps
@@ -239,35 +239,62 @@ func resourceProps(r units.Resources) []property {
 // a CPU quota, the default for a weight or a quota period.
 const unset = math.MaxUint64
 
-// limit is one cgroup limit property, D-Bus type t.
+// limit is one cgroup limit property: a number (D-Bus t) or per-device values
+// (a(st)); none says the unit asks for no value, which a start leaves out.
 type limit struct {
 	name string
-	v    uint64
+	v    any
+	none bool
 }
 
-// limitProps are every limit property r speaks of, those it leaves at zero as unset:
-// a start sends only the set ones, a change in place all of them, so that a limit
-// taken away is lifted.
+// deviceValue is one entry of IODeviceWeight, IOReadBandwidthMax and the like.
+type deviceValue struct {
+	Path  string
+	Value uint64
+}
+
+// limitProps are every limit property r speaks of: a start sends those r sets, a
+// change in place all of them, so that a limit taken away is lifted (an empty device
+// list clears the property's entries).
 func limitProps(r units.Resources) []limit {
-	or := func(v uint64) uint64 {
+	num := func(name string, v uint64) limit {
 		if v == 0 {
-			return unset
+			return limit{name, uint64(unset), true}
 		}
-		return v
+		return limit{name, v, false}
 	}
-	perSec, period := uint64(unset), uint64(unset)
+	perSec, period := num("CPUQuotaPerSecUSec", 0), num("CPUQuotaPeriodUSec", 0)
 	if r.CPUQuota != 0 {
 		p := r.CPUQuotaPeriod
 		if p == 0 {
 			p = 100 * time.Millisecond
 		}
-		perSec = uint64(r.CPUQuota) * uint64(time.Second) / uint64(p) / uint64(time.Microsecond)
+		perSec = num(perSec.name, uint64(r.CPUQuota)*uint64(time.Second)/uint64(p)/uint64(time.Microsecond))
 		if r.CPUQuotaPeriod != 0 {
-			period = usec(r.CPUQuotaPeriod)
+			period = num(period.name, usec(r.CPUQuotaPeriod))
 		}
 	}
-	return []limit{
-		{"MemoryMax", or(r.MemoryMax)}, {"MemoryHigh", or(r.MemoryHigh)}, {"MemorySwapMax", or(r.MemorySwapMax)},
-		{"CPUWeight", or(r.CPUWeight)}, {"CPUQuotaPerSecUSec", perSec}, {"CPUQuotaPeriodUSec", period},
+	ls := []limit{
+		num("MemoryMax", r.MemoryMax), num("MemoryHigh", r.MemoryHigh), num("MemorySwapMax", r.MemorySwapMax),
+		num("CPUWeight", r.CPUWeight), perSec, period, num("IOWeight", r.IOWeight),
 	}
+	for _, dl := range []struct {
+		name string
+		v    func(units.IODeviceLimit) uint64
+	}{
+		{"IODeviceWeight", func(d units.IODeviceLimit) uint64 { return d.Weight }},
+		{"IOReadBandwidthMax", func(d units.IODeviceLimit) uint64 { return d.ReadBytesPerSec }},
+		{"IOWriteBandwidthMax", func(d units.IODeviceLimit) uint64 { return d.WriteBytesPerSec }},
+		{"IOReadIOPSMax", func(d units.IODeviceLimit) uint64 { return d.ReadIOPS }},
+		{"IOWriteIOPSMax", func(d units.IODeviceLimit) uint64 { return d.WriteIOPS }},
+	} {
+		vs := []deviceValue{}
+		for _, d := range r.IODevices {
+			if v := dl.v(d); v != 0 {
+				vs = append(vs, deviceValue{d.Path, v})
+			}
+		}
+		ls = append(ls, limit{dl.name, vs, len(vs) == 0})
+	}
+	return ls
 }

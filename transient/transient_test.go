@@ -342,6 +342,29 @@ func TestSetLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	show("MemoryMax=infinity MemoryHigh=infinity CPUWeight=[not_set] CPUQuotaPerSecUSec=infinity CPUQuotaPeriodUSec=infinity")
+	// Block I/O: a weight and per-device entries, replaced as a whole and cleared.
+	io := units.Resources{IOWeight: 300, IODevices: []units.IODeviceLimit{
+		{Path: "/dev/null", Weight: 200, ReadBytesPerSec: 1 << 20, WriteIOPS: 50}, {Path: "/dev/zero", ReadIOPS: 10}}}
+	if err := r.SetLimits(ctx(t), spec.Name, io); err != nil {
+		t.Fatal(err)
+	}
+	ioProps := "IOWeight,IODeviceWeight,IOReadBandwidthMax,IOWriteBandwidthMax,IOReadIOPSMax,IOWriteIOPSMax"
+	out, err := m.Systemctl("show", "-p", ioProps, spec.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"IOWeight=300", "IODeviceWeight=/dev/null 200", "IOReadBandwidthMax=/dev/null 1048576",
+		"IOWriteIOPSMax=/dev/null 50", "IOReadIOPSMax=/dev/zero 10"} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("systemctl show lacks %q:\n%s", want, out)
+		}
+	}
+	if err := r.SetLimits(ctx(t), spec.Name, units.Resources{}); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := m.Systemctl("show", "-p", ioProps, spec.Name); strings.Contains(out, "/dev/") || !strings.Contains(out, "IOWeight=[not set]") {
+		t.Errorf("I/O limits not lifted:\n%s", out)
+	}
 	if !alive(st.MainPID) {
 		t.Error("the scope's process did not survive its retuning")
 	}

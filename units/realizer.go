@@ -39,7 +39,7 @@ type Realizer interface {
 	// ResetFailed forgets a Failed unit, so that its name can be started again.
 	ResetFailed(ctx context.Context, name string) error
 
-	// SetLimits replaces the limits (Memory*, CPU*) of a unit that is up with those of
+	// SetLimits replaces the limits (Memory*, CPU*, IO*) of a unit that is up with those of
 	// r, in place and for as long as the unit runs, as libvirt retunes a running
 	// guest's cgroup; a zero field lifts its limit, and r's confinement is ignored.
 	// ErrNotFound if the unit is not up; a realizer that cannot enforce limits

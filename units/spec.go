@@ -134,8 +134,8 @@ type Credential struct {
 // Resources are a unit's cgroup controls, of two sorts. Confinement (DevicePolicy,
 // DeviceAllow, MemoryAccounting, like TasksMax) narrows what an escaped process
 // reaches; a realizer applies it where it can and records it elsewhere. Limits
-// (Memory*, CPU*) are what a guest's definition asks for (libvirt's <memtune>,
-// <cputune>); a realizer that cannot enforce them refuses the Start with
+// (Memory*, CPU*, IO*) are what a guest's definition asks for (libvirt's <memtune>,
+// <cputune>, <blkiotune>); a realizer that cannot enforce them refuses the Start with
 // ErrUnsupported rather than run the unit without them.
 type Resources struct {
 	// DevicePolicy is systemd's: "" (all devices), "closed" (the standard pseudo
@@ -151,6 +151,20 @@ type Resources struct {
 	CPUWeight uint64
 	// CPUQuota of CPU time per CPUQuotaPeriod (100 ms when zero); zero means no quota.
 	CPUQuota, CPUQuotaPeriod time.Duration
+	// IOWeight is the unit's share of contended block I/O (1-10000); zero means the
+	// default.
+	IOWeight uint64
+	// IODevices weigh and throttle the unit's I/O to single block devices.
+	IODevices []IODeviceLimit
+}
+
+// IODeviceLimit is one block device's I/O weight (1-10000) and throttles, in bytes
+// and operations per second; a zero field sets none.
+type IODeviceLimit struct {
+	Path                              string
+	Weight                            uint64
+	ReadBytesPerSec, WriteBytesPerSec uint64
+	ReadIOPS, WriteIOPS               uint64
 }
 
 // DeviceAccess is one DeviceAllow entry: a device node ("/dev/kvm") or a device class
@@ -161,7 +175,8 @@ type DeviceAccess struct {
 
 // Limits reports whether r asks for limits, as opposed to confinement only.
 func (r Resources) Limits() bool {
-	return r.MemoryMax != 0 || r.MemoryHigh != 0 || r.MemorySwapMax != 0 || r.CPUWeight != 0 || r.CPUQuota != 0
+	return r.MemoryMax != 0 || r.MemoryHigh != 0 || r.MemorySwapMax != 0 || r.CPUWeight != 0 || r.CPUQuota != 0 ||
+		r.IOWeight != 0 || len(r.IODevices) > 0
 }
 
 // Resource names a resource limit, with setrlimit(2)'s numbering.

@@ -86,6 +86,8 @@ type Hypervisor interface {
 	DomainSetSchedulerParametersFlags(ctx context.Context, a libvirt.DomainSetSchedulerParametersFlagsArgs) (struct{}, error)
 	DomainGetMemoryParameters(ctx context.Context, a libvirt.DomainGetMemoryParametersArgs) (libvirt.DomainGetMemoryParametersRet, error)
 	DomainSetMemoryParameters(ctx context.Context, a libvirt.DomainSetMemoryParametersArgs) (struct{}, error)
+	DomainGetBlkioParameters(ctx context.Context, a libvirt.DomainGetBlkioParametersArgs) (libvirt.DomainGetBlkioParametersRet, error)
+	DomainSetBlkioParameters(ctx context.Context, a libvirt.DomainSetBlkioParametersArgs) (struct{}, error)
 
 	// How many vCPUs a guest of this hypervisor may have.
 	ConnectGetMaxVcpus(ctx context.Context, a libvirt.ConnectGetMaxVcpusArgs) (libvirt.ConnectGetMaxVcpusRet, error)

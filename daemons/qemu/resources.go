@@ -14,7 +14,9 @@ import (
 // its block devices), its memory accounted — and carries the limits its definition
 // asks for: <memtune> hard_limit and soft_limit as MemoryMax and MemoryHigh,
 // <cputune> shares as CPUWeight (the cgroup v2 range, as libvirt on cgroup v2), and
-// global_period/global_quota as the whole guest's CPU quota. Per-vCPU quotas, pins,
+// global_period/global_quota as the whole guest's CPU quota, <blkiotune> weights and
+// throttles as the scope's IO* properties (the weights in cgroup v2's range too).
+// Per-vCPU quotas, pins,
 // swap and guarantee limits are refused at define (checkTunes): a scope has no vCPU
 // sub-groups to give them their meaning.
 
@@ -31,6 +33,9 @@ func checkTunes(def *libvirtxml.Domain) error {
 		if m.SwapHardLimit != nil {
 			return unsupported("<memtune><swap_hard_limit> is not supported by virtunit yet")
 		}
+	}
+	if err := checkBlkio(def.BlockIOTune); err != nil {
+		return err
 	}
 	c := def.CPUTune
 	if c == nil {
@@ -87,6 +92,14 @@ func (d *Driver) guestResources(live *libvirtxml.Domain) units.Resources {
 	if m := live.MemoryTune; m != nil {
 		r.MemoryMax = tuneBytes(m.HardLimit)
 		r.MemoryHigh = tuneBytes(m.SoftLimit)
+	}
+	if b := live.BlockIOTune; b != nil {
+		r.IOWeight = uint64(b.Weight)
+		for _, dev := range b.Device {
+			r.IODevices = append(r.IODevices, units.IODeviceLimit{Path: dev.Path, Weight: uint64(dev.Weight),
+				ReadBytesPerSec: uint64(dev.ReadBytesSec), WriteBytesPerSec: uint64(dev.WriteBytesSec),
+				ReadIOPS: uint64(dev.ReadIopsSec), WriteIOPS: uint64(dev.WriteIopsSec)})
+		}
 	}
 	if c := live.CPUTune; c != nil {
 		if c.Shares != nil {

@@ -47,13 +47,13 @@ func TestGuestsAsScopes(t *testing.T) {
 	wantContains(t, "the scope's confinement", systemctl("show", "-p", "DevicePolicy,MemoryAccounting,DeviceAllow", scope),
 		"DevicePolicy=closed", "MemoryAccounting=yes", "char-pts rw", "/dev/null rw")
 	define(t, d, strings.Replace(domainXML("sc5", ""), "<devices>",
-		"<memtune><hard_limit unit='MiB'>512</hard_limit></memtune><cputune><shares>512</shares><global_quota>50000</global_quota></cputune><devices>", 1))
+		"<blkiotune><weight>500</weight></blkiotune><memtune><hard_limit unit='MiB'>512</hard_limit></memtune><cputune><shares>512</shares><global_quota>50000</global_quota></cputune><devices>", 1))
 	d.Virsh(t, "start", "sc5")
 	sc5 := `machine-qemu\x2d4\x2dsc5.scope`
 	limits := func() string {
-		return systemctl("show", "-p", "MemoryMax,MemoryHigh,CPUWeight,CPUQuotaPerSecUSec", sc5)
+		return systemctl("show", "-p", "MemoryMax,MemoryHigh,CPUWeight,CPUQuotaPerSecUSec,IOWeight,IOReadBandwidthMax", sc5)
 	}
-	wantContains(t, "the scope's limits", limits(), "MemoryMax=536870912", "CPUWeight=512", "CPUQuotaPerSecUSec=500ms")
+	wantContains(t, "the scope's limits", limits(), "MemoryMax=536870912", "CPUWeight=512", "CPUQuotaPerSecUSec=500ms", "IOWeight=500")
 	retuneRunning(t, d, "sc5", limits)
 	d.Virsh(t, "destroy", "sc5")
 	machines, _, _ := daemontest.Run(t.Context(), mgr.Env(), "machinectl", "list", "--no-legend")
@@ -133,10 +133,27 @@ func retuneRunning(t *testing.T, d *daemontest.Daemon, name string, limits func(
 	d.Virsh(t, "memtune", name, "--soft-limit", "-1")
 	wantContains(t, "limits after lifting soft_limit", limits(), "MemoryHigh=infinity", "MemoryMax=268435456")
 
+	wantContains(t, "blkiotune", d.Virsh(t, "blkiotune", name), "weight         : 500\n", "device_weight  : \n",
+		"device_read_bytes_sec: \n")
+	d.Virsh(t, "blkiotune", name, "--weight", "300", "--device-read-bytes-sec", "/dev/null,1048576")
+	wantContains(t, "limits after blkiotune", limits(), "IOWeight=300", "IOReadBandwidthMax=/dev/null 1048576", "CPUWeight=256")
+	wantContains(t, "blkiotune after the change", d.Virsh(t, "blkiotune", name), "weight         : 300\n",
+		"device_read_bytes_sec: /dev/null,1048576\n")
+	wantContains(t, "blkiotune --config", d.Virsh(t, "blkiotune", "--config", name), "weight         : 500\n", "device_read_bytes_sec: \n")
+	d.Virsh(t, "blkiotune", name, "--device-read-bytes-sec", "/dev/null,0")
+	if l := limits(); strings.Contains(l, "/dev/null") {
+		t.Errorf("a device throttle set to 0 was not lifted:\n%s", l)
+	}
+	if x := d.Virsh(t, "dumpxml", name); !strings.Contains(x, "<blkiotune>\n    <weight>300</weight>\n  </blkiotune>") {
+		t.Errorf("live <blkiotune> after the changes:\n%s", x)
+	}
+
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
+		{[]string{"blkiotune", name, "--device-weights", "/dev/null"}, "invalid argument: unable to parse blkio device 'device_weight' '/dev/null'"},
+		{[]string{"blkiotune", name, "--device-weights", "/dev/null,x"}, "invalid argument: invalid value 'x' for parameter 'device_weight' of device '/dev/null'"},
 		{[]string{"schedinfo", name, "--set", "cpu_shares=0"}, "invalid argument: shares '0' must be in range [1, 10000]"},
 		{[]string{"schedinfo", name, "--set", "global_period=10"}, "invalid argument: value of 'global_period' is out of range [1000, 1000000]"},
 		{[]string{"schedinfo", name, "--set", "vcpu_quota=20000"}, "<cputune> supports only <shares>, <global_period> and <global_quota>"},

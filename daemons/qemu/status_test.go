@@ -83,6 +83,10 @@ func TestLimitsNeedSystemd(t *testing.T) {
 		t.Errorf("memtune in session mode: %s", errOut)
 	}
 
+	if errOut := virshFails(t, d, "blkiotune", "limited"); !strings.Contains(errOut, "unsupported configuration: Block I/O tuning is not available in session mode") {
+		t.Errorf("blkiotune in session mode: %s", errOut)
+	}
+
 	// A root daemon without systemd runs a guest without limits, and cannot give it any.
 	root := startDaemon(t, "virtqemud", daemontest.Options{System: true, Config: "unit_backend = \"self\"\n"})
 	define(t, root, domainXML("free", ""))
@@ -94,7 +98,10 @@ func TestLimitsNeedSystemd(t *testing.T) {
 	if errOut := virshFails(t, root, "memtune", "free", "--hard-limit", "262144"); !strings.Contains(errOut, "Requested operation is not valid: cgroup memory controller is not mounted") {
 		t.Errorf("memtune without systemd: %s", errOut)
 	}
-	if x := root.Virsh(t, "dumpxml", "free"); strings.Contains(x, "<cputune>") || strings.Contains(x, "<memtune>") {
+	if errOut := virshFails(t, root, "blkiotune", "free", "--weight", "300"); !strings.Contains(errOut, "Requested operation is not valid: blkio cgroup isn't mounted") {
+		t.Errorf("blkiotune without systemd: %s", errOut)
+	}
+	if x := root.Virsh(t, "dumpxml", "free"); strings.Contains(x, "<blkiotune>") || strings.Contains(x, "<cputune>") || strings.Contains(x, "<memtune>") {
 		t.Errorf("a refused change reached the live definition:\n%s", x)
 	}
 	// The configuration still takes them, for a host that gets systemd.

@@ -224,7 +224,7 @@ func (d *Driver) setSchedulerParameters(ctx context.Context, ref libvirt.Domain,
 			}
 		}
 	}
-	live, err := d.retune(ctx, ref, flags, "CPU", func(def *libvirtxml.Domain, live bool) error {
+	live, err := d.retune(ctx, ref, flags, "cgroup CPU controller is not mounted", func(def *libvirtxml.Domain, live bool) error {
 		if def.CPUTune == nil {
 			def.CPUTune = &libvirtxml.DomainCPUTune{}
 		}
@@ -302,7 +302,7 @@ func (d *Driver) DomainSetMemoryParameters(ctx context.Context, a libvirt.Domain
 			limits[p.Field] = &libvirtxml.DomainMemoryTuneLimit{Value: kib, Unit: "KiB"}
 		}
 	}
-	_, err := d.retune(ctx, a.Dom, a.Flags, "memory", func(def *libvirtxml.Domain, _ bool) error {
+	_, err := d.retune(ctx, a.Dom, a.Flags, "cgroup memory controller is not mounted", func(def *libvirtxml.Domain, _ bool) error {
 		if def.MemoryTune == nil {
 			def.MemoryTune = &libvirtxml.DomainMemoryTune{}
 		}
@@ -326,9 +326,10 @@ func (d *Driver) DomainSetMemoryParameters(ctx context.Context, a libvirt.Domain
 
 // retune applies change to the definitions flags name, under the guest's job. On a
 // running guest the new limits reach its unit first, so that a unit that refuses them
-// leaves both definitions as they were; controller names libvirt's cgroup controller
-// in that refusal. It reports whether the running guest was changed.
-func (d *Driver) retune(ctx context.Context, ref libvirt.Domain, flags uint32, controller string, change func(def *libvirtxml.Domain, live bool) error) (bool, error) {
+// leaves both definitions as they were; a realizer without cgroups is refused with
+// libvirt's words for a missing controller, noController. It reports whether the
+// running guest was changed.
+func (d *Driver) retune(ctx context.Context, ref libvirt.Domain, flags uint32, noController string, change func(def *libvirtxml.Domain, live bool) error) (bool, error) {
 	dom, err := d.lock(ref)
 	if err != nil {
 		return false, err
@@ -350,7 +351,7 @@ func (d *Driver) retune(ctx context.Context, ref libvirt.Domain, flags uint32, c
 		if err := d.units.SetLimits(ctx, v.run.unit, d.guestResources(next)); err != nil {
 			switch {
 			case errors.Is(err, units.ErrUnsupported):
-				return false, virerror.New(libvirt.ErrOperationInvalid, virerror.FromQEMU, "cgroup %s controller is not mounted", controller)
+				return false, virerror.New(libvirt.ErrOperationInvalid, virerror.FromQEMU, "%s", noController)
 			case errors.Is(err, units.ErrNotFound):
 				return false, errNotRunning()
 			}

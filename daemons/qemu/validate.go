@@ -22,7 +22,6 @@ func checkSupported(def *libvirtxml.Domain) error {
 		what string
 	}{
 		{def.MaximumMemory != nil, "<maxMemory>"},
-		{def.BlockIOTune != nil, "<blkiotune>"},
 		{def.MemoryBacking != nil, "<memoryBacking>"},
 		{def.VCPUs != nil, "<vcpus>"},
 		{def.VCPU != nil && (def.VCPU.CPUSet != "" || def.VCPU.Placement == "auto" || def.VCPU.Current > def.VCPU.Value), "<vcpu> cpuset, placement='auto' and current above the count"},

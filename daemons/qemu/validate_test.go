@@ -13,7 +13,7 @@ func TestRefusedAtDefine(t *testing.T) {
 		`<cputune><vcpupin vcpu='0' cpuset='1'/></cputune>`:                                                                                       "<cputune>",
 		`<memtune><min_guarantee>1048576</min_guarantee></memtune>`:                                                                               "<memtune>",
 		`<memoryBacking><hugepages/></memoryBacking>`:                                                                                             "<memoryBacking>",
-		`<blkiotune><weight>500</weight></blkiotune>`:                                                                                             "<blkiotune>",
+		`<blkiotune><device><path>/dev/vda</path><weight>5</weight></device><device><path>/dev/vda</path></device></blkiotune>`:                   "duplicate blkio device path '/dev/vda'",
 		`<features><hyperv><relaxed state='on'/></hyperv></features>`:                                                                             "<hyperv>",
 		`<devices><hostdev mode='subsystem' type='usb'/></devices>`:                                                                               "<hostdev>",
 		`<devices><interface type='user'><bandwidth/></interface></devices>`:                                                                      "<bandwidth>",

@@ -10,11 +10,13 @@ import (
 )
 
 // The most typed parameters a request may carry: REMOTE_DOMAIN_NUMA_PARAMETERS_MAX,
-// REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX.
+// REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX,
+// REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX.
 const (
 	numaParametersMax      = 16
 	schedulerParametersMax = 16
 	memoryParametersMax    = 16
+	blkioParametersMax     = 16
 )
 
 // domainProcedures are the domain calls, each passed to the hypervisor driver: read-only
@@ -124,6 +126,15 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 				return nil, rpc.DecodeError(err)
 			}
 			return d.DomainSetMemoryParameters(ctx, a)
+		}),
+		rpc.Handle(DomainGetBlkioParameters, d.DomainGetBlkioParameters, ro),
+		rpc.HandleRaw(DomainSetBlkioParameters, func(ctx context.Context, p []byte) (any, error) {
+			r := rpc.NewXDRReader(p)
+			a := libvirt.DomainSetBlkioParametersArgs{Dom: r.Domain(), Params: r.TypedParams(blkioParametersMax), Flags: r.Uint32()}
+			if err := r.Err(); err != nil {
+				return nil, rpc.DecodeError(err)
+			}
+			return d.DomainSetBlkioParameters(ctx, a)
 		}),
 		rpc.Handle(ConnectGetMaxVcpus, d.ConnectGetMaxVcpus, ro, inline),
 
