@@ -157,20 +157,15 @@ func (s *Server) domainGuestMethods() map[string]method[libvirt.Domain] {
 				Flags: libvirt.DomainSetTimeFlags(a.u32(2))}))
 		},
 		"GetNumaParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
-			flags := a.u32(0) | uint32(libvirt.TypedParamStringOkay)
-			n, err := hv.DomainGetNumaParameters(ctx, libvirt.DomainGetNumaParametersArgs{Dom: d, Flags: flags})
-			if err != nil {
-				return nil, err
-			}
-			r, err := hv.DomainGetNumaParameters(ctx, libvirt.DomainGetNumaParametersArgs{Dom: d, Nparams: n.Nparams, Flags: flags})
-			return []any{typedParams(r.Params)}, err
+			return counted(func(n int32) ([]libvirt.TypedParam, int32, error) {
+				r, err := hv.DomainGetNumaParameters(ctx, libvirt.DomainGetNumaParametersArgs{Dom: d, Nparams: n, Flags: a.u32(0) | uint32(libvirt.TypedParamStringOkay)})
+				return r.Params, r.Nparams, err
+			})
 		},
 		"SetNumaParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
-			ps, err := fromTypedParams(a[0].(map[string]dbus.Variant))
-			if err != nil {
-				return nil, err
-			}
-			return none(hv.DomainSetNumaParameters(ctx, libvirt.DomainSetNumaParametersArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
+			return setParams(a, func(ps []libvirt.TypedParam, flags uint32) (struct{}, error) {
+				return hv.DomainSetNumaParameters(ctx, libvirt.DomainSetNumaParametersArgs{Dom: d, Params: ps, Flags: flags})
+			})
 		},
 		"GetSchedulerParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
 			t, err := hv.DomainGetSchedulerType(ctx, libvirt.DomainGetSchedulerTypeArgs{Dom: d})
@@ -182,43 +177,31 @@ func (s *Server) domainGuestMethods() map[string]method[libvirt.Domain] {
 			return []any{typedParams(r.Params)}, err
 		},
 		"SetSchedulerParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
-			ps, err := fromTypedParams(a[0].(map[string]dbus.Variant))
-			if err != nil {
-				return nil, err
-			}
-			return none(hv.DomainSetSchedulerParametersFlags(ctx, libvirt.DomainSetSchedulerParametersFlagsArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
+			return setParams(a, func(ps []libvirt.TypedParam, flags uint32) (struct{}, error) {
+				return hv.DomainSetSchedulerParametersFlags(ctx, libvirt.DomainSetSchedulerParametersFlagsArgs{Dom: d, Params: ps, Flags: flags})
+			})
 		},
 		"GetMemoryParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
-			flags := a.u32(0) | uint32(libvirt.TypedParamStringOkay)
-			n, err := hv.DomainGetMemoryParameters(ctx, libvirt.DomainGetMemoryParametersArgs{Dom: d, Flags: flags})
-			if err != nil {
-				return nil, err
-			}
-			r, err := hv.DomainGetMemoryParameters(ctx, libvirt.DomainGetMemoryParametersArgs{Dom: d, Nparams: n.Nparams, Flags: flags})
-			return []any{typedParams(r.Params)}, err
+			return counted(func(n int32) ([]libvirt.TypedParam, int32, error) {
+				r, err := hv.DomainGetMemoryParameters(ctx, libvirt.DomainGetMemoryParametersArgs{Dom: d, Nparams: n, Flags: a.u32(0) | uint32(libvirt.TypedParamStringOkay)})
+				return r.Params, r.Nparams, err
+			})
 		},
 		"SetMemoryParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
-			ps, err := fromTypedParams(a[0].(map[string]dbus.Variant))
-			if err != nil {
-				return nil, err
-			}
-			return none(hv.DomainSetMemoryParameters(ctx, libvirt.DomainSetMemoryParametersArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
+			return setParams(a, func(ps []libvirt.TypedParam, flags uint32) (struct{}, error) {
+				return hv.DomainSetMemoryParameters(ctx, libvirt.DomainSetMemoryParametersArgs{Dom: d, Params: ps, Flags: flags})
+			})
 		},
 		"GetBlockIOParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
-			flags := a.u32(0) | uint32(libvirt.TypedParamStringOkay)
-			n, err := hv.DomainGetBlkioParameters(ctx, libvirt.DomainGetBlkioParametersArgs{Dom: d, Flags: flags})
-			if err != nil {
-				return nil, err
-			}
-			r, err := hv.DomainGetBlkioParameters(ctx, libvirt.DomainGetBlkioParametersArgs{Dom: d, Nparams: n.Nparams, Flags: flags})
-			return []any{typedParams(r.Params)}, err
+			return counted(func(n int32) ([]libvirt.TypedParam, int32, error) {
+				r, err := hv.DomainGetBlkioParameters(ctx, libvirt.DomainGetBlkioParametersArgs{Dom: d, Nparams: n, Flags: a.u32(0) | uint32(libvirt.TypedParamStringOkay)})
+				return r.Params, r.Nparams, err
+			})
 		},
 		"SetBlockIOParameters": func(ctx context.Context, d dom, a args) ([]any, error) {
-			ps, err := fromTypedParams(a[0].(map[string]dbus.Variant))
-			if err != nil {
-				return nil, err
-			}
-			return none(hv.DomainSetBlkioParameters(ctx, libvirt.DomainSetBlkioParametersArgs{Dom: d, Params: ps, Flags: a.u32(1)}))
+			return setParams(a, func(ps []libvirt.TypedParam, flags uint32) (struct{}, error) {
+				return hv.DomainSetBlkioParameters(ctx, libvirt.DomainSetBlkioParametersArgs{Dom: d, Params: ps, Flags: flags})
+			})
 		},
 		"Save": func(ctx context.Context, d dom, a args) ([]any, error) {
 			return none(hv.DomainSaveFlags(ctx, libvirt.DomainSaveFlagsArgs{Dom: d, To: a.str(0), Dxml: optString(a.str(1)), Flags: a.u32(2)}))

@@ -48,3 +48,24 @@ func fromTypedParams(in map[string]dbus.Variant) ([]libvirt.TypedParam, error) {
 	}
 	return out, nil
 }
+
+// counted answers a Get*Parameters call as libvirt-dbus does: get asked for no
+// parameters first, to learn how many there are, then for them all.
+func counted(get func(nparams int32) ([]libvirt.TypedParam, int32, error)) ([]any, error) {
+	_, n, err := get(0)
+	if err != nil {
+		return nil, err
+	}
+	ps, _, err := get(n)
+	return []any{typedParams(ps)}, err
+}
+
+// setParams answers a Set*Parameters call (params a{sv}, flags u): the dictionary as
+// typed parameters, handed to set.
+func setParams(a args, set func(ps []libvirt.TypedParam, flags uint32) (struct{}, error)) ([]any, error) {
+	ps, err := fromTypedParams(a[0].(map[string]dbus.Variant))
+	if err != nil {
+		return nil, err
+	}
+	return none(set(ps, a.u32(1)))
+}

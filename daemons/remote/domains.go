@@ -90,51 +90,25 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		rpc.Handle(DomainGetControlInfo, d.DomainGetControlInfo, ro, prio),
 		rpc.Handle(DomainGetMessages, d.DomainGetMessages, ro),
 		rpc.Handle(DomainGetNumaParameters, d.DomainGetNumaParameters, ro),
-		// Typed parameters in a request are decoded by hand, as migration's are.
-		rpc.HandleRaw(DomainSetNumaParameters, func(ctx context.Context, p []byte) (any, error) {
-			r := rpc.NewXDRReader(p)
-			a := libvirt.DomainSetNumaParametersArgs{Dom: r.Domain(), Params: r.TypedParams(numaParametersMax), Flags: r.Uint32()}
-			if err := r.Err(); err != nil {
-				return nil, rpc.DecodeError(err)
-			}
-			return d.DomainSetNumaParameters(ctx, a)
+		setParams(DomainSetNumaParameters, numaParametersMax, true, func(ctx context.Context, dom libvirt.Domain, ps []libvirt.TypedParam, flags uint32) (struct{}, error) {
+			return d.DomainSetNumaParameters(ctx, libvirt.DomainSetNumaParametersArgs{Dom: dom, Params: ps, Flags: flags})
 		}),
 		rpc.Handle(DomainGetSchedulerType, d.DomainGetSchedulerType, ro),
 		rpc.Handle(DomainGetSchedulerParameters, d.DomainGetSchedulerParameters, ro),
 		rpc.Handle(DomainGetSchedulerParametersFlags, d.DomainGetSchedulerParametersFlags, ro),
-		rpc.HandleRaw(DomainSetSchedulerParameters, func(ctx context.Context, p []byte) (any, error) {
-			r := rpc.NewXDRReader(p)
-			a := libvirt.DomainSetSchedulerParametersArgs{Dom: r.Domain(), Params: r.TypedParams(schedulerParametersMax)}
-			if err := r.Err(); err != nil {
-				return nil, rpc.DecodeError(err)
-			}
-			return d.DomainSetSchedulerParameters(ctx, a)
+		setParams(DomainSetSchedulerParameters, schedulerParametersMax, false, func(ctx context.Context, dom libvirt.Domain, ps []libvirt.TypedParam, _ uint32) (struct{}, error) {
+			return d.DomainSetSchedulerParameters(ctx, libvirt.DomainSetSchedulerParametersArgs{Dom: dom, Params: ps})
 		}),
-		rpc.HandleRaw(DomainSetSchedulerParametersFlags, func(ctx context.Context, p []byte) (any, error) {
-			r := rpc.NewXDRReader(p)
-			a := libvirt.DomainSetSchedulerParametersFlagsArgs{Dom: r.Domain(), Params: r.TypedParams(schedulerParametersMax), Flags: r.Uint32()}
-			if err := r.Err(); err != nil {
-				return nil, rpc.DecodeError(err)
-			}
-			return d.DomainSetSchedulerParametersFlags(ctx, a)
+		setParams(DomainSetSchedulerParametersFlags, schedulerParametersMax, true, func(ctx context.Context, dom libvirt.Domain, ps []libvirt.TypedParam, flags uint32) (struct{}, error) {
+			return d.DomainSetSchedulerParametersFlags(ctx, libvirt.DomainSetSchedulerParametersFlagsArgs{Dom: dom, Params: ps, Flags: flags})
 		}),
 		rpc.Handle(DomainGetMemoryParameters, d.DomainGetMemoryParameters, ro),
-		rpc.HandleRaw(DomainSetMemoryParameters, func(ctx context.Context, p []byte) (any, error) {
-			r := rpc.NewXDRReader(p)
-			a := libvirt.DomainSetMemoryParametersArgs{Dom: r.Domain(), Params: r.TypedParams(memoryParametersMax), Flags: r.Uint32()}
-			if err := r.Err(); err != nil {
-				return nil, rpc.DecodeError(err)
-			}
-			return d.DomainSetMemoryParameters(ctx, a)
+		setParams(DomainSetMemoryParameters, memoryParametersMax, true, func(ctx context.Context, dom libvirt.Domain, ps []libvirt.TypedParam, flags uint32) (struct{}, error) {
+			return d.DomainSetMemoryParameters(ctx, libvirt.DomainSetMemoryParametersArgs{Dom: dom, Params: ps, Flags: flags})
 		}),
 		rpc.Handle(DomainGetBlkioParameters, d.DomainGetBlkioParameters, ro),
-		rpc.HandleRaw(DomainSetBlkioParameters, func(ctx context.Context, p []byte) (any, error) {
-			r := rpc.NewXDRReader(p)
-			a := libvirt.DomainSetBlkioParametersArgs{Dom: r.Domain(), Params: r.TypedParams(blkioParametersMax), Flags: r.Uint32()}
-			if err := r.Err(); err != nil {
-				return nil, rpc.DecodeError(err)
-			}
-			return d.DomainSetBlkioParameters(ctx, a)
+		setParams(DomainSetBlkioParameters, blkioParametersMax, true, func(ctx context.Context, dom libvirt.Domain, ps []libvirt.TypedParam, flags uint32) (struct{}, error) {
+			return d.DomainSetBlkioParameters(ctx, libvirt.DomainSetBlkioParametersArgs{Dom: dom, Params: ps, Flags: flags})
 		}),
 		rpc.Handle(ConnectGetMaxVcpus, d.ConnectGetMaxVcpus, ro, inline),
 
@@ -186,4 +160,22 @@ func domainProcedures(d driver.Hypervisor, hub *rpc.Hub) []rpc.Procedure {
 		rpc.Handle(DomainGetTime, d.DomainGetTime),
 		rpc.Handle(DomainSetTime, d.DomainSetTime),
 	}, DomainEventProcedures(hub)...)
+}
+
+// setParams serves a request of a domain, typed parameters and (if hasFlags) flags,
+// decoded by hand as migration's are: go-libvirt models the typed parameter union as
+// an interface its decoder cannot fill.
+func setParams(p Proc, max int, hasFlags bool, set func(ctx context.Context, dom libvirt.Domain, ps []libvirt.TypedParam, flags uint32) (struct{}, error)) rpc.Procedure {
+	return rpc.HandleRaw(p, func(ctx context.Context, payload []byte) (any, error) {
+		r := rpc.NewXDRReader(payload)
+		dom, ps := r.Domain(), r.TypedParams(max)
+		var flags uint32
+		if hasFlags {
+			flags = r.Uint32()
+		}
+		if err := r.Err(); err != nil {
+			return nil, rpc.DecodeError(err)
+		}
+		return set(ctx, dom, ps, flags)
+	})
 }
