@@ -166,6 +166,23 @@ func TestCredential(t *testing.T) {
 	}
 }
 
+// startedIdentity reads the identity of a process that Start has just returned. Start
+// returns once exec has closed os/exec's close-on-exec pipe, but the kernel closes it
+// before the new image has set up its argument area, and /proc/PID/cmdline reads empty
+// until then: it is read again until it shows.
+func startedIdentity(t *testing.T, pid int) Identity {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		id, err := Identify(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(id.Argv) > 0 || id.Zombie || time.Now().After(deadline) {
+			return id
+		}
+	}
+}
+
 // TestHold checks that a held process has not run its program before Release, and then
 // runs it with the same pid and an inherited fd.
 func TestHold(t *testing.T) {
@@ -175,10 +192,7 @@ func TestHold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := Identify(p.Pid)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := startedIdentity(t, p.Pid)
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("the program ran before Release")
 	}
@@ -264,10 +278,7 @@ func TestOpenChecksIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := Identify(p.Pid)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := startedIdentity(t, p.Pid)
 	if id.Session != p.Pid {
 		t.Errorf("session %d, want the process's own %d", id.Session, p.Pid)
 	}
