@@ -57,7 +57,7 @@ func run(sock string, pid int, call, domain string, n, k int) error {
 			return err
 		}
 		for range 100 { // warm both sides up
-			if err := c.call(req); err != nil {
+			if _, err := c.roundTrip(req); err != nil {
 				return err
 			}
 		}
@@ -79,7 +79,7 @@ func run(sock string, pid int, call, domain string, n, k int) error {
 			<-start
 			c0 := threadCPU()
 			for range n {
-				if errs[i] = c.call(c.req); errs[i] != nil {
+				if _, errs[i] = c.roundTrip(c.req); errs[i] != nil {
 					return
 				}
 			}
@@ -194,14 +194,9 @@ func (c *conn) encode(proc remote.Proc, body any) ([]byte, error) {
 		Procedure: int32(proc), Type: rpc.Call, Serial: c.serial}, body)
 }
 
-// call sends req and waits for its reply. The serial stays the same from call to call:
-// one call is outstanding at a time, and the daemon only echoes it.
-func (c *conn) call(req []byte) error {
-	_, err := c.roundTrip(req)
-	return err
-}
-
-// roundTrip writes req and returns the payload of the reply.
+// roundTrip writes req and returns the payload of the reply. A request is sent again
+// and again with the same serial: one call is outstanding at a time, and the daemon
+// only echoes it.
 func (c *conn) roundTrip(req []byte) ([]byte, error) {
 	for b := req; len(b) > 0; {
 		w, err := syscall.Write(c.fd, b)
