@@ -2,9 +2,10 @@
 // per-call benchmark (bench/percall.sh): the rate a daemon reaches with libvirt's C
 // client or go-libvirt is bounded by that client's own CPU, 50–60 µs a call, so that a
 // daemon faster than the client cannot show how much faster it is. rawrpc encodes each
-// request once, and then per call writes it and reads the reply with one blocking
-// write(2) and read(2) on the socket, from a thread of its own per connection: no
-// event loop, no runtime poller, no decoding beyond the header's status.
+// request once, with go-libvirt's argument types and virtunit's packet encoder, and
+// then per call writes it and reads the reply with one blocking write(2) and read(2)
+// on the socket, from a thread of its own per connection: no event loop, no runtime
+// poller, no decoding beyond the header.
 //
 //	rawrpc -socket SOCK -pid DAEMON_PID -call version|list|xml -n 5000 -k 4
 //
@@ -14,15 +15,18 @@
 package main
 
 import (
-	"encoding/binary"
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sync"
 	"syscall"
 	"time"
+
+	libvirt "github.com/digitalocean/go-libvirt"
 
 	"github.com/virtunit/virtunit/bench/cpuclock"
 	"github.com/virtunit/virtunit/daemons/remote"
@@ -124,8 +128,19 @@ func threadCPU() time.Duration {
 type conn struct {
 	fd     int
 	serial uint32
-	buf    []byte // replies land here
+	in     *bufio.Reader // one read(2) takes in a whole reply
 	req    []byte
+}
+
+// fdReader reads the socket with plain read(2), outside the runtime's poller.
+type fdReader int
+
+func (fd fdReader) Read(b []byte) (int, error) {
+	n, err := syscall.Read(int(fd), b)
+	if n == 0 && err == nil {
+		return 0, io.EOF
+	}
+	return max(n, 0), err
 }
 
 // open connects and opens the driver, as virsh's first call does.
@@ -138,12 +153,8 @@ func open(sock string) (*conn, error) {
 		syscall.Close(fd)
 		return nil, fmt.Errorf("connect %s: %w", sock, err)
 	}
-	c := &conn{fd: fd, buf: make([]byte, 1<<20)}
-	// remote_connect_open_args: the URI virsh opens, flags 0.
-	req, err := c.encode(remote.ConnectOpen, struct {
-		Name  []string // an optional string: XDR's pointer, as a 0- or 1-element array
-		Flags uint32
-	}{Name: []string{"qemu:///system"}})
+	c := &conn{fd: fd, in: bufio.NewReaderSize(fdReader(fd), 1<<20)}
+	req, err := c.encode(remote.ConnectOpen, libvirt.ConnectOpenArgs{Name: libvirt.OptString{"qemu:///system"}})
 	if err != nil {
 		return nil, err
 	}
@@ -162,28 +173,21 @@ func (c *conn) request(call, domain string) ([]byte, error) {
 	case "version":
 		return c.encode(remote.ConnectGetVersion, nil)
 	case "list":
-		return c.encode(remote.ConnectListAllDomains, struct {
-			NeedResults int32
-			Flags       uint32
-		}{1, 0})
+		return c.encode(remote.ConnectListAllDomains, libvirt.ConnectListAllDomainsArgs{NeedResults: 1})
 	case "xml":
-		lookup, err := c.encode(remote.DomainLookupByName, struct{ Name string }{domain})
+		lookup, err := c.encode(remote.DomainLookupByName, libvirt.DomainLookupByNameArgs{Name: domain})
 		if err != nil {
 			return nil, err
 		}
-		// The reply is a remote_nonnull_domain, which is what GetXMLDesc's arguments
-		// start with: the call is that domain and flags 0.
-		dom, err := c.roundTrip(lookup)
+		reply, err := c.roundTrip(lookup)
 		if err != nil {
 			return nil, fmt.Errorf("lookup %s: %w", domain, err)
 		}
-		req, err := c.encode(remote.DomainGetXMLDesc, nil)
-		if err != nil {
-			return nil, err
+		var found libvirt.DomainLookupByNameRet
+		if err := rpc.Decode(reply, &found); err != nil {
+			return nil, fmt.Errorf("lookup %s: %w", domain, err)
 		}
-		req = append(append(req, dom...), 0, 0, 0, 0)
-		binary.BigEndian.PutUint32(req, uint32(len(req)))
-		return req, nil
+		return c.encode(remote.DomainGetXMLDesc, libvirt.DomainGetXMLDescArgs{Dom: found.Dom})
 	}
 	return nil, fmt.Errorf("unknown call %q", call)
 }
@@ -205,26 +209,14 @@ func (c *conn) roundTrip(req []byte) ([]byte, error) {
 		}
 		b = b[w:]
 	}
-	got := 0
-	for want := 4; got < want; {
-		r, err := syscall.Read(c.fd, c.buf[got:])
-		if err != nil || r == 0 {
-			return nil, fmt.Errorf("read: %v (%d bytes)", err, r)
-		}
-		got += r
-		if got >= 4 {
-			want = int(binary.BigEndian.Uint32(c.buf))
-			if want < 4+rpc.HeaderSize || want > len(c.buf) {
-				return nil, fmt.Errorf("reply of %d bytes", want)
-			}
-		}
-	}
-	h := c.buf[4 : 4+rpc.HeaderSize]
-	if rpc.Type(binary.BigEndian.Uint32(h[12:])) != rpc.Reply {
-		return nil, errors.New("not a reply (an event or a keepalive?)")
-	}
-	if rpc.Status(binary.BigEndian.Uint32(h[20:])) != rpc.StatusOK {
+	p, err := rpc.ReadPacket(c.in, rpc.MaxMessage)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("read: %w", err)
+	case p.Type != rpc.Reply:
+		return nil, fmt.Errorf("packet of type %d, not a reply (an event or a keepalive?)", p.Type)
+	case p.Status != rpc.StatusOK:
 		return nil, errors.New("the daemon answered with an error")
 	}
-	return c.buf[4+rpc.HeaderSize : got], nil
+	return p.Payload, nil
 }
